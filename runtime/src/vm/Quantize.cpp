@@ -90,7 +90,7 @@ std::optional<std::string> quantizeRows(const double *w, int64_t rows, int64_t c
                  scaleType.name() + "; use a wider scale type";
         out.scales[groupIndex] = s;
         for (int64_t i = 0; i < group; ++i)
-          q[i] = uint8_t(encode(storage, x[i] / s));
+          q[i] = quantize(scheme, x[i], s, 0.0);
       } else {
         double qMax = double(storage.intMax());
         double m = roundDirected(scaleType, lo, Direction::kDown);
@@ -102,11 +102,16 @@ std::optional<std::string> quantizeRows(const double *w, int64_t rows, int64_t c
         out.scales[groupIndex] = s;
         out.offsets[groupIndex] = m;
         for (int64_t i = 0; i < group; ++i)
-          q[i] = uint8_t(encode(storage, (x[i] - m) / s));
+          q[i] = quantize(scheme, x[i], s, m);
       }
     }
   }
   return std::nullopt;
+}
+
+uint8_t quantize(const QuantScheme &scheme, double w, double scale, double offset) {
+  double x = scheme.symmetric ? w / scale : (w - offset) / scale;
+  return uint8_t(encode(scheme.storage, x));
 }
 
 double dequantize(const QuantScheme &scheme, uint8_t code, double scale, double offset) {

@@ -48,6 +48,9 @@ struct QuantizedRows {
 std::optional<std::string> quantizeRows(const double *w, int64_t rows, int64_t cols,
                                         const QuantScheme &scheme, QuantizedRows &out);
 
+/// The code of one weight `w` in a group with `scale` (and `offset` when asymmetric).
+uint8_t quantize(const QuantScheme &scheme, double w, double scale, double offset);
+
 /// The value a code stands for: s * decode(q) (+ m when asymmetric).
 double dequantize(const QuantScheme &scheme, uint8_t code, double scale, double offset);
 

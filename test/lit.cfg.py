@@ -1,0 +1,28 @@
+# -*- Python -*-
+# lit configuration of Tessel's tests: test/<area>/... mirrors the source tree.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "Tessel"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tessel_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "gpu", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%tessel_src", config.tessel_src_root))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# FileCheck, not, count come from LLVM's tools directory (Debian: /usr/lib/llvm-22/bin).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
+
+tool_dirs = [config.tessel_tools_dir, config.llvm_tools_dir]
+tools = ["tessel-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
