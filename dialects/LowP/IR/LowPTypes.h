@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
+#include "tessel/IR/DType.h"
 #include "vm/DType.h"
 
 #include <optional>
@@ -14,9 +15,9 @@
 
 namespace tessel::lowp {
 
-/// The codec library's description of an MLIR element type: builtin integers of 1..32
-/// bits, f16/bf16/f32, the builtin small floats and !lowp.float. nullopt for others.
-std::optional<vm::DType> toDType(mlir::Type type);
+/// The codec dtype of an element type (tessel::toDType, which knows !lowp.float through
+/// DTypeInterface).
+using tessel::toDType;
 
 /// The MLIR type of a dtype (the inverse of toDType).
 mlir::Type fromDType(mlir::MLIRContext *context, vm::DType dtype);

@@ -4,8 +4,10 @@
 
 include "dialects/LowP/IR/LowPDialect.td"
 include "mlir/IR/AttrTypeBase.td"
+include "tessel/IR/DTypeInterface.td"
 
-def LowP_LowPFloatType : TypeDef<LowP_Dialect, "LowPFloat"> {
+def LowP_LowPFloatType : TypeDef<LowP_Dialect, "LowPFloat",
+    [DeclareTypeInterfaceMethods<Tessel_DTypeInterface>]> {
   let mnemonic = "float";
   let summary = "A floating-point number of 1 sign, X exponent and Y mantissa bits";
   let description = [{
