@@ -17,10 +17,12 @@
 //
 // Text form: a dot-separated composition of the primitives local(n..), spatial(n..),
 // column_local(n..), column_spatial(n..), replicate(r), and the general form
-//   layout<shape=[16,8], modes=[2,8,4,2], spatial=[1,2], local=[0,3]>
-// for layouts that no composition of primitives gives (it may also appear as a term of a
-// composition). toString prints the fewest primitives (ties: longer primitives first,
-// spatial before local); parse(toString(L)) == L.
+//   layout<shape=[4,4], modes=[2,2,2,2], spatial=[1,2], local=[3,0]>
+// (the fields of fromModes) for layouts that no composition of primitives gives; it may
+// also appear as a term of a composition. toString prints the fewest primitives (ties:
+// spatial-list entries, i.e. spatial primitives and replication, as early as possible, then
+// longer primitives first; a single-mode primitive is printed row-major; a layout of rank
+// >= 1 with no modes starts with local(1,..,1) to carry its rank). parse(toString(L)) == L.
 #ifndef TESSEL_VM_LAYOUT_H
 #define TESSEL_VM_LAYOUT_H
 
@@ -37,7 +39,8 @@ public:
   /// The trivial layout of rank 0 (one element on one thread); same as local({}).
   Layout();
 
-  /// One thread holds the whole tile; slot = row-major index.
+  /// Primitives. Dims are >= 1 (smaller values read as 1) with a product of at most 2^40
+  /// (parse checks that). One thread holds the whole tile; slot = row-major index.
   static Layout local(std::vector<int64_t> shape);
   /// Each element on its own thread; thread = row-major index.
   static Layout spatial(std::vector<int64_t> shape);
@@ -53,11 +56,9 @@ public:
   /// reached (size-1 modes are accepted and dropped). Every mode must appear exactly once
   /// in `spatialModes` or `localModes`; a negative spatial entry -r replicates r times.
   /// The result is normalized. nullopt (and *error, when given) on inconsistency.
-  static std::optional<Layout> fromModes(std::vector<int64_t> shape,
-                                         std::vector<int64_t> modeShape,
+  static std::optional<Layout> fromModes(std::vector<int64_t> shape, std::vector<int64_t> modeShape,
                                          std::vector<int64_t> spatialModes,
-                                         std::vector<int64_t> localModes,
-                                         std::string *error);
+                                         std::vector<int64_t> localModes, std::string *error);
 
   /// this ∘ inner: shapes multiply dimension-wise; thread = tA(a)·T_B + tB(b), slot =
   /// lA(a)·L_B + lB(b) with a = x div S_B, b = x mod S_B. A rank-0 operand adapts to the
@@ -98,10 +99,10 @@ public:
   /// Allocation-free form: writes rank() entries to `index`.
   void indexOf(int64_t thread, int64_t slot, int64_t *index) const;
   /// Thread (replica 0) and slot of every element, in row-major element order.
-  void mapAll(std::vector<int64_t> &threadOfElement,
-              std::vector<int64_t> &slotOfElement) const;
+  void mapAll(std::vector<int64_t> &threadOfElement, std::vector<int64_t> &slotOfElement) const;
 
-  /// O such that *this == O.compose(inner), or nullopt. The result is unique when it exists.
+  /// O such that *this == O.compose(inner), or nullopt. The result is unique when it exists
+  /// and has this layout's rank (a rank-0 inner, like replicate(r), divides any rank).
   std::optional<Layout> divide(const Layout &inner) const;
   /// The layout of reduce(x, dim) keeping the dim with size 1: the local modes of that dim
   /// disappear, its spatial modes become replication. `dim` must be in [0, rank)
@@ -116,8 +117,8 @@ public:
   std::optional<Layout> reshape(const std::vector<int64_t> &newShape) const;
 
   friend bool operator==(const Layout &a, const Layout &b) {
-    return a.shape_ == b.shape_ && a.modeShape_ == b.modeShape_ &&
-           a.spatial_ == b.spatial_ && a.local_ == b.local_;
+    return a.shape_ == b.shape_ && a.modeShape_ == b.modeShape_ && a.spatial_ == b.spatial_ &&
+           a.local_ == b.local_;
   }
   friend bool operator!=(const Layout &a, const Layout &b) { return !(a == b); }
 
@@ -148,7 +149,8 @@ private:
   std::vector<int64_t> spatial_;
   std::vector<int64_t> local_;
 
-  std::vector<ModeInfo> modes_; // indexed like modeShape_
+  std::vector<ModeInfo> modes_;                   // indexed like modeShape_
+  std::vector<ModeInfo> spatialInfo_, localInfo_; // the same, split by list (for speed)
   std::vector<ReplicaInfo> replicas_;
   int64_t numElements_ = 1;
   int64_t numThreads_ = 1;
