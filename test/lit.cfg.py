@@ -24,5 +24,5 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
 
 tool_dirs = [config.tessel_tools_dir, config.llvm_tools_dir]
-tools = ["tessel-opt"]
+tools = ["tessel-opt", "tessel-translate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

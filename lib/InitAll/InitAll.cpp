@@ -3,6 +3,7 @@
 
 #include "dialects/LowP/IR/LowPDialect.h"
 #include "dialects/LowP/Transforms/Passes.h"
+#include "dialects/TBVM/IR/TBVMDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,7 +17,8 @@
 void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::func::FuncDialect, mlir::arith::ArithDialect, mlir::math::MathDialect,
                   mlir::tensor::TensorDialect, mlir::tosa::TosaDialect,
-                  mlir::linalg::LinalgDialect, mlir::scf::SCFDialect, lowp::LowPDialect>();
+                  mlir::linalg::LinalgDialect, mlir::scf::SCFDialect, lowp::LowPDialect,
+                  tbvm::TBVMDialect>();
 }
 
 void tessel::registerAllPasses() {

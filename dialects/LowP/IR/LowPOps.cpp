@@ -1,6 +1,7 @@
 //===- LowPOps.cpp - lowp operations --------------------------------------===//
 #include "dialects/LowP/IR/LowPOps.h"
 
+#include "tessel/IR/Bytes.h"
 #include "vm/BitPack.h"
 #include "vm/Codec.h"
 #include "vm/Quantize.h"
@@ -18,26 +19,6 @@ using namespace tessel::lowp;
 //===----------------------------------------------------------------------===//
 // Helpers shared by the verifiers and folders
 //===----------------------------------------------------------------------===//
-
-std::optional<std::vector<uint8_t>> tessel::lowp::getPackedBytes(ElementsAttr attr) {
-  auto type = dyn_cast<RankedTensorType>(attr.getType());
-  if (!type || type.getRank() != 1 || !type.getElementType().isInteger(8))
-    return std::nullopt;
-  size_t n = size_t(type.getNumElements());
-  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
-    if (dense.isSplat())
-      return std::vector<uint8_t>(n, uint8_t(dense.getSplatValue<APInt>().getZExtValue()));
-    ArrayRef<char> raw = dense.getRawData();
-    return std::vector<uint8_t>(raw.begin(), raw.end());
-  }
-  if (auto resource = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<int8_t>> data = resource.tryGetAsArrayRef();
-    if (!data || data->size() != n)
-      return std::nullopt;
-    return std::vector<uint8_t>(data->begin(), data->end());
-  }
-  return std::nullopt;
-}
 
 static double toDouble(APFloat value) {
   bool lost;
@@ -181,7 +162,7 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   auto packedAttr = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
   if (!packedAttr || !inputType.hasStaticShape() || !resultType.hasStaticShape())
     return {};
-  std::optional<std::vector<uint8_t>> bytes = getPackedBytes(packedAttr);
+  std::optional<std::vector<uint8_t>> bytes = getBytes(packedAttr);
   std::optional<std::vector<double>> scales = getFloatValues(adaptor.getScales());
   std::optional<std::vector<double>> offsets;
   if (getOffsets())

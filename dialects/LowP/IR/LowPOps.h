@@ -19,12 +19,5 @@
 #define GET_OP_CLASSES
 #include "dialects/LowP/IR/LowPOps.h.inc"
 
-namespace tessel::lowp {
-
-/// The bytes of a packed bit stream held in a 1-D i8 elements attribute (dense, splat or
-/// a dense resource). nullopt when it is not one or its data is not available.
-std::optional<std::vector<uint8_t>> getPackedBytes(mlir::ElementsAttr attr);
-
-} // namespace tessel::lowp
 
 #endif

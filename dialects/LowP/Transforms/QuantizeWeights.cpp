@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/LowP/Transforms/Passes.h"
 
+#include "tessel/IR/Bytes.h"
 #include "vm/BitPack.h"
 #include "vm/Quantize.h"
 
@@ -28,10 +29,6 @@ using namespace tessel;
 using namespace tessel::lowp;
 
 namespace {
-
-// Packed weights above this size are stored as a dense resource blob (printed once, in
-// hex, at the end of the file) rather than an inline dense attribute.
-constexpr size_t kResourceThresholdBytes = 1 << 20;
 
 struct Config {
   vm::QuantScheme scheme;
@@ -210,17 +207,9 @@ private:
                                    scheme.symmetric, PackedOrder::plain);
     auto weightType = RankedTensorType::get(shape, storageType, encoding);
 
-    std::vector<int8_t> packed(vm::packedBytes(q.codes.size(), scheme.storage.bits()), 0);
-    vm::packBits(q.codes.data(), q.codes.size(), scheme.storage.bits(),
-                 reinterpret_cast<uint8_t *>(packed.data()));
-    auto packedType = RankedTensorType::get({int64_t(packed.size())}, b.getI8Type());
-    ElementsAttr packedAttr;
-    if (packed.size() > kResourceThresholdBytes)
-      packedAttr = DenseResourceElementsAttr::get(
-          packedType, "lowp_weights",
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<int8_t>(packed)));
-    else
-      packedAttr = DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed));
+    std::vector<uint8_t> packed(vm::packedBytes(q.codes.size(), scheme.storage.bits()), 0);
+    vm::packBits(q.codes.data(), q.codes.size(), scheme.storage.bits(), packed.data());
+    ElementsAttr packedAttr = makeBytesAttr(ctx, packed, "lowp_weights");
 
     QuantizedWeight result;
     Location loc = op->getLoc();

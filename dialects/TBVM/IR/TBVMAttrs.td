@@ -15,7 +15,8 @@ def TBVM_LayoutAttr : AttrDef<TBVM_Dialect, "Layout"> {
     in the layout algebra (runtime/src/vm/Layout.h), e.g. the f32 accumulator of
     mma.m16n8k16: `#tbvm.layout<"local(2,1).spatial(8,4).local(1,2)">`.
   }];
-  let parameters = (ins AttrParameter<"::tessel::vm::Layout", "">:$value);
+  let parameters = (ins AttrParameter<"::tessel::vm::Layout", "",
+                                      "const ::tessel::vm::Layout &">:$value);
   let hasCustomAssemblyFormat = 1;
   let extraClassDeclaration = [{
     const ::tessel::vm::Layout &getLayout() const { return getValue(); }
@@ -37,60 +38,48 @@ def TBVM_SwizzleAttr : AttrDef<TBVM_Dialect, "Swizzle"> {
   let genVerifyDecl = 1;
 }
 
-def TBVM_BinaryKind : I32EnumAttr<"BinaryKind", "elementwise binary operation", [
+def TBVM_BinaryKindAttr : I32EnumAttr<"BinaryKind", "elementwise binary operation", [
     I32EnumAttrCase<"add", 0>, I32EnumAttrCase<"sub", 1>, I32EnumAttrCase<"mul", 2>,
     I32EnumAttrCase<"div", 3>, I32EnumAttrCase<"max", 4>, I32EnumAttrCase<"min", 5>,
-    I32EnumAttrCase<"rem", 6>, I32EnumAttrCase<"and", 7>, I32EnumAttrCase<"or", 8>,
-    I32EnumAttrCase<"xor", 9>, I32EnumAttrCase<"shl", 10>, I32EnumAttrCase<"shr", 11>,
+    I32EnumAttrCase<"rem", 6>, I32EnumAttrCase<"bit_and", 7, "and">, I32EnumAttrCase<"bit_or", 8, "or">,
+    I32EnumAttrCase<"bit_xor", 9, "xor">, I32EnumAttrCase<"shl", 10>, I32EnumAttrCase<"shr", 11>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_BinaryKindAttr : EnumAttr<TBVM_Dialect, TBVM_BinaryKind, "binary_kind">;
 
-def TBVM_UnaryKind : I32EnumAttr<"UnaryKind", "elementwise unary operation", [
+def TBVM_UnaryKindAttr : I32EnumAttr<"UnaryKind", "elementwise unary operation", [
     I32EnumAttrCase<"neg", 0>, I32EnumAttrCase<"abs", 1>, I32EnumAttrCase<"exp", 2>,
     I32EnumAttrCase<"exp2", 3>, I32EnumAttrCase<"log", 4>, I32EnumAttrCase<"sqrt", 5>,
     I32EnumAttrCase<"rsqrt", 6>, I32EnumAttrCase<"tanh", 7>, I32EnumAttrCase<"erf", 8>,
-    I32EnumAttrCase<"sigmoid", 9>, I32EnumAttrCase<"not", 10>, I32EnumAttrCase<"recip", 11>,
+    I32EnumAttrCase<"sigmoid", 9>, I32EnumAttrCase<"bit_not", 10, "not">, I32EnumAttrCase<"recip", 11>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_UnaryKindAttr : EnumAttr<TBVM_Dialect, TBVM_UnaryKind, "unary_kind">;
 
-def TBVM_ReduceKind : I32EnumAttr<"ReduceKind", "reduction", [
+def TBVM_ReduceKindAttr : I32EnumAttr<"ReduceKind", "reduction", [
     I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"max", 1>, I32EnumAttrCase<"min", 2>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_ReduceKindAttr : EnumAttr<TBVM_Dialect, TBVM_ReduceKind, "reduce_kind">;
 
-def TBVM_ComparePredicate : I32EnumAttr<"ComparePredicate", "comparison", [
+def TBVM_ComparePredicateAttr : I32EnumAttr<"ComparePredicate", "comparison", [
     I32EnumAttrCase<"eq", 0>, I32EnumAttrCase<"ne", 1>, I32EnumAttrCase<"lt", 2>,
     I32EnumAttrCase<"le", 3>, I32EnumAttrCase<"gt", 4>, I32EnumAttrCase<"ge", 5>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_ComparePredicateAttr : EnumAttr<TBVM_Dialect, TBVM_ComparePredicate, "predicate">;
 
-def TBVM_CacheHint : I32EnumAttr<"CacheHint", "L2 cache policy of a global access", [
+def TBVM_CacheHintAttr : I32EnumAttr<"CacheHint", "L2 cache policy of a global access", [
     I32EnumAttrCase<"normal", 0>, I32EnumAttrCase<"evict_first", 1>,
     I32EnumAttrCase<"evict_last", 2>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_CacheHintAttr : EnumAttr<TBVM_Dialect, TBVM_CacheHint, "cache">;
 
-def TBVM_Dim : I32EnumAttr<"Dim", "grid dimension", [
+def TBVM_DimAttr : I32EnumAttr<"Dim", "grid dimension", [
     I32EnumAttrCase<"x", 0>, I32EnumAttrCase<"y", 1>, I32EnumAttrCase<"z", 2>,
   ]> {
   let cppNamespace = "::tessel::tbvm";
-  let genSpecializedAttr = 0;
 }
-def TBVM_DimAttr : EnumAttr<TBVM_Dialect, TBVM_Dim, "dim">;
 
 #endif // TESSEL_TBVM_ATTRS

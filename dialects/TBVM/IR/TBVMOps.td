@@ -89,7 +89,7 @@ def TBVM_ReturnOp : TBVM_Op<"return", [
     Pure, ReturnLike, Terminator, ParentOneOf<["KernelOp", "HostOp"]>]> {
   let summary = "End of a kernel or host function";
   let arguments = (ins Variadic<AnyType>:$operands);
-  let assemblyFormat = "attr-dict ($operands^ `:` type($operands))?";
+  let assemblyFormat = "attr-dict ($operands^ `:` qualified(type($operands)))?";
   let hasVerifier = 1;
 }
 
@@ -111,14 +111,14 @@ def TBVM_GetGlobalOp : TBVM_Op<"get_global", [Pure,
   let summary = "The global tensor of a tbvm.global";
   let arguments = (ins FlatSymbolRefAttr:$name);
   let results = (outs TBVM_GTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name attr-dict `:` qualified(type($result))";
 }
 
 def TBVM_AllocGlobalOp : TBVM_Op<"alloc_global", [HasParent<"HostOp">]> {
   let summary = "Allocate a global tensor (host)";
   let arguments = (ins Variadic<Index>:$dynamicSizes);
   let results = (outs TBVM_GTensor:$result);
-  let assemblyFormat = "`(` $dynamicSizes `)` attr-dict `:` type($result)";
+  let assemblyFormat = "`(` $dynamicSizes `)` attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -137,7 +137,7 @@ def TBVM_DimOp : TBVM_Op<"dim", [Pure]> {
   let summary = "A dimension of a global tensor";
   let arguments = (ins TBVM_GTensor:$source, I64Attr:$index);
   let results = (outs Index:$result);
-  let assemblyFormat = "$source `,` $index attr-dict `:` type($source)";
+  let assemblyFormat = "$source `,` $index attr-dict `:` qualified(type($source))";
   let hasVerifier = 1;
 }
 
@@ -163,7 +163,7 @@ def TBVM_AllocRegsOp : TBVM_Op<"alloc_regs", [Pure]> {
   let summary = "A register tile filled with a value (zero when none is given)";
   let arguments = (ins Optional<TBVM_Scalar>:$init);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "($init^ `:` type($init))? attr-dict `->` type($result)";
+  let assemblyFormat = "($init^ `:` qualified(type($init)))? attr-dict `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -175,7 +175,7 @@ def TBVM_AllocSharedOp : TBVM_Op<"alloc_shared"> {
   }];
   let arguments = (ins OptionalAttr<I64Attr>:$offset);
   let results = (outs TBVM_STensor:$result);
-  let assemblyFormat = "attr-dict `:` type($result)";
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -189,7 +189,7 @@ def TBVM_GlobalViewOp : TBVM_Op<"global_view", [Pure]> {
   let arguments = (ins TBVM_GTensor:$source, Index:$offset, Variadic<Index>:$dynamicSizes);
   let results = (outs TBVM_GTensor:$result);
   let assemblyFormat = [{
-    $source `[` $offset `]` `(` $dynamicSizes `)` attr-dict `:` type($source) `->` type($result)
+    $source `[` $offset `]` `(` $dynamicSizes `)` attr-dict `:` qualified(type($source)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -198,7 +198,7 @@ def TBVM_SharedSliceOp : TBVM_Op<"shared_slice", [Pure]> {
   let summary = "A sub-tile of a shared tile, selected by its leading indices";
   let arguments = (ins TBVM_STensor:$source, Variadic<Index>:$indices);
   let results = (outs TBVM_STensor:$result);
-  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -215,7 +215,7 @@ def TBVM_LoadGlobalOp : TBVM_Op<"load_global"> {
   let arguments = (ins TBVM_GTensor:$source, Variadic<Index>:$indices,
                        DefaultValuedAttr<TBVM_CacheHintAttr, "CacheHint::normal">:$cache);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -225,7 +225,7 @@ def TBVM_StoreGlobalOp : TBVM_Op<"store_global"> {
   let arguments = (ins TBVM_RTensor:$value, TBVM_GTensor:$dest, Variadic<Index>:$indices,
                        DefaultValuedAttr<TBVM_CacheHintAttr, "CacheHint::normal">:$cache);
   let assemblyFormat = [{
-    $value `,` $dest `[` $indices `]` attr-dict `:` type($value) `,` type($dest)
+    $value `,` $dest `[` $indices `]` attr-dict `:` qualified(type($value)) `,` qualified(type($dest))
   }];
   let hasVerifier = 1;
 }
@@ -240,7 +240,7 @@ def TBVM_CopyAsyncOp : TBVM_Op<"copy_async"> {
   let arguments = (ins TBVM_GTensor:$source, Variadic<Index>:$indices, TBVM_STensor:$dest,
                        DefaultValuedAttr<TBVM_CacheHintAttr, "CacheHint::normal">:$cache);
   let assemblyFormat = [{
-    $source `[` $indices `]` `,` $dest attr-dict `:` type($source) `,` type($dest)
+    $source `[` $indices `]` `,` $dest attr-dict `:` qualified(type($source)) `,` qualified(type($dest))
   }];
   let hasVerifier = 1;
 }
@@ -260,7 +260,7 @@ def TBVM_LoadSharedOp : TBVM_Op<"load_shared"> {
   let summary = "Load a tile of a shared tensor into registers";
   let arguments = (ins TBVM_STensor:$source, Variadic<Index>:$indices);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -268,7 +268,7 @@ def TBVM_StoreSharedOp : TBVM_Op<"store_shared"> {
   let summary = "Store a register tile into a shared tensor";
   let arguments = (ins TBVM_RTensor:$value, TBVM_STensor:$dest, Variadic<Index>:$indices);
   let assemblyFormat = [{
-    $value `,` $dest `[` $indices `]` attr-dict `:` type($value) `,` type($dest)
+    $value `,` $dest `[` $indices `]` attr-dict `:` qualified(type($value)) `,` qualified(type($dest))
   }];
   let hasVerifier = 1;
 }
@@ -282,7 +282,7 @@ def TBVM_LoadMatrixOp : TBVM_Op<"load_matrix"> {
   let arguments = (ins TBVM_STensor:$source, Variadic<Index>:$indices,
                        DefaultValuedAttr<BoolAttr, "false">:$transpose);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source `[` $indices `]` attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -302,7 +302,7 @@ def TBVM_DotOp : TBVM_Op<"dot", [Pure]> {
   let arguments = (ins TBVM_RTensor:$a, TBVM_RTensor:$b, TBVM_RTensor:$c);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c) `->` type($result)
+    $a `,` $b `,` $c attr-dict `:` qualified(type($a)) `,` qualified(type($b)) `,` qualified(type($c)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -318,8 +318,8 @@ def TBVM_DotSparseOp : TBVM_Op<"dot_sparse", [Pure]> {
                        TBVM_RTensor:$c);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $a `,` $meta `,` $b `,` $c attr-dict `:` type($a) `,` type($meta) `,` type($b) `,`
-    type($c) `->` type($result)
+    $a `,` $meta `,` $b `,` $c attr-dict `:` qualified(type($a)) `,` qualified(type($meta)) `,` qualified(type($b)) `,`
+    qualified(type($c)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -332,7 +332,7 @@ def TBVM_CastOp : TBVM_Op<"cast", [Pure]> {
   }];
   let arguments = (ins TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -345,7 +345,7 @@ def TBVM_ViewOp : TBVM_Op<"view", [Pure]> {
   }];
   let arguments = (ins TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -360,7 +360,7 @@ def TBVM_BinaryOp : TBVM_Op<"binary", [Pure]> {
                        TBVM_RTensorOrScalar:$rhs);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $kind $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+    $kind $lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -369,7 +369,7 @@ def TBVM_UnaryOp : TBVM_Op<"unary", [Pure]> {
   let summary = "Elementwise unary operation";
   let arguments = (ins TBVM_UnaryKindAttr:$kind, TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$kind $source attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$kind $source attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -379,7 +379,7 @@ def TBVM_FmaOp : TBVM_Op<"fma", [Pure]> {
                        TBVM_RTensorOrScalar:$c);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c) `->` type($result)
+    $a `,` $b `,` $c attr-dict `:` qualified(type($a)) `,` qualified(type($b)) `,` qualified(type($c)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -390,7 +390,7 @@ def TBVM_CompareOp : TBVM_Op<"compare", [Pure]> {
                        TBVM_RTensorOrScalar:$rhs);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $predicate $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+    $predicate $lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -401,8 +401,8 @@ def TBVM_WhereOp : TBVM_Op<"where", [Pure]> {
                        TBVM_RTensorOrScalar:$falseValue);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $condition `,` $trueValue `,` $falseValue attr-dict `:` type($condition) `,`
-    type($trueValue) `,` type($falseValue) `->` type($result)
+    $condition `,` $trueValue `,` $falseValue attr-dict `:` qualified(type($condition)) `,`
+    qualified(type($trueValue)) `,` qualified(type($falseValue)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -411,7 +411,7 @@ def TBVM_IotaOp : TBVM_Op<"iota", [Pure]> {
   let summary = "A tile whose elements are their own coordinate along a dimension";
   let arguments = (ins I64Attr:$dimension);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$dimension attr-dict `:` type($result)";
+  let assemblyFormat = "$dimension attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -423,7 +423,7 @@ def TBVM_BroadcastOp : TBVM_Op<"broadcast", [Pure]> {
   }];
   let arguments = (ins TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -437,7 +437,7 @@ def TBVM_ReduceOp : TBVM_Op<"reduce", [Pure]> {
   let arguments = (ins TBVM_ReduceKindAttr:$kind, TBVM_RTensor:$source, I64Attr:$dimension);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $kind $source `,` $dimension attr-dict `:` type($source) `->` type($result)
+    $kind $source `,` $dimension attr-dict `:` qualified(type($source)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -451,7 +451,7 @@ def TBVM_LookupOp : TBVM_Op<"lookup", [Pure]> {
   let arguments = (ins TBVM_LookupTable:$table, TBVM_RTensor:$indices);
   let results = (outs TBVM_RTensor:$result);
   let assemblyFormat = [{
-    $table `,` $indices attr-dict `:` type($table) `,` type($indices) `->` type($result)
+    $table `,` $indices attr-dict `:` qualified(type($table)) `,` qualified(type($indices)) `->` qualified(type($result))
   }];
   let hasVerifier = 1;
 }
@@ -464,7 +464,7 @@ def TBVM_ShuffleOp : TBVM_Op<"shuffle", [Pure]> {
   }];
   let arguments = (ins TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);
-  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let assemblyFormat = "$source attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -481,7 +481,7 @@ def TBVM_AtomicAddOp : TBVM_Op<"atomic_add"> {
   let summary = "Atomically add a register tile into a global tensor";
   let arguments = (ins TBVM_RTensor:$value, TBVM_GTensor:$dest, Variadic<Index>:$indices);
   let assemblyFormat = [{
-    $value `,` $dest `[` $indices `]` attr-dict `:` type($value) `,` type($dest)
+    $value `,` $dest `[` $indices `]` attr-dict `:` qualified(type($value)) `,` qualified(type($dest))
   }];
   let hasVerifier = 1;
 }
@@ -494,7 +494,7 @@ def TBVM_ExitOp : TBVM_Op<"exit"> {
 def TBVM_PrintOp : TBVM_Op<"print"> {
   let summary = "Print a tile or scalar (debugging)";
   let arguments = (ins StrAttr:$label, TBVM_RTensorOrScalar:$value);
-  let assemblyFormat = "$label `,` $value attr-dict `:` type($value)";
+  let assemblyFormat = "$label `,` $value attr-dict `:` qualified(type($value))";
 }
 
 #endif // TESSEL_TBVM_OPS

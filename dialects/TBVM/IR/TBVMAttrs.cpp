@@ -1,0 +1,57 @@
+//===- TBVMAttrs.cpp - tbvm attributes ------------------------------------===//
+#include "dialects/TBVM/IR/TBVMAttrs.h"
+
+#include "dialects/TBVM/IR/TBVMDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace tessel;
+using namespace tessel::tbvm;
+
+#include "dialects/TBVM/IR/TBVMEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/TBVM/IR/TBVMAttrs.cpp.inc"
+
+void TBVMDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/TBVM/IR/TBVMAttrs.cpp.inc"
+      >();
+}
+
+// #tbvm.layout<"local(2,1).spatial(8,4).local(1,2)">: the text is the layout algebra's
+// (a quoted string, since MLIR's lexer has no token for the composition dot).
+Attribute LayoutAttr::parse(AsmParser &parser, Type) {
+  std::string text;
+  if (parser.parseLess())
+    return {};
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseString(&text) || parser.parseGreater())
+    return {};
+  std::string error;
+  std::optional<vm::Layout> layout = vm::Layout::parse(text, &error);
+  if (!layout) {
+    parser.emitError(loc) << "invalid layout \"" << text << "\": " << error;
+    return {};
+  }
+  return LayoutAttr::get(parser.getContext(), *layout);
+}
+
+void LayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<\"" << getValue().toString() << "\">";
+}
+
+LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bits,
+                                  int64_t base, int64_t shift) {
+  if (bits < 0 || base < 0 || shift < 0 || bits + base + shift > 24)
+    return emitError() << "swizzle<" << bits << ", " << base << ", " << shift
+                       << "> needs non-negative fields spanning at most 24 bits";
+  if (shift < bits)
+    return emitError() << "swizzle<" << bits << ", " << base << ", " << shift
+                       << "> is not a bijection: shift must be >= bits";
+  return success();
+}
