@@ -11,6 +11,8 @@ packages=(
   clang-22 libclang-rt-22-dev
   # build
   cmake ninja-build ccache python3
+  # integration tests compute their references with numpy
+  python3-numpy
   # libraries named in DESIGN.md
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev
   libflatbuffers-dev flatbuffers-compiler libsqlite3-dev

@@ -4,6 +4,7 @@
 #include "dialects/LowP/IR/LowPDialect.h"
 #include "dialects/LowP/Transforms/Passes.h"
 #include "dialects/TBVM/IR/TBVMDialect.h"
+#include "dialects/TBVM/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,4 +26,5 @@ void tessel::registerAllPasses() {
   // Upstream: canonicalize, cse, inline, symbol-dce, ...
   mlir::registerTransformsPasses();
   lowp::registerLowPPasses();
+  tbvm::registerTBVMPasses();
 }
