@@ -27,10 +27,11 @@ public:
 
   void runOnOperation() override {
     KernelOp kernel = getOperation();
-    if (alignment < 1 || (alignment & (alignment - 1)) != 0) {
+    int64_t align = alignment;
+    if (align < 1 || (align & (align - 1)) != 0) {
       emitError(kernel.getLoc()) << "tbvm-plan-shared-memory: alignment must be a power of "
                                     "two, got "
-                                 << alignment;
+                                 << align;
       return signalPassFailure();
     }
     // Program-order (pre-order) positions of every op.
@@ -76,7 +77,7 @@ public:
               tile->end < other->begin)
             continue;
           if (offset < other->offset + other->size && other->offset < offset + tile->size) {
-            offset = llvm::alignTo(other->offset + other->size, uint64_t(alignment));
+            offset = llvm::alignTo(other->offset + other->size, uint64_t(align));
             moved = true;
           }
         }
@@ -87,7 +88,7 @@ public:
     Builder b(kernel.getContext());
     for (Tile &tile : tiles)
       tile.op.setOffsetAttr(b.getI64IntegerAttr(tile.offset));
-    kernel.setSharedBytes(uint64_t(llvm::alignTo(total, uint64_t(alignment))));
+    kernel.setSharedBytes(uint64_t(llvm::alignTo(total, uint64_t(align))));
   }
 
 private:
