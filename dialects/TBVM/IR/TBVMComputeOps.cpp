@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/TBVM/IR/TBVMOps.h"
 
+#include "vm/Fragments.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -18,34 +20,11 @@ using namespace tessel::tbvm;
 // Fragment layouts and the layout rules of dot
 //===----------------------------------------------------------------------===//
 
-static vm::Layout parseKnownLayout(const char *text) {
-  std::string error;
-  std::optional<vm::Layout> layout = vm::Layout::parse(text, &error);
-  if (!layout)
-    llvm::report_fatal_error(llvm::Twine("bad built-in layout ") + text + ": " + error);
-  return *layout;
-}
-
-// PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type": slot order is
-// the register order a0..a7, b0..b3, c0..c3 (checked in runtime/test/LayoutTest.cpp).
-const vm::Layout &tessel::tbvm::mmaALayout() {
-  static const vm::Layout layout = parseKnownLayout("column_local(2,2).spatial(8,4).local(1,2)");
-  return layout;
-}
-const vm::Layout &tessel::tbvm::mmaBLayout() {
-  static const vm::Layout layout = parseKnownLayout("local(2,1).column_spatial(4,8).local(2,1)");
-  return layout;
-}
-const vm::Layout &tessel::tbvm::mmaCLayout() {
-  static const vm::Layout layout = parseKnownLayout("local(2,1).spatial(8,4).local(1,2)");
-  return layout;
-}
-// One 8x8 matrix of ldmatrix: lane t holds row t/4, columns 2(t%4) and 2(t%4)+1; with
-// .trans the transpose.
+const vm::Layout &tessel::tbvm::mmaALayout() { return vm::mmaALayout(); }
+const vm::Layout &tessel::tbvm::mmaBLayout() { return vm::mmaBLayout(); }
+const vm::Layout &tessel::tbvm::mmaCLayout() { return vm::mmaCLayout(); }
 const vm::Layout &tessel::tbvm::ldmatrixLayout(bool transpose) {
-  static const vm::Layout plain = parseKnownLayout("spatial(8,4).local(1,2)");
-  static const vm::Layout transposed = parseKnownLayout("column_spatial(4,8).local(2,1)");
-  return transpose ? transposed : plain;
+  return vm::ldmatrixLayout(transpose);
 }
 
 namespace {

@@ -1,0 +1,57 @@
+//===- TranslateToPTX.cpp - tbvm module -> PTX ----------------------------===//
+//
+// tessel-translate --tbvm-to-ptx --arch=sm_90: the PTX the runtime would JIT for this
+// module's kernels. The module goes through the same path as at run time: bytecode, the
+// runtime's loader (all its checks), then the runtime's emitter.
+//
+//===----------------------------------------------------------------------===//
+#include "tessel/Target/Bytecode.h"
+#include "tessel/Target/PTX.h"
+
+#include "tessel/InitAll.h"
+
+#include "cuda/PtxEmitter.h"
+#include "vm/Program.h"
+
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/CommandLine.h"
+
+using namespace mlir;
+
+static llvm::cl::opt<std::string>
+    archOption("arch", llvm::cl::desc("GPU architecture for --tbvm-to-ptx: sm_80, sm_86, "
+                                      "sm_89, sm_90 or sm_90a"),
+               llvm::cl::init("sm_80"));
+
+LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
+  absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
+  if (!target.ok())
+    return module.emitError() << target.status().message();
+  std::string bytes;
+  llvm::raw_string_ostream bytesStream(bytes);
+  if (failed(writeBytecode(module, bytesStream)))
+    return failure();
+  bytesStream.flush();
+  absl::StatusOr<std::shared_ptr<const vm::Program>> program =
+      vm::loadProgram(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+  if (!program.ok())
+    return module.emitError() << "the runtime's loader rejects the module: "
+                              << program.status().message();
+  absl::StatusOr<std::string> ptx = cuda::emitModule(**program, *target);
+  if (!ptx.ok())
+    return module.emitError() << ptx.status().message();
+  os << *ptx;
+  return success();
+}
+
+void tessel::registerPTXTranslation() {
+  static TranslateFromMLIRRegistration toPTX(
+      "tbvm-to-ptx", "emit PTX for a tbvm module's kernels (--arch=sm_XX)",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "expected a builtin.module";
+        return writePTX(module, archOption, os);
+      },
+      [](DialectRegistry &registry) { registerAllDialects(registry); });
+}

@@ -1,0 +1,463 @@
+// tbvm.cast. Fast paths build f16x2/bf16x2 registers two elements at a time with bit
+// tricks (REFERENCE.md, "Sub-byte storage and fast casts") for every integer width 1..8,
+// signed and unsigned, and for the small floats:
+//  - integers: the code goes into the low mantissa bits of a half whose exponent is the
+//    magic 0x6400 (1024.0; 0x4300 = 128.0 for bf16), one lop3 per pair also flipping the
+//    sign bit of signed codes (offset binary), then one subtraction (or an fma that also
+//    undoes a position shift) leaves the exact value;
+//  - 1, 2, 4 and 8 bits in natural order: one prmt spreads a byte over both halves and
+//    each lop3 picks one pair out of it;
+//  - small floats without NaN/inf: sign, exponent and mantissa placed into a half and one
+//    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
+//  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
+// Everything else goes element by element through exact f32 / integer arithmetic.
+#include "cuda/KernelEmitter.h"
+
+#include "vm/Numerics.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tessel::cuda {
+
+using vm::DType;
+using vm::FloatFormat;
+using vm::NanEncoding;
+
+namespace {
+
+// lop3 truth tables (inputs a = 0xF0, b = 0xCC, c = 0xAA).
+constexpr int64_t kLutAndOr = 0xEA;        // (a & b) | c
+constexpr int64_t kLutMaskFlipOr = 0x6A;   // b ? (a ^ c) : c
+
+uint32_t halfBits(double v) { return vm::floatToHalf(float(v)); }
+uint32_t bf16Bits(double v) { return vm::floatToBits(float(v)) >> 16; }
+uint32_t pack2(uint32_t lo, uint32_t hi) { return (hi << 16) | (lo & 0xFFFF); }
+
+bool isSmallFloat(DType t) {
+  return t.isFloat() && t != DType::f32() && t != DType::f16() && t != DType::bf16();
+}
+
+} // namespace
+
+absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
+  const vm::ValueType &st = typeOf(inst.operands[0]);
+  const vm::ValueType &rt = typeOf(inst.results[0]);
+  DType from = st.dtype, to = rt.dtype;
+  unsigned fb = from.bits();
+  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
+  int64_t slots = program_.layoutOf(rt).localSize();
+  EValue &out = values_[inst.results[0]];
+  out.kind = EValue::Kind::kTile;
+  out.regs.clear();
+
+  if (from == to) {
+    out.regs = src;
+    return absl::OkStatus();
+  }
+  bool toHalf = to == DType::f16(), toBF16 = to == DType::bf16();
+
+  // ---- f32 -> f16 / bf16: cvt.rn.{f16,bf16}x2.f32, two at a time ----
+  if (from == DType::f32() && (toHalf || toBF16)) {
+    for (int64_t s = 0; s < slots; s += 2) {
+      Reg hi = s + 1 < slots ? src[size_t(s + 1)] : src[size_t(s)];
+      Reg d = newReg(RegKind::kB32);
+      Inst &c = emit(Op::kCvt, toHalf ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
+                     {Operand::r(hi), Operand::r(src[size_t(s)])});
+      c.type2 = Type::kF32;
+      c.rounding = ptx::Rounding::kRn;
+      out.regs.push_back(d);
+    }
+    return absl::OkStatus();
+  }
+  // ---- f16 / bf16 -> f32: exact ----
+  if ((from == DType::f16() || from == DType::bf16()) && to == DType::f32()) {
+    for (int64_t s = 0; s < slots; ++s) {
+      Reg w = src[size_t(s / 2)];
+      Reg d = newReg(RegKind::kB32);
+      if (from == DType::bf16()) {
+        if (s % 2 == 0)
+          emit(Op::kShl, Type::kB32, {Operand::r(d)}, {Operand::r(w), Operand::i(16)});
+        else
+          emit(Op::kAnd, Type::kB32, {Operand::r(d)}, {Operand::r(w), Operand::i(0xFFFF0000ll)});
+      } else {
+        Reg h = newReg(RegKind::kB16), t = newReg(RegKind::kB32);
+        if (s % 2 == 0)
+          emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::r(w)});
+        else
+          emit(Op::kShr, Type::kB32, {Operand::r(t)}, {Operand::r(w), Operand::i(16)});
+        emit(Op::kCvt, Type::kU16, {Operand::r(h)}, {Operand::r(t)}).type2 = Type::kU32;
+        emit(Op::kCvt, Type::kF32, {Operand::r(d)}, {Operand::r(h)}).type2 = Type::kF16;
+      }
+      out.regs.push_back(d);
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- integer codes of up to 8 bits -> f16 / bf16: magic-number pairs ----
+  if ((toHalf || (toBF16 && fb <= 7)) && from.isInteger() && fb <= 8) {
+    bool isSigned = !from.isUnsignedInteger();
+    uint32_t magicHalf = toHalf ? 0x6400u : 0x4300u; // 1024.0 / 128.0
+    double magicValue = toHalf ? 1024.0 : 128.0;
+    auto constPair = [&](double lo, double hi) {
+      return imm32(toHalf ? pack2(halfBits(lo), halfBits(hi)) : pack2(bf16Bits(lo), bf16Bits(hi)));
+    };
+    Type pt = toHalf ? Type::kF16x2 : Type::kBF16x2;
+    // t's halves hold magic + u * 2^x (u the offset-binary code); result = t * 2^-x -
+    // (magic + bias) * 2^-x, exactly.
+    auto finish = [&](Reg t, int xlo, int xhi) {
+      double biasSigned = isSigned ? std::ldexp(1.0, int(fb) - 1) : 0.0;
+      Reg d = newReg(RegKind::kB32);
+      if (xlo == 0 && xhi == 0 && (toHalf || target_.major >= 9)) {
+        emit(Op::kSub, pt, {Operand::r(d)}, {Operand::r(t), Operand::r(constPair(magicValue + biasSigned, magicValue + biasSigned))})
+            .rounding = ptx::Rounding::kRn;
+      } else {
+        Reg scale = constPair(std::ldexp(1.0, -xlo), std::ldexp(1.0, -xhi));
+        Reg shift = constPair(-(magicValue * std::ldexp(1.0, -xlo) + biasSigned),
+                              -(magicValue * std::ldexp(1.0, -xhi) + biasSigned));
+        emit(Op::kFma, pt, {Operand::r(d)}, {Operand::r(t), Operand::r(scale), Operand::r(shift)})
+            .rounding = ptx::Rounding::kRn;
+      }
+      return d;
+    };
+    // The lop3 that masks both codes of a pair (at xlo in the low half and xhi in the high
+    // half), flips their sign bits when signed, and ORs in the magic exponent.
+    auto place = [&](Reg t, int xlo, int xhi) {
+      uint32_t code = (1u << fb) - 1;
+      uint32_t mask = (code << xlo) | (code << (16 + xhi));
+      uint32_t magic = (magicHalf << 16) | magicHalf;
+      Reg d = newReg(RegKind::kB32);
+      if (isSigned) {
+        uint32_t sign = (1u << (fb - 1 + xlo)) | (1u << (16 + fb - 1 + xhi));
+        emit(Op::kLop3, Type::kB32, {Operand::r(d)},
+             {Operand::r(t), Operand::i(mask), Operand::i(magic | sign), Operand::i(kLutMaskFlipOr)});
+      } else {
+        emit(Op::kLop3, Type::kB32, {Operand::r(d)},
+             {Operand::r(t), Operand::i(mask), Operand::i(magic), Operand::i(kLutAndOr)});
+      }
+      return d;
+    };
+    if (fb == 8) {
+      // Bytes next to the magic byte (0x64 / 0x43): prmt selectors 0x4140 and 0x4342.
+      Reg magicBytes = imm32(toHalf ? 0x64646464u : 0x43434343u);
+      for (int64_t s = 0; s < slots; s += 2) {
+        Reg w = src[size_t(s / 4)];
+        Reg t = newReg(RegKind::kB32);
+        emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
+             {Operand::r(w), Operand::r(magicBytes), Operand::i((s / 2) % 2 == 0 ? 0x4140 : 0x4342)});
+        if (isSigned) // offset binary: flip each byte's sign bit
+          emit(Op::kXor, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(0x00800080)});
+        out.regs.push_back(finish(t, 0, 0));
+      }
+      return absl::OkStatus();
+    }
+    if (fb == 1 || fb == 2 || fb == 4) {
+      // Natural order: a byte holds 8/fb codes; copy it into both halves once, then each
+      // lop3 takes one pair (codes 2m and 2m+1 of the byte, at bits 2m*fb and (2m+1)*fb).
+      int64_t perByte = 8 / fb;
+      Reg spread;
+      for (int64_t s = 0; s < slots; s += 2) {
+        int64_t bit = s * fb;
+        int64_t byte = bit / 8, inByte = bit % 8;
+        if (inByte == 0) {
+          spread = newReg(RegKind::kB32);
+          int64_t b = byte % 4;
+          emit(Op::kPrmt, Type::kB32, {Operand::r(spread)},
+               {Operand::r(src[size_t(byte / 4)]), Operand::i(0), Operand::i(0x4040 | b | (b << 8))});
+        }
+        int xlo = int(inByte), xhi = int(inByte + fb);
+        out.regs.push_back(finish(place(spread, xlo, xhi), xlo, xhi));
+        (void)perByte;
+      }
+      return absl::OkStatus();
+    }
+    // 3, 5, 6, 7 bits in natural order: gather each pair into (bits [0, fb) , bits
+    // [16, 16 + fb)) of one register first.
+    for (int64_t s = 0; s < slots; s += 2) {
+      Reg lo = extract(src, s, fb);
+      Reg t = newReg(RegKind::kB32);
+      if (s + 1 < slots) {
+        Reg hi = extract(src, s + 1, fb);
+        emit(Op::kBfi, Type::kB32, {Operand::r(t)}, {Operand::r(hi), Operand::r(lo), Operand::i(16), Operand::i(fb)});
+      } else {
+        emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::r(lo)});
+      }
+      out.regs.push_back(finish(place(t, 0, 0), 0, 0));
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- f8E5M2 -> f16: the code is the upper byte of the f16 (inf and NaN included) ----
+  if (from.floatName() == vm::FloatName::kF8E5M2 && toHalf) {
+    for (int64_t s = 0; s < slots; s += 2) {
+      Reg w = src[size_t(s / 4)];
+      Reg d = newReg(RegKind::kB32);
+      int64_t b = s % 4;
+      // bytes: [0, code_s, 0, code_s+1]
+      emit(Op::kPrmt, Type::kB32, {Operand::r(d)},
+           {Operand::r(w), Operand::i(0), Operand::i(0x0404 | (b << 4) | ((b + 1) << 12))});
+      out.regs.push_back(d);
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- NaN-free small floats (E <= 5) -> f16: place bits, multiply by 2^(15 - bias) ----
+  if (isSmallFloat(from) && toHalf && !from.floatFormat().hasNan() && from.floatFormat().exponentBits <= 5) {
+    const FloatFormat &f = from.floatFormat();
+    unsigned magBits = f.exponentBits + f.mantissaBits;
+    Reg scale = imm32(pack2(halfBits(std::ldexp(1.0, 15 - f.bias)), halfBits(std::ldexp(1.0, 15 - f.bias))));
+    for (int64_t s = 0; s < slots; s += 2) {
+      Reg t = newReg(RegKind::kB32);
+      emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::i(0)});
+      for (int h = 0; h < 2 && s + h < slots; ++h) {
+        Reg c = extract(src, s + h, fb);
+        // half = sign << 15 | magnitude << (10 - M)
+        Reg mag = newReg(RegKind::kB32), sign = newReg(RegKind::kB32), half = newReg(RegKind::kB32);
+        emit(Op::kAnd, Type::kB32, {Operand::r(mag)}, {Operand::r(c), Operand::i((1 << magBits) - 1)});
+        emit(Op::kShl, Type::kB32, {Operand::r(mag)}, {Operand::r(mag), Operand::i(10 - f.mantissaBits)});
+        emit(Op::kShr, Type::kB32, {Operand::r(sign)}, {Operand::r(c), Operand::i(magBits)});
+        emit(Op::kShl, Type::kB32, {Operand::r(sign)}, {Operand::r(sign), Operand::i(15)});
+        emit(Op::kOr, Type::kB32, {Operand::r(half)}, {Operand::r(mag), Operand::r(sign)});
+        emit(Op::kBfi, Type::kB32, {Operand::r(t)}, {Operand::r(half), Operand::r(t), Operand::i(16 * h), Operand::i(16)});
+      }
+      Reg d = newReg(RegKind::kB32);
+      emit(Op::kMul, Type::kF16x2, {Operand::r(d)}, {Operand::r(t), Operand::r(scale)}).rounding = ptx::Rounding::kRn;
+      out.regs.push_back(d);
+    }
+    return absl::OkStatus();
+  }
+
+  return emitGenericCast(inst);
+}
+
+// Element by element: decode to an exact f32 (floats) or a 32-bit integer, then encode.
+absl::Status KernelEmitter::emitGenericCast(const vm::Instruction &inst) {
+  const vm::ValueType &st = typeOf(inst.operands[0]);
+  const vm::ValueType &rt = typeOf(inst.results[0]);
+  DType from = st.dtype, to = rt.dtype;
+  unsigned fb = from.bits(), tb = to.bits();
+  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
+  int64_t slots = program_.layoutOf(rt).localSize();
+  EValue &out = values_[inst.results[0]];
+  out.regs = newTile(rt);
+
+  auto pred = [&](Type t, ptx::Cmp cmp, Operand a, Operand b) {
+    Reg p = newReg(RegKind::kPred);
+    emit(Op::kSetp, t, {Operand::r(p)}, {a, b}).cmp = cmp;
+    return p;
+  };
+  auto movIf = [&](Reg dst, Operand value, Reg p, bool negated = false) {
+    Inst &m = emit(Op::kMov, Type::kB32, {Operand::r(dst)}, {value});
+    m.guarded = true;
+    m.guard = p;
+    m.guardNegated = negated;
+  };
+
+  for (int64_t s = 0; s < slots; ++s) {
+    Reg code = extract(src, s, fb);
+    Reg result = newReg(RegKind::kB32);
+    if (from.isInteger() && to.isInteger()) {
+      // Saturate to the destination's range.
+      bool fromSigned = !from.isUnsignedInteger();
+      Reg v = fromSigned ? signExtend(code, fb) : code;
+      int64_t lo = to.intMin(), hi = to.intMax();
+      Type t = fromSigned ? Type::kS32 : Type::kU32;
+      if (fromSigned) {
+        emit(Op::kMax, Type::kS32, {Operand::r(result)}, {Operand::r(v), Operand::i(std::max<int64_t>(lo, INT32_MIN))});
+        emit(Op::kMin, Type::kS32, {Operand::r(result)}, {Operand::r(result), Operand::i(std::min<int64_t>(hi, INT32_MAX))});
+      } else {
+        emit(Op::kMin, Type::kU32, {Operand::r(result)}, {Operand::r(v), Operand::i(std::min<int64_t>(hi, UINT32_MAX))});
+      }
+      (void)t;
+      insert(out.regs, s, tb, result);
+      continue;
+    }
+    // Decode to f32 (exact: every type here fits).
+    Reg f = newReg(RegKind::kB32);
+    if (from.isInteger()) {
+      bool fromSigned = !from.isUnsignedInteger();
+      Reg v = fromSigned ? signExtend(code, fb) : code;
+      Inst &c = emit(Op::kCvt, Type::kF32, {Operand::r(f)}, {Operand::r(v)});
+      c.type2 = fromSigned ? Type::kS32 : Type::kU32;
+      c.rounding = ptx::Rounding::kRn;
+    } else if (from == DType::f32()) {
+      f = code;
+    } else if (from == DType::f16()) {
+      Reg h = newReg(RegKind::kB16);
+      emit(Op::kCvt, Type::kU16, {Operand::r(h)}, {Operand::r(code)}).type2 = Type::kU32;
+      emit(Op::kCvt, Type::kF32, {Operand::r(f)}, {Operand::r(h)}).type2 = Type::kF16;
+    } else if (from == DType::bf16()) {
+      emit(Op::kShl, Type::kB32, {Operand::r(f)}, {Operand::r(code), Operand::i(16)});
+    } else {
+      // Small float: magnitude bits into f32 position, times 2^(127 - bias).
+      const FloatFormat &ff = from.floatFormat();
+      unsigned mb = ff.exponentBits + ff.mantissaBits;
+      Reg mag = newReg(RegKind::kB32), sign = newReg(RegKind::kB32);
+      emit(Op::kAnd, Type::kB32, {Operand::r(mag)}, {Operand::r(code), Operand::i((1ll << mb) - 1)});
+      emit(Op::kShl, Type::kB32, {Operand::r(f)}, {Operand::r(mag), Operand::i(23 - ff.mantissaBits)});
+      emit(Op::kMul, Type::kF32, {Operand::r(f)}, {Operand::r(f), Operand::i(vm::floatToBits(float(std::ldexp(1.0, 127 - ff.bias))))})
+          .rounding = ptx::Rounding::kRn;
+      emit(Op::kShr, Type::kB32, {Operand::r(sign)}, {Operand::r(code), Operand::i(mb)});
+      emit(Op::kShl, Type::kB32, {Operand::r(sign)}, {Operand::r(sign), Operand::i(31)});
+      emit(Op::kOr, Type::kB32, {Operand::r(f)}, {Operand::r(f), Operand::r(sign)});
+      uint32_t expMask = ((1u << ff.exponentBits) - 1) << ff.mantissaBits;
+      uint32_t mantMask = (1u << ff.mantissaBits) - 1;
+      if (ff.nan == NanEncoding::kIeee) { // all-ones exponent: inf (mantissa 0) or NaN
+        Reg e = newReg(RegKind::kB32);
+        emit(Op::kAnd, Type::kB32, {Operand::r(e)}, {Operand::r(mag), Operand::i(expMask)});
+        Reg special = pred(Type::kU32, ptx::Cmp::kEq, Operand::r(e), Operand::i(expMask));
+        Reg inf = newReg(RegKind::kB32);
+        emit(Op::kOr, Type::kB32, {Operand::r(inf)}, {Operand::r(sign), Operand::i(0x7F800000)});
+        Reg isInf = pred(Type::kU32, ptx::Cmp::kEq, Operand::r(mag), Operand::i(expMask));
+        Reg nanHere = newReg(RegKind::kPred);
+        emit(Op::kAnd, Type::kPred, {Operand::r(nanHere)}, {Operand::r(special), Operand::r(isInf)});
+        movIf(f, Operand::r(inf), nanHere);
+        Reg notInf = newReg(RegKind::kPred);
+        emit(Op::kNot, Type::kPred, {Operand::r(notInf)}, {Operand::r(isInf)});
+        emit(Op::kAnd, Type::kPred, {Operand::r(nanHere)}, {Operand::r(special), Operand::r(notInf)});
+        movIf(f, Operand::i(0x7FFFFFFF), nanHere);
+      } else if (ff.nan == NanEncoding::kAllOnes) {
+        movIf(f, Operand::i(0x7FFFFFFF), pred(Type::kU32, ptx::Cmp::kEq, Operand::r(mag), Operand::i(expMask | mantMask)));
+      } else if (ff.nan == NanEncoding::kNegativeZero) {
+        movIf(f, Operand::i(0x7FFFFFFF), pred(Type::kU32, ptx::Cmp::kEq, Operand::r(code), Operand::i(1ll << mb)));
+      }
+    }
+    // Encode f32 -> destination.
+    if (to.isInteger()) {
+      bool toSigned = !to.isUnsignedInteger();
+      Inst &c = emit(Op::kCvt, toSigned ? Type::kS32 : Type::kU32, {Operand::r(result)}, {Operand::r(f)});
+      c.type2 = Type::kF32;
+      c.rounding = ptx::Rounding::kRni; // saturates; NaN -> 0
+      if (tb < 32) {
+        if (toSigned) {
+          emit(Op::kMax, Type::kS32, {Operand::r(result)}, {Operand::r(result), Operand::i(to.intMin())});
+          emit(Op::kMin, Type::kS32, {Operand::r(result)}, {Operand::r(result), Operand::i(to.intMax())});
+        } else {
+          emit(Op::kMin, Type::kU32, {Operand::r(result)}, {Operand::r(result), Operand::i(to.intMax())});
+        }
+      }
+    } else if (to == DType::f32()) {
+      result = f;
+    } else if (to == DType::f16() || to == DType::bf16()) {
+      Reg h = newReg(RegKind::kB16);
+      Inst &c = emit(Op::kCvt, to == DType::f16() ? Type::kF16 : Type::kBF16, {Operand::r(h)}, {Operand::r(f)});
+      c.type2 = Type::kF32;
+      c.rounding = ptx::Rounding::kRn;
+      emit(Op::kCvt, Type::kU32, {Operand::r(result)}, {Operand::r(h)}).type2 = Type::kU16;
+    } else {
+      result = encodeSmallFloat(f, to);
+    }
+    insert(out.regs, s, tb, result);
+  }
+  return absl::OkStatus();
+}
+
+// f32 -> small float, round to nearest even, with IEEE overflow (inf where the format has
+// it, NaN where it has NaN only, the largest finite value otherwise), as the codec's
+// Overflow::kIeee.
+Reg KernelEmitter::encodeSmallFloat(Reg f, DType to) {
+  const FloatFormat &ff = to.floatFormat();
+  int M = ff.mantissaBits;
+  unsigned mb = ff.exponentBits + M;
+  auto r32 = [&]() { return newReg(RegKind::kB32); };
+  auto setp = [&](Type t, ptx::Cmp c, Operand a, Operand b) {
+    Reg p = newReg(RegKind::kPred);
+    emit(Op::kSetp, t, {Operand::r(p)}, {a, b}).cmp = c;
+    return p;
+  };
+  Reg sign = r32(), a = r32();
+  emit(Op::kShr, Type::kB32, {Operand::r(sign)}, {Operand::r(f), Operand::i(31)});
+  emit(Op::kAnd, Type::kB32, {Operand::r(a)}, {Operand::r(f), Operand::i(0x7FFFFFFF)});
+  // e: the target's biased exponent (may be <= 0); m24: significand with the implicit 1.
+  Reg e = r32(), m24 = r32();
+  emit(Op::kShr, Type::kU32, {Operand::r(e)}, {Operand::r(a), Operand::i(23)});
+  Reg f32Exp = r32();
+  emit(Op::kMov, Type::kB32, {Operand::r(f32Exp)}, {Operand::r(e)});
+  emit(Op::kAdd, Type::kS32, {Operand::r(e)}, {Operand::r(e), Operand::i(ff.bias - 127)});
+  emit(Op::kAnd, Type::kB32, {Operand::r(m24)}, {Operand::r(a), Operand::i(0x7FFFFF)});
+  emit(Op::kOr, Type::kB32, {Operand::r(m24)}, {Operand::r(m24), Operand::i(0x800000)});
+  // shift = 23 - M + max(0, 1 - e); eBase = max(e, 1) - 1
+  Reg under = r32(), shift = r32(), eBase = r32();
+  emit(Op::kSub, Type::kS32, {Operand::r(under)}, {Operand::i(1), Operand::r(e)});
+  emit(Op::kMax, Type::kS32, {Operand::r(under)}, {Operand::r(under), Operand::i(0)});
+  emit(Op::kAdd, Type::kS32, {Operand::r(shift)}, {Operand::r(under), Operand::i(23 - M)});
+  emit(Op::kMin, Type::kS32, {Operand::r(shift)}, {Operand::r(shift), Operand::i(31)});
+  emit(Op::kMax, Type::kS32, {Operand::r(eBase)}, {Operand::r(e), Operand::i(1)});
+  emit(Op::kSub, Type::kS32, {Operand::r(eBase)}, {Operand::r(eBase), Operand::i(1)});
+  // q = round-half-even(m24 >> shift)
+  Reg q = r32(), rem = r32(), half = r32(), mask = r32();
+  emit(Op::kShr, Type::kU32, {Operand::r(q)}, {Operand::r(m24), Operand::r(shift)});
+  emit(Op::kShl, Type::kB32, {Operand::r(mask)}, {Operand::r(imm32(1)), Operand::r(shift)});
+  emit(Op::kSub, Type::kU32, {Operand::r(mask)}, {Operand::r(mask), Operand::i(1)});
+  emit(Op::kAnd, Type::kB32, {Operand::r(rem)}, {Operand::r(m24), Operand::r(mask)});
+  emit(Op::kShr, Type::kU32, {Operand::r(half)}, {Operand::r(mask), Operand::i(1)});
+  emit(Op::kAdd, Type::kU32, {Operand::r(half)}, {Operand::r(half), Operand::i(1)}); // 1 << (shift-1)
+  Reg odd = r32();
+  emit(Op::kAnd, Type::kB32, {Operand::r(odd)}, {Operand::r(q), Operand::i(1)});
+  Reg above = setp(Type::kU32, ptx::Cmp::kHi, Operand::r(rem), Operand::r(half));
+  Reg tie = setp(Type::kU32, ptx::Cmp::kEq, Operand::r(rem), Operand::r(half));
+  Reg oddTie = newReg(RegKind::kPred), up = newReg(RegKind::kPred);
+  Reg isOdd = setp(Type::kU32, ptx::Cmp::kNe, Operand::r(odd), Operand::i(0));
+  emit(Op::kAnd, Type::kPred, {Operand::r(oddTie)}, {Operand::r(tie), Operand::r(isOdd)});
+  emit(Op::kOr, Type::kPred, {Operand::r(up)}, {Operand::r(above), Operand::r(oddTie)});
+  Inst &inc = emit(Op::kAdd, Type::kU32, {Operand::r(q)}, {Operand::r(q), Operand::i(1)});
+  inc.guarded = true;
+  inc.guard = up;
+  // magnitude code = (eBase << M) + q (a carry out of the mantissa bumps the exponent)
+  Reg mag = r32();
+  emit(Op::kShl, Type::kB32, {Operand::r(mag)}, {Operand::r(eBase), Operand::i(M)});
+  emit(Op::kAdd, Type::kU32, {Operand::r(mag)}, {Operand::r(mag), Operand::r(q)});
+  // Zero and f32 subnormals (far below every small format) encode to zero.
+  Reg tiny = setp(Type::kU32, ptx::Cmp::kEq, Operand::r(f32Exp), Operand::i(0));
+  Inst &z = emit(Op::kMov, Type::kB32, {Operand::r(mag)}, {Operand::i(0)});
+  z.guarded = true;
+  z.guard = tiny;
+  // Overflow, inf and NaN.
+  uint32_t maxExp = (1u << ff.exponentBits) - 1 - (ff.nan == NanEncoding::kIeee ? 1 : 0);
+  uint32_t maxMant = (1u << M) - 1 - (ff.nan == NanEncoding::kAllOnes ? 1 : 0);
+  uint32_t maxMag = (maxExp << M) | maxMant;
+  uint32_t overflowMag = ff.nan == NanEncoding::kIeee ? ((maxExp + 1) << M)   // inf
+                         : ff.hasNan() ? 0xFFFFFFFFu                           // NaN, below
+                                       : maxMag;
+  Reg over = setp(Type::kU32, ptx::Cmp::kHi, Operand::r(mag), Operand::i(maxMag));
+  Reg big = setp(Type::kU32, ptx::Cmp::kHs, Operand::r(f32Exp), Operand::i(255)); // inf
+  Reg overAny = newReg(RegKind::kPred);
+  emit(Op::kOr, Type::kPred, {Operand::r(overAny)}, {Operand::r(over), Operand::r(big)});
+  uint32_t nanCode = ff.nan == NanEncoding::kIeee ? (((1u << ff.exponentBits) - 1) << M) | (1u << (M - 1))
+                     : ff.nan == NanEncoding::kAllOnes ? (1u << mb) - 1
+                     : ff.nan == NanEncoding::kNegativeZero ? (1u << mb) : 0;
+  Reg code = r32();
+  if (overflowMag == 0xFFFFFFFFu) { // NaN-only formats overflow to NaN (sign-less code)
+    Inst &o = emit(Op::kMov, Type::kB32, {Operand::r(mag)}, {Operand::i(nanCode)});
+    o.guarded = true;
+    o.guard = overAny;
+  } else {
+    Inst &o = emit(Op::kMov, Type::kB32, {Operand::r(mag)}, {Operand::i(overflowMag)});
+    o.guarded = true;
+    o.guard = overAny;
+  }
+  // code = sign << mb | mag (no -0 in FNUZ formats)
+  emit(Op::kShl, Type::kB32, {Operand::r(code)}, {Operand::r(sign), Operand::i(mb)});
+  emit(Op::kOr, Type::kB32, {Operand::r(code)}, {Operand::r(code), Operand::r(mag)});
+  if (ff.nan == NanEncoding::kNegativeZero || (overflowMag == 0xFFFFFFFFu)) {
+    Reg zeroMag = setp(Type::kU32, ptx::Cmp::kEq, Operand::r(mag), Operand::i(0));
+    if (ff.nan == NanEncoding::kNegativeZero) {
+      Inst &c = emit(Op::kMov, Type::kB32, {Operand::r(code)}, {Operand::i(0)});
+      c.guarded = true;
+      c.guard = zeroMag;
+    }
+    if (overflowMag == 0xFFFFFFFFu) {
+      Inst &c = emit(Op::kMov, Type::kB32, {Operand::r(code)}, {Operand::i(nanCode)});
+      c.guarded = true;
+      c.guard = overAny;
+    }
+  }
+  // NaN input: the canonical NaN, or 0 without one.
+  Reg isNan = setp(Type::kU32, ptx::Cmp::kHi, Operand::r(a), Operand::i(0x7F800000));
+  Inst &n = emit(Op::kMov, Type::kB32, {Operand::r(code)}, {Operand::i(nanCode)});
+  n.guarded = true;
+  n.guard = isNan;
+  return code;
+}
+
+} // namespace tessel::cuda

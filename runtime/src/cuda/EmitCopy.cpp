@@ -1,0 +1,285 @@
+// Global -> shared copies (cp.async, cooperative over the whole block) and ldmatrix.
+#include "cuda/KernelEmitter.h"
+
+#include "vm/Fragments.h"
+
+#include <numeric>
+
+namespace tessel::cuda {
+
+using vm::Opcode;
+
+namespace {
+
+// Row-major element strides of a static shape.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    s[d - 1] = s[d] * shape[d];
+  return s;
+}
+
+} // namespace
+
+// The shared address of element `linear` (b32 register) of a shared tile: swizzle, scale
+// to bytes, add the tile's base.
+static Reg sharedAddress(KernelEmitter &e, const EValue &tile, const vm::ValueType &type,
+                         Reg linear) {
+  Reg lin = linear;
+  if (!type.swizzle.isIdentity()) {
+    Reg t = e.newReg(RegKind::kB32), x = e.newReg(RegKind::kB32);
+    e.emit(Op::kShr, Type::kU32, {Operand::r(t)}, {Operand::r(lin), Operand::i(type.swizzle.base + type.swizzle.shift)});
+    e.emit(Op::kAnd, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i((1 << type.swizzle.bits) - 1)});
+    e.emit(Op::kShl, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(type.swizzle.base)});
+    e.emit(Op::kXor, Type::kB32, {Operand::r(x)}, {Operand::r(lin), Operand::r(t)});
+    lin = x;
+  }
+  Reg addr = e.newReg(RegKind::kB32);
+  if (type.dtype.bits() % 8 == 0) {
+    e.emit(Op::kMad, Type::kU32, {Operand::r(addr)}, {Operand::r(lin), Operand::i(type.dtype.bits() / 8), Operand::r(tile.reg)});
+  } else {
+    Reg bits = e.newReg(RegKind::kB32);
+    e.emit(Op::kMul, Type::kU32, {Operand::r(bits)}, {Operand::r(lin), Operand::i(type.dtype.bits())});
+    e.emit(Op::kShr, Type::kU32, {Operand::r(bits)}, {Operand::r(bits), Operand::i(3)});
+    e.emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(bits), Operand::r(tile.reg)});
+  }
+  return addr;
+}
+
+absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
+  uint32_t srcId = inst.operands[0], dstId = inst.operands.back();
+  const vm::ValueType &gt = typeOf(srcId);
+  const vm::ValueType &st = typeOf(dstId);
+  const EValue &g = values_[srcId];
+  const EValue &s = values_[dstId];
+  int rank = st.rank();
+  unsigned bits = st.dtype.bits();
+  std::vector<Reg> offsets;
+  std::vector<int64_t> multiples;
+  for (int d = 0; d < rank; ++d) {
+    const EValue &o = values_[inst.operands[1 + size_t(d)]];
+    offsets.push_back(asIndex(o, typeOf(inst.operands[1 + size_t(d)])));
+    multiples.push_back(o.multipleOf);
+  }
+  std::vector<int64_t> tileStrides = stridesOf(st.shape);
+  int64_t total = st.numElements;
+  int64_t threads = fn_.numThreads();
+
+  // Chunk size: 16 bytes when the tile's rows, the swizzle and the offsets allow it.
+  int64_t k = 0;
+  for (int64_t bytes : {16, 8, 4}) {
+    int64_t elems = bytes * 8 / bits;
+    if (elems * int64_t(bits) != bytes * 8 || st.shape.back() % elems != 0)
+      continue;
+    if (!st.swizzle.isIdentity() && elems > (int64_t(1) << st.swizzle.base))
+      continue;
+    k = elems;
+    break;
+  }
+  bool staticOk = k > 0 && multiples.back() % k == 0 && g.alignment % (k * bits / 8) == 0 &&
+                  gt.shape.back() >= 0 && gt.shape.back() % k == 0;
+  if (k == 0 && bits % 8 != 0)
+    return error(inst, "copy_async of sub-byte elements needs rows of whole 4-byte chunks");
+
+  // Global strides (dynamic).
+  std::vector<Reg> gstride(static_cast<size_t>(rank));
+  gstride[size_t(rank - 1)] = imm64(1);
+  for (int d = rank - 2; d >= 0; --d) {
+    Reg r = newReg(RegKind::kB64);
+    emit(Op::kMul, Type::kS64, {Operand::r(r)}, {Operand::r(gstride[size_t(d + 1)]), Operand::r(g.regs[size_t(d + 1)])});
+    gstride[size_t(d)] = r;
+  }
+
+  // For element (or chunk start) e of the tile (a b32 register): global address, whether it
+  // is inside the tensor, and its shared address.
+  auto locate = [&](Reg e, Reg &gaddr, Reg &inside, Reg &saddr) {
+    Reg lin = imm64(0);
+    inside = Reg();
+    for (int d = 0; d < rank; ++d) {
+      Reg digit = newReg(RegKind::kB32);
+      emit(Op::kDiv, Type::kU32, {Operand::r(digit)}, {Operand::r(e), Operand::i(tileStrides[size_t(d)])});
+      emit(Op::kRem, Type::kU32, {Operand::r(digit)}, {Operand::r(digit), Operand::i(st.shape[size_t(d)])});
+      Reg d64 = newReg(RegKind::kB64), idx = newReg(RegKind::kB64);
+      emit(Op::kCvt, Type::kU64, {Operand::r(d64)}, {Operand::r(digit)}).type2 = Type::kU32;
+      emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(offsets[size_t(d)]), Operand::r(d64)});
+      Reg p = newReg(RegKind::kPred);
+      emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(g.regs[size_t(d)])}).cmp = ptx::Cmp::kLo;
+      if (d == 0) {
+        inside = p;
+      } else {
+        Reg q = newReg(RegKind::kPred);
+        emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(inside), Operand::r(p)});
+        inside = q;
+      }
+      Reg l2 = newReg(RegKind::kB64);
+      emit(Op::kMad, Type::kS64, {Operand::r(l2)}, {Operand::r(idx), Operand::r(gstride[size_t(d)]), Operand::r(lin)});
+      lin = l2;
+    }
+    Reg byteOff = newReg(RegKind::kB64);
+    if (bits % 8 == 0) {
+      emit(Op::kMul, Type::kS64, {Operand::r(byteOff)}, {Operand::r(lin), Operand::i(bits / 8)});
+    } else {
+      emit(Op::kMul, Type::kS64, {Operand::r(byteOff)}, {Operand::r(lin), Operand::i(bits)});
+      emit(Op::kShr, Type::kU64, {Operand::r(byteOff)}, {Operand::r(byteOff), Operand::i(3)});
+    }
+    gaddr = newReg(RegKind::kB64);
+    emit(Op::kAdd, Type::kS64, {Operand::r(gaddr)}, {Operand::r(g.reg), Operand::r(byteOff)});
+    saddr = sharedAddress(*this, s, st, e);
+  };
+
+  auto vectorPath = [&]() {
+    int64_t chunks = total / k, bytes = k * bits / 8;
+    for (int64_t i = 0; i * threads < chunks; ++i) {
+      Reg c = newReg(RegKind::kB32), e = newReg(RegKind::kB32);
+      emit(Op::kAdd, Type::kU32, {Operand::r(c)}, {Operand::r(tid_), Operand::i(i * threads)});
+      emit(Op::kMul, Type::kU32, {Operand::r(e)}, {Operand::r(c), Operand::i(k)});
+      Reg gaddr, inside, saddr;
+      locate(e, gaddr, inside, saddr);
+      Reg srcSize = newReg(RegKind::kB32);
+      emit(Op::kSelp, Type::kB32, {Operand::r(srcSize)}, {Operand::i(bytes), Operand::i(0), Operand::r(inside)});
+      bool partialRound = (i + 1) * threads > chunks; // only the first chunks are real
+      Reg real;
+      if (partialRound) {
+        real = newReg(RegKind::kPred);
+        emit(Op::kSetp, Type::kU32, {Operand::r(real)}, {Operand::r(c), Operand::i(chunks)}).cmp = ptx::Cmp::kLo;
+      }
+      Inst &cp = emit(Op::kCpAsync, Type::kNone, {Operand::addr(saddr)}, {Operand::addr(gaddr), Operand::r(srcSize)});
+      cp.width = uint8_t(bytes);
+      cp.cache = inst.attr == 1 ? ptx::CacheHint::kEvictFirst : ptx::CacheHint::kNone;
+      cp.guarded = partialRound;
+      cp.guard = real;
+    }
+  };
+  // Unaligned at run time: element by element through registers (synchronous; the data
+  // is in place before any wait).
+  auto scalarPath = [&]() -> absl::Status {
+    if (bits % 8 != 0)
+      return error(inst, "copy_async of sub-byte elements at offsets not proven byte-aligned");
+    Type t = bits == 8 ? Type::kU8 : bits == 16 ? Type::kU16 : Type::kB32;
+    for (int64_t i = 0; i * threads < total; ++i) {
+      Reg e = newReg(RegKind::kB32);
+      emit(Op::kAdd, Type::kU32, {Operand::r(e)}, {Operand::r(tid_), Operand::i(i * threads)});
+      Reg gaddr, inside, saddr;
+      locate(e, gaddr, inside, saddr);
+      Reg real = newReg(RegKind::kPred);
+      emit(Op::kSetp, Type::kU32, {Operand::r(real)}, {Operand::r(e), Operand::i(total)}).cmp = ptx::Cmp::kLo;
+      Reg both = newReg(RegKind::kPred);
+      emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(real), Operand::r(inside)});
+      Reg v = newReg(RegKind::kB32);
+      emit(Op::kMov, Type::kB32, {Operand::r(v)}, {Operand::i(0)});
+      Inst &ld = emit(Op::kLd, t, {Operand::r(v)}, {Operand::addr(gaddr)});
+      ld.space = ptx::Space::kGlobal;
+      ld.guarded = true;
+      ld.guard = both;
+      Operand value = Operand::r(v);
+      if (bits == 16) {
+        Reg h = newReg(RegKind::kB16);
+        emit(Op::kCvt, Type::kU16, {Operand::r(h)}, {Operand::r(v)}).type2 = Type::kU32;
+        value = Operand::r(h);
+      }
+      Inst &stInst = emit(Op::kSt, bits == 16 ? Type::kB16 : t, {Operand::addr(saddr)}, {value});
+      stInst.space = ptx::Space::kShared;
+      stInst.guarded = true;
+      stInst.guard = real;
+    }
+    return absl::OkStatus();
+  };
+
+  if (k == 0)
+    return scalarPath();
+  if (staticOk) {
+    vectorPath();
+    return absl::OkStatus();
+  }
+  // (offset_last | dim_last) % k == 0 and the base address aligned: checked once.
+  Reg acc = newReg(RegKind::kB64), mis = newReg(RegKind::kB64);
+  emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(offsets.back()), Operand::r(g.regs.back())});
+  emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
+  emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(g.reg), Operand::i(k * bits / 8 - 1)});
+  emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
+  Reg ok = newReg(RegKind::kPred);
+  emit(Op::kSetp, Type::kU64, {Operand::r(ok)}, {Operand::r(acc), Operand::i(0)}).cmp = ptx::Cmp::kEq;
+  std::string slow = newLabel("copy_unaligned"), done = newLabel("copy_done");
+  branch(slow, &ok, true);
+  vectorPath();
+  branch(done);
+  label(slow);
+  absl::Status status = scalarPath();
+  if (!status.ok())
+    return status;
+  label(done);
+  return absl::OkStatus();
+}
+
+// ldmatrix: the result layout divided by the 8x8 fragment gives, per thread, one b32
+// register per matrix; lane l supplies the address of row l % 8 of matrix l / 8 of each
+// group of four.
+absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
+  const vm::ValueType &st = typeOf(inst.operands[0]);
+  const vm::ValueType &rt = typeOf(inst.results[0]);
+  const vm::Layout &layout = program_.layoutOf(rt);
+  std::optional<vm::Layout> quotient = layout.divide(vm::ldmatrixLayout(inst.transpose));
+  if (!quotient || st.rank() != 2 || st.dtype.bits() != 16)
+    return absl::UnimplementedError("not ldmatrix-shaped");
+  if (!st.swizzle.isIdentity() && st.swizzle.base < 3)
+    return absl::UnimplementedError("swizzle splits ldmatrix rows");
+  const EValue &rowOff = values_[inst.operands[1]], &colOff = values_[inst.operands[2]];
+  if (colOff.multipleOf % 8 != 0 || st.shape[1] % 8 != 0)
+    return absl::UnimplementedError("ldmatrix rows not provably 16-byte aligned");
+
+  LayoutInfo q = computeLayoutInfo(*quotient, warpId());
+  Reg lane = laneId();
+  Reg matrix = newReg(RegKind::kB32), row = newReg(RegKind::kB32);
+  emit(Op::kShr, Type::kU32, {Operand::r(matrix)}, {Operand::r(lane), Operand::i(3)});
+  emit(Op::kAnd, Type::kB32, {Operand::r(row)}, {Operand::r(lane), Operand::i(7)});
+  Reg r0 = newReg(RegKind::kB32), c0 = newReg(RegKind::kB32);
+  {
+    Reg a = asIndex(rowOff, typeOf(inst.operands[1])), b = asIndex(colOff, typeOf(inst.operands[2]));
+    emit(Op::kCvt, Type::kU32, {Operand::r(r0)}, {Operand::r(a)}).type2 = Type::kU64;
+    emit(Op::kCvt, Type::kU32, {Operand::r(c0)}, {Operand::r(b)}).type2 = Type::kU64;
+  }
+  EValue &out = values_[inst.results[0]];
+  out.kind = EValue::Kind::kTile;
+  out.regs.clear();
+  for (int64_t i = 0; i < numRegsOf(rt); ++i)
+    out.regs.push_back(newReg(RegKind::kB32));
+  int64_t matrices = quotient->localSize();
+  for (int64_t first = 0, count = 0; first < matrices; first += count) {
+    int64_t remaining = matrices - first; // ldmatrix loads 1, 2 or 4 matrices
+    count = remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
+    // The block coordinates of matrix (first + m) for this lane's m: a select chain.
+    Reg br = newReg(RegKind::kB32), bc = newReg(RegKind::kB32);
+    emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first)][0])});
+    emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first)][1])});
+    for (int64_t m = 1; m < count; ++m) {
+      Reg is = newReg(RegKind::kPred);
+      emit(Op::kSetp, Type::kU32, {Operand::r(is)}, {Operand::r(matrix), Operand::i(m)}).cmp = ptx::Cmp::kEq;
+      Inst &a = emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first + m)][0])});
+      a.guarded = true;
+      a.guard = is;
+      Inst &b = emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first + m)][1])});
+      b.guarded = true;
+      b.guard = is;
+    }
+    // element row = r0 + (threadPart0 + br) * 8 + row; column = c0 + (threadPart1 + bc) * 8
+    Reg er = newReg(RegKind::kB32), ec = newReg(RegKind::kB32), lin = newReg(RegKind::kB32);
+    emit(Op::kAdd, Type::kU32, {Operand::r(er)}, {Operand::r(q.threadPart[0]), Operand::r(br)});
+    emit(Op::kMad, Type::kU32, {Operand::r(er)}, {Operand::r(er), Operand::i(8), Operand::r(row)});
+    emit(Op::kAdd, Type::kU32, {Operand::r(er)}, {Operand::r(er), Operand::r(r0)});
+    emit(Op::kAdd, Type::kU32, {Operand::r(ec)}, {Operand::r(q.threadPart[1]), Operand::r(bc)});
+    emit(Op::kMad, Type::kU32, {Operand::r(ec)}, {Operand::r(ec), Operand::i(8), Operand::r(c0)});
+    emit(Op::kMad, Type::kU32, {Operand::r(lin)}, {Operand::r(er), Operand::i(st.shape[1]), Operand::r(ec)});
+    Reg addr = sharedAddress(*this, values_[inst.operands[0]], st, lin);
+    Inst ld;
+    ld.op = Op::kLdmatrix;
+    ld.width = uint8_t(count);
+    ld.transpose = inst.transpose;
+    for (int64_t m = 0; m < count; ++m)
+      ld.dst.push_back(Operand::r(out.regs[size_t(first + m)]));
+    ld.src = {Operand::addr(addr)};
+    kernel_.body.push_back(ld);
+  }
+  return absl::OkStatus();
+}
+
+} // namespace tessel::cuda

@@ -1,0 +1,657 @@
+// Data movement: register tiles to and from global and shared memory (vectorized up to 16
+// bytes when the layout, the offsets and the alignment allow it, proven statically or
+// checked once at run time), cp.async copies, ldmatrix, atomics, views and slices.
+#include "cuda/KernelEmitter.h"
+
+#include <numeric>
+
+namespace tessel::cuda {
+
+using vm::Opcode;
+using vm::ValueKind;
+
+namespace {
+
+// Slots that hold consecutive elements along the last dimension (all other coordinates
+// equal): each such run is contiguous in memory and in the thread's bits.
+struct Run {
+  int64_t slot, count;
+};
+
+std::vector<Run> runsOf(const LayoutInfo &info) {
+  std::vector<Run> runs;
+  const auto &sp = info.slotPart;
+  for (int64_t s = 0; s < int64_t(sp.size()); ++s) {
+    if (!runs.empty()) {
+      Run &last = runs.back();
+      const auto &prev = sp[size_t(s - 1)], &cur = sp[size_t(s)];
+      bool extends = s == last.slot + last.count && !cur.empty() &&
+                     cur.back() == prev.back() + 1 &&
+                     std::equal(cur.begin(), cur.end() - 1, prev.begin());
+      if (extends) {
+        ++last.count;
+        continue;
+      }
+    }
+    runs.push_back({s, 1});
+  }
+  return runs;
+}
+
+// The most elements per access (a power of two moving 1, 2, 4, 8 or 16 whole bytes) that
+// every run splits into, aligned in the register bits and along the last dimension.
+int64_t vectorElements(const LayoutInfo &info, const std::vector<Run> &runs, unsigned bits,
+                       int64_t limitElements) {
+  int64_t best = 0;
+  for (int64_t k = 1; k <= 128; k *= 2) {
+    int64_t accessBits = k * bits;
+    if (accessBits % 8 != 0 || accessBits > 128 || k > limitElements)
+      continue;
+    if ((accessBits / 8) & (accessBits / 8 - 1))
+      continue;
+    bool ok = info.lastDimThreadMultiple % k == 0;
+    int64_t regAlign = std::min<int64_t>(32, accessBits);
+    for (const Run &r : runs) {
+      int64_t lastSlotPart = info.slotPart[size_t(r.slot)].empty() ? 0 : info.slotPart[size_t(r.slot)].back();
+      if (r.count % k != 0 || lastSlotPart % k != 0 || (r.slot * int64_t(bits)) % regAlign != 0)
+        ok = false;
+    }
+    if (ok)
+      best = k;
+  }
+  return best;
+}
+
+} // namespace
+
+// One tile access between registers and a global or shared tensor.
+struct TileAccess {
+  bool isGlobal = true;
+  bool isLoad = true;
+  bool isAtomicAdd = false;    // stores become red.add
+  ptx::CacheHint cache = ptx::CacheHint::kNone;
+  unsigned bits = 32;
+  Reg address;                 // b64 (global) or b32 (shared)
+  int64_t alignment = 1;       // bytes the address is known to be a multiple of
+  std::vector<Reg> dims;       // global: b64 per dim (dynamic)
+  std::vector<int64_t> staticDims; // -1 where dynamic
+  vm::Swizzle swizzle;         // shared only
+  std::vector<Reg> offsets;    // b64 per dim (the tile's origin)
+  std::vector<int64_t> offsetMultiples;
+};
+
+namespace {
+
+class AccessEmitter {
+public:
+  AccessEmitter(KernelEmitter &e, TileAccess &a, const vm::ValueType &tileType)
+      : e_(e), a_(a), tile_(tileType), info_(e.layoutInfo(tileType.layout)),
+        rank_(tileType.rank()) {}
+
+  void run(std::vector<Reg> &regs);
+
+private:
+  Reg add64(Reg a, Reg b) {
+    Reg r = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kAdd, Type::kS64, {Operand::r(r)}, {Operand::r(a), Operand::r(b)});
+    return r;
+  }
+  // The index of slot `s`'s element along dimension d: base_d + slotPart.
+  void prepareBase();
+  Reg linearOf(int64_t slot);          // b64 linear element index of slot `slot`
+  Reg inBounds(int64_t slot);          // predicate (global) or invalid reg (shared)
+  Reg addressOf(Reg linear, int64_t &subBitOut, bool needSubBit);
+  void vectorPath(std::vector<Reg> &regs, int64_t k);
+  void scalarPath(std::vector<Reg> &regs);
+  Reg vectorCondition(int64_t k);
+
+  KernelEmitter &e_;
+  TileAccess &a_;
+  const vm::ValueType &tile_;
+  const LayoutInfo &info_;
+  int rank_;
+  std::vector<Reg> base_;    // b64: offset_d + threadPart_d
+  std::vector<Reg> strides_; // b64 row-major strides (global); empty for shared (constants)
+  std::vector<int64_t> staticStrides_;
+  Reg linearBase_;
+};
+
+void AccessEmitter::prepareBase() {
+  for (int d = 0; d < rank_; ++d) {
+    Reg tp = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kCvt, Type::kU64, {Operand::r(tp)}, {Operand::r(info_.threadPart[size_t(d)])}).type2 =
+        Type::kU32;
+    base_.push_back(add64(a_.offsets[size_t(d)], tp));
+  }
+  // Strides: static for shared tiles, computed from the dimensions for global ones.
+  staticStrides_.assign(size_t(rank_), 1);
+  strides_.assign(size_t(rank_), Reg());
+  for (int d = rank_ - 1; d >= 0; --d) {
+    if (d == rank_ - 1) {
+      strides_[size_t(d)] = e_.imm64(1);
+      continue;
+    }
+    if (!a_.isGlobal) {
+      staticStrides_[size_t(d)] = staticStrides_[size_t(d + 1)] * a_.staticDims[size_t(d + 1)];
+      strides_[size_t(d)] = e_.imm64(staticStrides_[size_t(d)]);
+    } else {
+      Reg s = e_.newReg(RegKind::kB64);
+      e_.emit(Op::kMul, Type::kS64, {Operand::r(s)},
+              {Operand::r(strides_[size_t(d + 1)]), Operand::r(a_.dims[size_t(d + 1)])});
+      strides_[size_t(d)] = s;
+    }
+  }
+  linearBase_ = e_.imm64(0);
+  for (int d = 0; d < rank_; ++d) {
+    Reg r = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kMad, Type::kS64, {Operand::r(r)},
+            {Operand::r(base_[size_t(d)]), Operand::r(strides_[size_t(d)]), Operand::r(linearBase_)});
+    linearBase_ = r;
+  }
+}
+
+Reg AccessEmitter::linearOf(int64_t slot) {
+  Reg lin = linearBase_;
+  const auto &sp = info_.slotPart[size_t(slot)];
+  for (int d = 0; d < rank_; ++d) {
+    if (sp[size_t(d)] == 0)
+      continue;
+    Reg r = e_.newReg(RegKind::kB64);
+    if (d == rank_ - 1)
+      e_.emit(Op::kAdd, Type::kS64, {Operand::r(r)}, {Operand::r(lin), Operand::i(sp[size_t(d)])});
+    else
+      e_.emit(Op::kMad, Type::kS64, {Operand::r(r)},
+              {Operand::r(strides_[size_t(d)]), Operand::i(sp[size_t(d)]), Operand::r(lin)});
+    lin = r;
+  }
+  return lin;
+}
+
+Reg AccessEmitter::inBounds(int64_t slot) {
+  Reg all;
+  bool first = true;
+  const auto &sp = info_.slotPart[size_t(slot)];
+  for (int d = 0; d < rank_; ++d) {
+    Reg idx = base_[size_t(d)];
+    if (sp[size_t(d)] != 0) {
+      idx = e_.newReg(RegKind::kB64);
+      e_.emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(base_[size_t(d)]), Operand::i(sp[size_t(d)])});
+    }
+    Reg p = e_.newReg(RegKind::kPred);
+    e_.emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(a_.dims[size_t(d)])}).cmp =
+        ptx::Cmp::kLo;
+    if (first) {
+      all = p;
+      first = false;
+    } else {
+      Reg q = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(all), Operand::r(p)});
+      all = q;
+    }
+  }
+  if (first) { // rank 0: always in bounds
+    all = e_.newReg(RegKind::kPred);
+    e_.emit(Op::kSetp, Type::kU32, {Operand::r(all)}, {Operand::i(0), Operand::i(1)}).cmp = ptx::Cmp::kLo;
+  }
+  return all;
+}
+
+// The byte address of the element at `linear` (after the swizzle for shared tiles). For
+// sub-byte elements also the bit position within that byte (a b32 register in subBit).
+Reg AccessEmitter::addressOf(Reg linear, int64_t &subBitReg, bool needSubBit) {
+  Reg lin = linear;
+  if (!a_.isGlobal && !a_.swizzle.isIdentity()) {
+    // o ^ (((o >> (base + shift)) & (2^bits - 1)) << base)
+    Reg t = e_.newReg(RegKind::kB64), x = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kShr, Type::kU64, {Operand::r(t)}, {Operand::r(lin), Operand::i(a_.swizzle.base + a_.swizzle.shift)});
+    e_.emit(Op::kAnd, Type::kB64, {Operand::r(t)}, {Operand::r(t), Operand::i((1ll << a_.swizzle.bits) - 1)});
+    e_.emit(Op::kShl, Type::kB64, {Operand::r(t)}, {Operand::r(t), Operand::i(a_.swizzle.base)});
+    e_.emit(Op::kXor, Type::kB64, {Operand::r(x)}, {Operand::r(lin), Operand::r(t)});
+    lin = x;
+  }
+  Reg byteOffset = e_.newReg(RegKind::kB64);
+  if (a_.bits % 8 == 0) {
+    e_.emit(Op::kMul, Type::kS64, {Operand::r(byteOffset)}, {Operand::r(lin), Operand::i(a_.bits / 8)});
+  } else {
+    Reg bitPos = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kMul, Type::kS64, {Operand::r(bitPos)}, {Operand::r(lin), Operand::i(a_.bits)});
+    e_.emit(Op::kShr, Type::kU64, {Operand::r(byteOffset)}, {Operand::r(bitPos), Operand::i(3)});
+    if (needSubBit) {
+      Reg sub = e_.newReg(RegKind::kB32);
+      e_.emit(Op::kCvt, Type::kU32, {Operand::r(sub)}, {Operand::r(bitPos)}).type2 = Type::kU64;
+      e_.emit(Op::kAnd, Type::kB32, {Operand::r(sub)}, {Operand::r(sub), Operand::i(7)});
+      subBitReg = sub.id;
+    }
+  }
+  if (a_.isGlobal) {
+    Reg addr = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(a_.address), Operand::r(byteOffset)});
+    return addr;
+  }
+  Reg off32 = e_.newReg(RegKind::kB32), addr = e_.newReg(RegKind::kB32);
+  e_.emit(Op::kCvt, Type::kU32, {Operand::r(off32)}, {Operand::r(byteOffset)}).type2 = Type::kU64;
+  e_.emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(a_.address), Operand::r(off32)});
+  return addr;
+}
+
+// Uniform run-time check that k-element vector accesses are aligned and never straddle
+// the edge of the tensor: the last dimension, the tile's offset along it and the address
+// must be multiples. Returns an invalid register when it holds statically.
+Reg AccessEmitter::vectorCondition(int64_t k) {
+  int64_t bytes = k * a_.bits / 8;
+  bool staticOk = a_.alignment % bytes == 0 && a_.offsetMultiples.back() % k == 0;
+  if (a_.isGlobal)
+    staticOk = staticOk && a_.staticDims.back() >= 0 && a_.staticDims.back() % k == 0 &&
+               (rank_ == 1 || (a_.staticDims.back() * int64_t(a_.bits)) % (bytes * 8) == 0);
+  else
+    staticOk = staticOk && (a_.staticDims.back() % k == 0) &&
+               (a_.swizzle.isIdentity() || k <= (int64_t(1) << a_.swizzle.base));
+  if (staticOk)
+    return Reg{RegKind::kPred, 0xFFFFFFFFu};
+  // Anything not proven is checked: (dim_last | offset_last) % k == 0 and address % bytes.
+  Reg acc = e_.newReg(RegKind::kB64);
+  e_.emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(a_.offsets.back()), Operand::r(a_.isGlobal ? a_.dims.back() : a_.offsets.back())});
+  e_.emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
+  Reg addr64 = a_.address;
+  if (!a_.isGlobal) {
+    addr64 = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kCvt, Type::kU64, {Operand::r(addr64)}, {Operand::r(a_.address)}).type2 = Type::kU32;
+  }
+  Reg mis = e_.newReg(RegKind::kB64);
+  e_.emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(addr64), Operand::i(bytes - 1)});
+  e_.emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
+  Reg ok = e_.newReg(RegKind::kPred);
+  e_.emit(Op::kSetp, Type::kU64, {Operand::r(ok)}, {Operand::r(acc), Operand::i(0)}).cmp = ptx::Cmp::kEq;
+  return ok;
+}
+
+void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
+  int64_t bytes = k * a_.bits / 8;
+  for (const Run &run : runsOf(info_)) {
+    for (int64_t s = run.slot; s < run.slot + run.count; s += k) {
+      Reg lin = linearOf(s);
+      int64_t unused = 0;
+      Reg addr = addressOf(lin, unused, false);
+      Reg pred;
+      bool guarded = a_.isGlobal;
+      if (guarded)
+        pred = inBounds(s);
+      int64_t bit = s * int64_t(a_.bits);
+      Inst in;
+      in.op = a_.isLoad ? Op::kLd : Op::kSt;
+      in.space = a_.isGlobal ? ptx::Space::kGlobal : ptx::Space::kShared;
+      in.cache = a_.cache;
+      in.guarded = guarded;
+      in.guard = pred;
+      Operand mem = Operand::addr(addr);
+      if (bytes >= 4) {
+        in.type = Type::kB32;
+        in.width = uint8_t(bytes / 4);
+        std::vector<Operand> data;
+        for (int64_t w = 0; w < bytes / 4; ++w)
+          data.push_back(Operand::r(regs[size_t(bit / 32 + w)]));
+        if (a_.isLoad) {
+          in.dst = data;
+          in.src = {mem};
+        } else {
+          in.dst = {mem};
+          in.src = data;
+        }
+        e_.kernel_.body.push_back(in);
+        continue;
+      }
+      // 1 or 2 bytes: through a temporary, into or out of part of a register.
+      in.type = bytes == 2 ? Type::kU16 : Type::kU8;
+      unsigned width = unsigned(bytes * 8);
+      if (a_.isLoad) {
+        Reg tmp = e_.newReg(RegKind::kB32);
+        e_.emit(Op::kMov, Type::kB32, {Operand::r(tmp)}, {Operand::i(0)});
+        in.dst = {Operand::r(tmp)};
+        in.src = {mem};
+        e_.kernel_.body.push_back(in);
+        e_.emit(Op::kBfi, Type::kB32, {Operand::r(regs[size_t(bit / 32)])},
+                {Operand::r(tmp), Operand::r(regs[size_t(bit / 32)]), Operand::i(bit % 32), Operand::i(width)});
+      } else {
+        Reg tmp = e_.newReg(RegKind::kB32);
+        e_.emit(Op::kBfe, Type::kU32, {Operand::r(tmp)},
+                {Operand::r(regs[size_t(bit / 32)]), Operand::i(bit % 32), Operand::i(width)});
+        Reg narrow = e_.newReg(RegKind::kB16);
+        e_.emit(Op::kCvt, Type::kU16, {Operand::r(narrow)}, {Operand::r(tmp)}).type2 = Type::kU32;
+        in.type = bytes == 2 ? Type::kB16 : Type::kU8;
+        in.dst = {mem};
+        in.src = {Operand::r(bytes == 2 ? narrow : tmp)};
+        if (bytes == 1) // st.u8 takes a 32-bit register
+          in.src = {Operand::r(tmp)};
+        e_.kernel_.body.push_back(in);
+      }
+    }
+  }
+}
+
+void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
+  unsigned bits = a_.bits;
+  int64_t slots = int64_t(info_.slotPart.size());
+  for (int64_t s = 0; s < slots; ++s) {
+    Reg lin = linearOf(s);
+    int64_t subBitId = -1;
+    Reg addr = addressOf(lin, subBitId, bits % 8 != 0);
+    Reg pred;
+    bool guarded = a_.isGlobal;
+    if (guarded)
+      pred = inBounds(s);
+    auto guard = [&](Inst &in) {
+      in.guarded = guarded;
+      in.guard = pred;
+    };
+    ptx::Space space = a_.isGlobal ? ptx::Space::kGlobal : ptx::Space::kShared;
+    if (bits % 8 == 0) {
+      Type t = bits == 8 ? Type::kU8 : bits == 16 ? Type::kU16 : Type::kB32;
+      if (a_.isLoad) {
+        Reg tmp = e_.newReg(RegKind::kB32);
+        e_.emit(Op::kMov, Type::kB32, {Operand::r(tmp)}, {Operand::i(0)});
+        Inst &ld = e_.emit(Op::kLd, t, {Operand::r(tmp)}, {Operand::addr(addr)});
+        ld.space = space;
+        ld.cache = a_.cache;
+        guard(ld);
+        e_.insert(regs, s, bits, tmp);
+      } else if (a_.isAtomicAdd) {
+        Reg v = e_.extract(regs, s, bits);
+        Type t = tile_.dtype == vm::DType::f32() ? Type::kF32
+                 : tile_.dtype == vm::DType::f16() ? Type::kF16
+                 : tile_.dtype == vm::DType::bf16() ? Type::kBF16 : Type::kU32;
+        Operand value = Operand::r(v);
+        if (bits == 16) {
+          Reg h = e_.newReg(RegKind::kB16);
+          e_.emit(Op::kCvt, Type::kU16, {Operand::r(h)}, {Operand::r(v)}).type2 = Type::kU32;
+          value = Operand::r(h);
+        }
+        Inst &red = e_.emit(Op::kAtomAdd, t, {Operand::addr(addr)}, {value});
+        red.space = space;
+        guard(red);
+      } else {
+        Reg v = e_.extract(regs, s, bits);
+        if (bits == 16) {
+          Reg h = e_.newReg(RegKind::kB16);
+          e_.emit(Op::kCvt, Type::kU16, {Operand::r(h)}, {Operand::r(v)}).type2 = Type::kU32;
+          Inst &st = e_.emit(Op::kSt, Type::kB16, {Operand::addr(addr)}, {Operand::r(h)});
+          st.space = space;
+          guard(st);
+        } else {
+          Inst &st = e_.emit(Op::kSt, t, {Operand::addr(addr)}, {Operand::r(v)});
+          st.space = space;
+          guard(st);
+        }
+      }
+      continue;
+    }
+    Reg subBit{RegKind::kB32, uint32_t(subBitId)};
+    if (a_.isLoad) {
+      // The element's bits start at bit `subBit` of byte `addr` and may reach the next byte.
+      Reg b0 = e_.newReg(RegKind::kB32), b1 = e_.newReg(RegKind::kB32);
+      e_.emit(Op::kMov, Type::kB32, {Operand::r(b0)}, {Operand::i(0)});
+      e_.emit(Op::kMov, Type::kB32, {Operand::r(b1)}, {Operand::i(0)});
+      Inst &l0 = e_.emit(Op::kLd, Type::kU8, {Operand::r(b0)}, {Operand::addr(addr)});
+      l0.space = space;
+      guard(l0);
+      Reg straddle = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kSetp, Type::kU32, {Operand::r(straddle)}, {Operand::r(subBit), Operand::i(8 - bits)}).cmp =
+          ptx::Cmp::kHi;
+      if (guarded) {
+        Reg both = e_.newReg(RegKind::kPred);
+        e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(straddle), Operand::r(pred)});
+        straddle = both;
+      }
+      Inst &l1 = e_.emit(Op::kLd, Type::kU8, {Operand::r(b1)}, {Operand::addr(addr, 1)});
+      l1.space = space;
+      l1.guarded = true;
+      l1.guard = straddle;
+      Reg word = e_.newReg(RegKind::kB32), v = e_.newReg(RegKind::kB32);
+      e_.emit(Op::kShl, Type::kB32, {Operand::r(word)}, {Operand::r(b1), Operand::i(8)});
+      e_.emit(Op::kOr, Type::kB32, {Operand::r(word)}, {Operand::r(word), Operand::r(b0)});
+      e_.emit(Op::kShr, Type::kB32, {Operand::r(v)}, {Operand::r(word), Operand::r(subBit)});
+      e_.emit(Op::kAnd, Type::kB32, {Operand::r(v)}, {Operand::r(v), Operand::i((1 << bits) - 1)});
+      e_.insert(regs, s, bits, v);
+      continue;
+    }
+    // Sub-byte store: clear and set the element's bits in its aligned 32-bit word(s) with
+    // atomics, since neighbouring threads own the other bits of the same bytes.
+    Reg v = e_.extract(regs, s, bits);
+    Reg addr64 = addr;
+    // word address = addr & ~3, bit offset in the word = (addr & 3) * 8 + subBit
+    Reg wordAddr = e_.newReg(a_.isGlobal ? RegKind::kB64 : RegKind::kB32);
+    e_.emit(Op::kAnd, a_.isGlobal ? Type::kB64 : Type::kB32, {Operand::r(wordAddr)},
+            {Operand::r(addr64), Operand::i(~3ll)});
+    Reg low = e_.newReg(RegKind::kB32);
+    if (a_.isGlobal)
+      e_.emit(Op::kCvt, Type::kU32, {Operand::r(low)}, {Operand::r(addr64)}).type2 = Type::kU64;
+    else
+      e_.emit(Op::kMov, Type::kB32, {Operand::r(low)}, {Operand::r(addr64)});
+    e_.emit(Op::kAnd, Type::kB32, {Operand::r(low)}, {Operand::r(low), Operand::i(3)});
+    Reg off = e_.newReg(RegKind::kB32);
+    e_.emit(Op::kMad, Type::kU32, {Operand::r(off)}, {Operand::r(low), Operand::i(8), Operand::r(subBit)});
+    // First word: bits [off, min(32, off + bits)).
+    Reg mask = e_.newReg(RegKind::kB32), val = e_.newReg(RegKind::kB32), inv = e_.newReg(RegKind::kB32);
+    e_.emit(Op::kShl, Type::kB32, {Operand::r(mask)}, {Operand::r(e_.imm32((1u << bits) - 1)), Operand::r(off)});
+    e_.emit(Op::kShl, Type::kB32, {Operand::r(val)}, {Operand::r(v), Operand::r(off)});
+    e_.emit(Op::kNot, Type::kB32, {Operand::r(inv)}, {Operand::r(mask)});
+    ptx::Space sp = space;
+    Inst &c0 = e_.emit(Op::kRedAnd, Type::kB32, {Operand::addr(wordAddr)}, {Operand::r(inv)});
+    c0.space = sp;
+    guard(c0);
+    Inst &s0 = e_.emit(Op::kRedOr, Type::kB32, {Operand::addr(wordAddr)}, {Operand::r(val)});
+    s0.space = sp;
+    guard(s0);
+    // Second word when the element crosses it: the high bits, shifted down.
+    Reg cross = e_.newReg(RegKind::kPred);
+    e_.emit(Op::kSetp, Type::kU32, {Operand::r(cross)}, {Operand::r(off), Operand::i(32 - bits)}).cmp =
+        ptx::Cmp::kHi;
+    if (guarded) {
+      Reg both = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(cross), Operand::r(pred)});
+      cross = both;
+    }
+    Reg back = e_.newReg(RegKind::kB32), hiMask = e_.newReg(RegKind::kB32), hiVal = e_.newReg(RegKind::kB32);
+    e_.emit(Op::kSub, Type::kU32, {Operand::r(back)}, {Operand::i(32), Operand::r(off)});
+    e_.emit(Op::kShr, Type::kB32, {Operand::r(hiMask)}, {Operand::r(e_.imm32((1u << bits) - 1)), Operand::r(back)});
+    e_.emit(Op::kShr, Type::kB32, {Operand::r(hiVal)}, {Operand::r(v), Operand::r(back)});
+    e_.emit(Op::kNot, Type::kB32, {Operand::r(hiMask)}, {Operand::r(hiMask)});
+    Inst &c1 = e_.emit(Op::kRedAnd, Type::kB32, {Operand::addr(wordAddr, 4)}, {Operand::r(hiMask)});
+    c1.space = sp;
+    c1.guarded = true;
+    c1.guard = cross;
+    Inst &s1 = e_.emit(Op::kRedOr, Type::kB32, {Operand::addr(wordAddr, 4)}, {Operand::r(hiVal)});
+    s1.space = sp;
+    s1.guarded = true;
+    s1.guard = cross;
+  }
+}
+
+void AccessEmitter::run(std::vector<Reg> &regs) {
+  prepareBase();
+  if (a_.isAtomicAdd) {
+    scalarPath(regs);
+    return;
+  }
+  std::vector<Run> runs = runsOf(info_);
+  int64_t limit = a_.isGlobal || a_.swizzle.isIdentity() ? 1 << 20 : (int64_t(1) << a_.swizzle.base);
+  int64_t k = rank_ > 0 ? vectorElements(info_, runs, a_.bits, limit) : 0;
+  bool scalarOnly = k == 0 || (k == 1 && a_.bits % 8 != 0);
+  if (scalarOnly) {
+    scalarPath(regs);
+    return;
+  }
+  Reg ok = vectorCondition(k);
+  if (ok.id == 0xFFFFFFFFu) {
+    vectorPath(regs, k);
+    return;
+  }
+  std::string scalarLabel = e_.newLabel("unaligned"), done = e_.newLabel("access_done");
+  e_.branch(scalarLabel, &ok, /*negated=*/true);
+  vectorPath(regs, k);
+  e_.branch(done);
+  e_.label(scalarLabel);
+  scalarPath(regs);
+  e_.label(done);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Instructions
+//===----------------------------------------------------------------------===//
+
+absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
+  auto offsetsOf = [&](size_t first, size_t count, TileAccess &a) {
+    for (size_t i = 0; i < count; ++i) {
+      const EValue &v = values_[inst.operands[first + i]];
+      a.offsets.push_back(asIndex(v, typeOf(inst.operands[first + i])));
+      a.offsetMultiples.push_back(v.multipleOf);
+    }
+  };
+  auto globalAccess = [&](uint32_t tensorId, TileAccess &a) {
+    const EValue &g = values_[tensorId];
+    const vm::ValueType &gt = typeOf(tensorId);
+    a.isGlobal = true;
+    a.address = g.reg;
+    a.alignment = g.alignment;
+    a.dims = g.regs;
+    a.staticDims = gt.shape;
+    a.bits = gt.dtype.bits();
+  };
+  auto sharedAccess = [&](uint32_t tensorId, TileAccess &a) {
+    const EValue &s = values_[tensorId];
+    const vm::ValueType &st = typeOf(tensorId);
+    a.isGlobal = false;
+    a.address = s.reg;
+    a.alignment = s.alignment;
+    a.staticDims = st.shape;
+    a.swizzle = st.swizzle;
+    a.bits = st.dtype.bits();
+    for (int64_t d : st.shape)
+      a.dims.push_back(imm64(d));
+  };
+
+  switch (inst.opcode) {
+  case Opcode::AllocShared: {
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kShared;
+    v.reg = newReg(RegKind::kB32);
+    emit(Op::kMov, Type::kU32, {Operand::r(v.reg)}, {Operand::symbol("smem")});
+    emit(Op::kAdd, Type::kU32, {Operand::r(v.reg)}, {Operand::r(v.reg), Operand::i(inst.attr)});
+    v.alignment = inst.attr == 0 ? 128 : std::gcd<int64_t>(128, inst.attr);
+    return absl::OkStatus();
+  }
+  case Opcode::SharedSlice: {
+    const vm::ValueType &src = typeOf(inst.operands[0]);
+    const vm::ValueType &dst = typeOf(inst.results[0]);
+    int64_t inner = dst.numElements;
+    Reg lin = imm64(0);
+    int64_t stride = inner;
+    size_t lead = inst.operands.size() - 1;
+    int64_t mult = 1 << 20;
+    for (size_t i = lead; i-- > 0;) {
+      Reg idx = asIndex(values_[inst.operands[1 + i]], typeOf(inst.operands[1 + i]));
+      Reg r = newReg(RegKind::kB64);
+      emit(Op::kMad, Type::kS64, {Operand::r(r)}, {Operand::r(idx), Operand::i(stride), Operand::r(lin)});
+      lin = r;
+      stride *= src.shape[i];
+    }
+    Reg bytes64 = newReg(RegKind::kB64), bytes = newReg(RegKind::kB32);
+    emit(Op::kMul, Type::kS64, {Operand::r(bytes64)}, {Operand::r(lin), Operand::i(src.dtype.bits())});
+    emit(Op::kShr, Type::kU64, {Operand::r(bytes64)}, {Operand::r(bytes64), Operand::i(3)});
+    emit(Op::kCvt, Type::kU32, {Operand::r(bytes)}, {Operand::r(bytes64)}).type2 = Type::kU64;
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kShared;
+    v.reg = newReg(RegKind::kB32);
+    emit(Op::kAdd, Type::kU32, {Operand::r(v.reg)}, {Operand::r(values_[inst.operands[0]].reg), Operand::r(bytes)});
+    int64_t sliceBytes = inner * int64_t(src.dtype.bits()) / 8;
+    (void)mult;
+    v.alignment = std::gcd<int64_t>(values_[inst.operands[0]].alignment, sliceBytes > 0 ? sliceBytes : 1);
+    return absl::OkStatus();
+  }
+  case Opcode::GlobalView: {
+    const EValue &src = values_[inst.operands[0]];
+    const vm::ValueType &rt = typeOf(inst.results[0]);
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kGlobal;
+    v.reg = newReg(RegKind::kB64);
+    Reg off = asIndex(values_[inst.operands[1]], typeOf(inst.operands[1]));
+    emit(Op::kAdd, Type::kS64, {Operand::r(v.reg)}, {Operand::r(src.reg), Operand::r(off)});
+    v.alignment = std::gcd(src.alignment, values_[inst.operands[1]].multipleOf);
+    size_t next = 2;
+    for (int64_t d : rt.shape) {
+      if (d >= 0) {
+        v.regs.push_back(imm64(d));
+      } else {
+        v.regs.push_back(asIndex(values_[inst.operands[next]], typeOf(inst.operands[next])));
+        ++next;
+      }
+    }
+    return absl::OkStatus();
+  }
+  case Opcode::LoadGlobal:
+  case Opcode::LoadShared:
+  case Opcode::LoadMatrix: {
+    if (inst.opcode == Opcode::LoadMatrix) {
+      absl::Status ldm = emitLoadMatrix(inst);
+      if (ldm.code() != absl::StatusCode::kUnimplemented)
+        return ldm; // emitted with ldmatrix, or a real error
+    }
+    TileAccess a;
+    a.isLoad = true;
+    if (inst.opcode == Opcode::LoadGlobal) {
+      globalAccess(inst.operands[0], a);
+      a.cache = inst.attr == 1 ? ptx::CacheHint::kEvictFirst
+                : inst.attr == 2 ? ptx::CacheHint::kEvictLast : ptx::CacheHint::kNone;
+    } else {
+      sharedAccess(inst.operands[0], a);
+    }
+    offsetsOf(1, inst.operands.size() - 1, a);
+    const vm::ValueType &tt = typeOf(inst.results[0]);
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kTile;
+    v.regs = newTile(tt);
+    AccessEmitter(*this, a, tt).run(v.regs);
+    return absl::OkStatus();
+  }
+  case Opcode::StoreGlobal:
+  case Opcode::StoreShared: {
+    TileAccess a;
+    a.isLoad = false;
+    if (inst.opcode == Opcode::StoreGlobal)
+      globalAccess(inst.operands[1], a);
+    else
+      sharedAccess(inst.operands[1], a);
+    offsetsOf(2, inst.operands.size() - 2, a);
+    const vm::ValueType &tt = typeOf(inst.operands[0]);
+    std::vector<Reg> regs = values_[inst.operands[0]].regs;
+    AccessEmitter(*this, a, tt).run(regs);
+    return absl::OkStatus();
+  }
+  case Opcode::CopyAsync:
+    return emitCopyAsync(inst);
+  case Opcode::CopyAsyncCommit:
+    emit(Op::kCpAsyncCommit, Type::kNone, {}, {});
+    return absl::OkStatus();
+  case Opcode::CopyAsyncWait:
+    emit(Op::kCpAsyncWait, Type::kNone, {}, {Operand::i(inst.attr)});
+    return absl::OkStatus();
+  case Opcode::AtomicAdd: {
+    const vm::ValueType &tt = typeOf(inst.operands[0]);
+    if (tt.dtype == vm::DType::bf16() && target_.major < 9)
+      return error(inst, "atomic adds of bf16 need sm_90");
+    TileAccess a;
+    a.isLoad = false;
+    a.isAtomicAdd = true;
+    globalAccess(inst.operands[1], a);
+    offsetsOf(2, inst.operands.size() - 2, a);
+    std::vector<Reg> regs = values_[inst.operands[0]].regs;
+    AccessEmitter(*this, a, tt).run(regs);
+    return absl::OkStatus();
+  }
+  default:
+    return error(inst, "not a memory instruction");
+  }
+}
+
+} // namespace tessel::cuda

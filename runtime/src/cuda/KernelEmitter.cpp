@@ -1,0 +1,497 @@
+// The PTX emitter's driver: kernel signature and prologue, value bookkeeping, the scalar
+// (arith) instructions and structured control flow (scf.for / scf.if).
+#include "cuda/KernelEmitter.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+namespace tessel::cuda {
+
+using vm::Opcode;
+using vm::ValueKind;
+
+//===----------------------------------------------------------------------===//
+// Targets and entry points
+//===----------------------------------------------------------------------===//
+
+std::string Target::smName() const {
+  return "sm_" + std::to_string(major) + std::to_string(minor) + (archSpecific ? "a" : "");
+}
+
+std::string Target::ptxVersion() const {
+  // The oldest ISA that has every instruction we emit for the target: 7.0 covers sm_80,
+  // 7.1 sm_86, 7.8 sm_89 and sm_90(a).
+  if (major >= 9 || (major == 8 && minor >= 9))
+    return "7.8";
+  if (major == 8 && minor >= 6)
+    return "7.1";
+  return "7.0";
+}
+
+absl::StatusOr<Target> Target::parse(const std::string &name) {
+  Target t;
+  if (name == "sm_80") {
+    t.major = 8, t.minor = 0;
+  } else if (name == "sm_86") {
+    t.major = 8, t.minor = 6;
+  } else if (name == "sm_89") {
+    t.major = 8, t.minor = 9;
+  } else if (name == "sm_90") {
+    t.major = 9, t.minor = 0;
+  } else if (name == "sm_90a") {
+    t.major = 9, t.minor = 0, t.archSpecific = true;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported GPU architecture '", name, "' (sm_80, sm_86, sm_89, sm_90, sm_90a)"));
+  }
+  return t;
+}
+
+std::string entryName(const vm::Program &program, uint32_t kernel) {
+  std::string name = "tessel_";
+  for (char c : program.functions()[kernel].name)
+    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return name;
+}
+
+absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t kernel,
+                                         const Target &target) {
+  if (kernel >= program.functions().size() ||
+      program.functions()[kernel].kind != vm::FunctionKind::kKernel)
+    return absl::InvalidArgumentError("emitKernel: not a kernel");
+  return KernelEmitter(program, kernel, target).run();
+}
+
+Type arithType(vm::DType dtype) {
+  if (dtype == vm::DType::f32())
+    return Type::kF32;
+  if (dtype == vm::DType::f16())
+    return Type::kF16;
+  if (dtype == vm::DType::bf16())
+    return Type::kBF16;
+  if (dtype.isUnsignedInteger())
+    return dtype.bits() <= 32 ? Type::kU32 : Type::kU64;
+  return dtype.bits() <= 32 ? Type::kS32 : Type::kS64;
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+KernelEmitter::KernelEmitter(const vm::Program &program, uint32_t kernel, const Target &target)
+    : program_(program), fn_(program.functions()[kernel]), kernelIndex_(kernel),
+      target_(target) {}
+
+Reg KernelEmitter::newReg(RegKind kind) {
+  Reg r;
+  r.kind = kind;
+  r.id = kernel_.numRegs[int(kind)]++;
+  return r;
+}
+
+Inst &KernelEmitter::emitTo(std::vector<Inst> &out, Op op, Type type, std::vector<Operand> dst,
+                            std::vector<Operand> src) {
+  Inst inst;
+  inst.op = op;
+  inst.type = type;
+  inst.dst = std::move(dst);
+  inst.src = std::move(src);
+  out.push_back(std::move(inst));
+  return out.back();
+}
+
+Inst &KernelEmitter::emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src) {
+  return emitTo(kernel_.body, op, type, std::move(dst), std::move(src));
+}
+
+std::string KernelEmitter::newLabel(const std::string &hint) {
+  return "$" + hint + "_" + std::to_string(labelCounter_++);
+}
+
+void KernelEmitter::label(const std::string &name) {
+  Inst inst;
+  inst.op = Op::kLabel;
+  inst.text = name;
+  kernel_.body.push_back(inst);
+}
+
+void KernelEmitter::branch(const std::string &target, const Reg *predicate, bool negated) {
+  Inst &b = emit(Op::kBra, Type::kNone, {}, {Operand::label(target)});
+  if (predicate) {
+    b.guarded = true;
+    b.guard = *predicate;
+    b.guardNegated = negated;
+  }
+}
+
+absl::Status KernelEmitter::error(const vm::Instruction &inst, const std::string &message) const {
+  return absl::UnimplementedError(absl::StrCat("PTX emitter (", target_.smName(), "): ",
+                                               vm::describeInstruction(fn_, inst), ": ",
+                                               message));
+}
+
+Reg KernelEmitter::imm32(uint32_t value) {
+  Reg r = newReg(RegKind::kB32);
+  emit(Op::kMov, Type::kB32, {Operand::r(r)}, {Operand::i(value)});
+  return r;
+}
+
+Reg KernelEmitter::imm64(int64_t value) {
+  Reg r = newReg(RegKind::kB64);
+  emit(Op::kMov, Type::kB64, {Operand::r(r)}, {Operand::i(value)});
+  return r;
+}
+
+const vm::ValueType &KernelEmitter::typeOf(uint32_t value) const {
+  return program_.valueType(fn_, value);
+}
+
+Reg KernelEmitter::asIndex(const EValue &value, const vm::ValueType &type) {
+  if (value.reg.kind == RegKind::kB64)
+    return value.reg;
+  Reg r = newReg(RegKind::kB64);
+  bool isUnsigned = type.kind == ValueKind::kScalar && type.dtype.isUnsignedInteger();
+  Inst &c = emit(Op::kCvt, isUnsigned ? Type::kU64 : Type::kS64, {Operand::r(r)},
+                 {Operand::r(value.reg)});
+  c.type2 = isUnsigned ? Type::kU32 : Type::kS32;
+  return r;
+}
+
+int64_t KernelEmitter::numRegsOf(const vm::ValueType &tile) const {
+  const vm::Layout &layout = program_.layoutOf(tile);
+  return (layout.localSize() * int64_t(tile.dtype.bits()) + 31) / 32;
+}
+
+std::vector<Reg> KernelEmitter::newTile(const vm::ValueType &tile) {
+  std::vector<Reg> regs;
+  for (int64_t i = 0; i < numRegsOf(tile); ++i) {
+    Reg r = newReg(RegKind::kB32);
+    emit(Op::kMov, Type::kB32, {Operand::r(r)}, {Operand::i(0)});
+    regs.push_back(r);
+  }
+  return regs;
+}
+
+Reg KernelEmitter::extract(const std::vector<Reg> &tile, int64_t slot, unsigned bits) {
+  int64_t bit = slot * int64_t(bits);
+  int64_t word = bit / 32, shift = bit % 32;
+  if (bits == 32 && shift == 0)
+    return tile[size_t(word)];
+  Reg out = newReg(RegKind::kB32);
+  if (shift + bits <= 32) {
+    emit(Op::kBfe, Type::kU32, {Operand::r(out)},
+         {Operand::r(tile[size_t(word)]), Operand::i(shift), Operand::i(bits)});
+    return out;
+  }
+  // Straddles two registers: low part from `word`, high part from `word + 1`.
+  unsigned lowBits = unsigned(32 - shift);
+  Reg lo = newReg(RegKind::kB32), hi = newReg(RegKind::kB32);
+  emit(Op::kShr, Type::kB32, {Operand::r(lo)}, {Operand::r(tile[size_t(word)]), Operand::i(shift)});
+  emit(Op::kBfe, Type::kU32, {Operand::r(hi)},
+       {Operand::r(tile[size_t(word + 1)]), Operand::i(0), Operand::i(bits - lowBits)});
+  emit(Op::kShl, Type::kB32, {Operand::r(hi)}, {Operand::r(hi), Operand::i(lowBits)});
+  emit(Op::kOr, Type::kB32, {Operand::r(out)}, {Operand::r(lo), Operand::r(hi)});
+  return out;
+}
+
+void KernelEmitter::insert(std::vector<Reg> &tile, int64_t slot, unsigned bits, Reg value) {
+  int64_t bit = slot * int64_t(bits);
+  int64_t word = bit / 32, shift = bit % 32;
+  if (bits == 32 && shift == 0) {
+    emit(Op::kMov, Type::kB32, {Operand::r(tile[size_t(word)])}, {Operand::r(value)});
+    return;
+  }
+  if (shift + bits <= 32) {
+    emit(Op::kBfi, Type::kB32, {Operand::r(tile[size_t(word)])},
+         {Operand::r(value), Operand::r(tile[size_t(word)]), Operand::i(shift), Operand::i(bits)});
+    return;
+  }
+  unsigned lowBits = unsigned(32 - shift);
+  emit(Op::kBfi, Type::kB32, {Operand::r(tile[size_t(word)])},
+       {Operand::r(value), Operand::r(tile[size_t(word)]), Operand::i(shift), Operand::i(lowBits)});
+  Reg hi = newReg(RegKind::kB32);
+  emit(Op::kShr, Type::kB32, {Operand::r(hi)}, {Operand::r(value), Operand::i(lowBits)});
+  emit(Op::kBfi, Type::kB32, {Operand::r(tile[size_t(word + 1)])},
+       {Operand::r(hi), Operand::r(tile[size_t(word + 1)]), Operand::i(0),
+        Operand::i(bits - lowBits)});
+}
+
+Reg KernelEmitter::signExtend(Reg value, unsigned bits) {
+  if (bits >= 32)
+    return value;
+  Reg out = newReg(RegKind::kB32);
+  emit(Op::kBfe, Type::kS32, {Operand::r(out)}, {Operand::r(value), Operand::i(0), Operand::i(bits)});
+  return out;
+}
+
+int64_t KernelEmitter::scratch(int64_t bytes) {
+  int64_t base = (fn_.sharedBytes + 127) / 128 * 128;
+  scratchBytes_ = std::max(scratchBytes_, bytes);
+  return base;
+}
+
+// The thread's part of each dimension of a layout's index: sum over the spatial modes of
+// (tid / threadStride % size) * divisor, computed once in the prologue.
+const LayoutInfo &KernelEmitter::layoutInfo(int32_t layoutIndex) {
+  auto it = layouts_.find(layoutIndex);
+  if (it != layouts_.end())
+    return it->second;
+  LayoutInfo info = computeLayoutInfo(program_.layouts()[size_t(layoutIndex)], tid_);
+  return layouts_.emplace(layoutIndex, std::move(info)).first->second;
+}
+
+Reg KernelEmitter::warpId() {
+  if (!haveWarp_) {
+    warp_ = newReg(RegKind::kB32);
+    lane_ = newReg(RegKind::kB32);
+    emitTo(prologue_, Op::kShr, Type::kU32, {Operand::r(warp_)}, {Operand::r(tid_), Operand::i(5)});
+    emitTo(prologue_, Op::kAnd, Type::kB32, {Operand::r(lane_)}, {Operand::r(tid_), Operand::i(31)});
+    haveWarp_ = true;
+  }
+  return warp_;
+}
+
+Reg KernelEmitter::laneId() {
+  warpId();
+  return lane_;
+}
+
+LayoutInfo KernelEmitter::computeLayoutInfo(const vm::Layout &layout, Reg thread) {
+  LayoutInfo info;
+  int rank = layout.rank();
+  const auto &modes = layout.modeShape();
+  const auto &modeDims = layout.modeDims();
+  std::vector<int64_t> divisor(modes.size(), 1);
+  for (size_t m = modes.size(); m-- > 0;) {
+    if (m + 1 < modes.size() && modeDims[m + 1] == modeDims[m])
+      divisor[m] = divisor[m + 1] * modes[m + 1];
+  }
+  // Spatial entries: thread strides (first entry most significant).
+  const auto &spatial = layout.spatialModes();
+  std::vector<int64_t> threadStride(spatial.size(), 1);
+  for (size_t e = spatial.size(); e-- > 0;) {
+    if (e + 1 < spatial.size()) {
+      int64_t next = spatial[e + 1];
+      threadStride[e] = threadStride[e + 1] * (next >= 0 ? modes[size_t(next)] : -next);
+    }
+  }
+  info.lastDimThreadMultiple = 0; // gcd of the last dimension's thread contributions
+  for (int d = 0; d < rank; ++d) {
+    Reg part = newReg(RegKind::kB32);
+    emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(part)}, {Operand::i(0)});
+    for (size_t e = 0; e < spatial.size(); ++e) {
+      if (spatial[e] < 0 || modeDims[size_t(spatial[e])] != d)
+        continue;
+      int64_t m = spatial[e], size = modes[size_t(m)];
+      // digit = (tid / threadStride) % size; part += digit * divisor
+      Reg digit = newReg(RegKind::kB32);
+      emitTo(prologue_, Op::kDiv, Type::kU32, {Operand::r(digit)},
+             {Operand::r(thread), Operand::i(threadStride[e])});
+      emitTo(prologue_, Op::kRem, Type::kU32, {Operand::r(digit)},
+             {Operand::r(digit), Operand::i(size)});
+      emitTo(prologue_, Op::kMad, Type::kU32, {Operand::r(part)},
+             {Operand::r(digit), Operand::i(divisor[size_t(m)]), Operand::r(part)});
+      if (d == rank - 1)
+        info.lastDimThreadMultiple = std::gcd(info.lastDimThreadMultiple, divisor[size_t(m)]);
+    }
+    info.threadPart.push_back(part);
+  }
+  if (info.lastDimThreadMultiple == 0)
+    info.lastDimThreadMultiple = int64_t(1) << 30; // no spatial mode: always 0
+  // Slot parts: (slot / localStride % size) * divisor per local mode.
+  const auto &local = layout.localModes();
+  std::vector<int64_t> localStride(local.size(), 1);
+  for (size_t e = local.size(); e-- > 0;)
+    if (e + 1 < local.size())
+      localStride[e] = localStride[e + 1] * modes[size_t(local[e + 1])];
+  info.slotPart.assign(size_t(layout.localSize()), std::vector<int64_t>(size_t(rank), 0));
+  for (int64_t s = 0; s < layout.localSize(); ++s)
+    for (size_t e = 0; e < local.size(); ++e) {
+      int64_t m = local[e];
+      int64_t digit = (s / localStride[e]) % modes[size_t(m)];
+      info.slotPart[size_t(s)][size_t(modeDims[size_t(m)])] += digit * divisor[size_t(m)];
+    }
+  return info;
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+absl::StatusOr<EmittedKernel> KernelEmitter::run() {
+  kernel_.name = entryName(program_, kernelIndex_);
+  kernel_.threads = int(fn_.numThreads());
+  values_.assign(fn_.numValues(), EValue());
+  tid_ = newReg(RegKind::kB32);
+  emitTo(prologue_, Op::kMov, Type::kU32, {Operand::r(tid_)}, {Operand::sp(ptx::Special::kTidX)});
+
+  // Parameters per the ABI of PtxEmitter.h.
+  std::vector<Inst> params;
+  for (size_t i = 0; i < fn_.arguments().size(); ++i) {
+    uint32_t id = fn_.arguments()[i];
+    const vm::ValueType &type = typeOf(id);
+    std::string base = kernel_.name + "_p" + std::to_string(i);
+    EValue &v = values_[id];
+    if (type.kind == ValueKind::kGTensor) {
+      v.kind = EValue::Kind::kGlobal;
+      v.reg = newReg(RegKind::kB64);
+      v.alignment = 16; // runtime allocations are at least 256-byte aligned
+      kernel_.params.push_back({base, Type::kU64});
+      emitTo(params, Op::kLd, Type::kU64, {Operand::r(v.reg)}, {Operand::param(base)}).space =
+          ptx::Space::kParam;
+      for (int d = 0; d < type.rank(); ++d) {
+        std::string name = base + "_d" + std::to_string(d);
+        Reg dim = newReg(RegKind::kB64);
+        kernel_.params.push_back({name, Type::kS64});
+        emitTo(params, Op::kLd, Type::kS64, {Operand::r(dim)}, {Operand::param(name)}).space =
+            ptx::Space::kParam;
+        v.regs.push_back(dim);
+      }
+      continue;
+    }
+    v.kind = EValue::Kind::kScalar;
+    Type t;
+    RegKind kind;
+    if (type.kind == ValueKind::kIndex || type.scalarBits() == 64) {
+      t = Type::kS64, kind = RegKind::kB64;
+    } else if (type.dtype == vm::DType::f32()) {
+      t = Type::kF32, kind = RegKind::kB32;
+    } else if (type.dtype == vm::DType::f16() || type.dtype == vm::DType::bf16()) {
+      t = Type::kB16, kind = RegKind::kB16;
+    } else {
+      t = Type::kS32, kind = RegKind::kB32;
+    }
+    v.reg = newReg(kind);
+    kernel_.params.push_back({base, t});
+    emitTo(params, Op::kLd, t, {Operand::r(v.reg)}, {Operand::param(base)}).space =
+        ptx::Space::kParam;
+  }
+
+  absl::Status status = emitBlock(fn_.body);
+  if (!status.ok())
+    return status;
+
+  std::vector<Inst> body = std::move(params);
+  body.insert(body.end(), prologue_.begin(), prologue_.end());
+  body.insert(body.end(), kernel_.body.begin(), kernel_.body.end());
+  kernel_.body = std::move(body);
+  kernel_.sharedBytes = scratchBytes_ > 0 ? (fn_.sharedBytes + 127) / 128 * 128 + scratchBytes_
+                                          : fn_.sharedBytes;
+  EmittedKernel out;
+  out.entry = kernel_.name;
+  out.sharedBytes = kernel_.sharedBytes;
+  out.threads = kernel_.threads;
+  out.ptx = ptx::printModule({&kernel_}, target_.smName(), target_.ptxVersion());
+  return out;
+}
+
+absl::StatusOr<std::string> emitModule(const vm::Program &program, const Target &target) {
+  std::vector<std::unique_ptr<KernelEmitter>> emitters;
+  std::vector<const ptx::Kernel *> kernels;
+  for (uint32_t i = 0; i < program.functions().size(); ++i) {
+    if (program.functions()[i].kind != vm::FunctionKind::kKernel)
+      continue;
+    emitters.push_back(std::make_unique<KernelEmitter>(program, i, target));
+    absl::StatusOr<EmittedKernel> k = emitters.back()->run();
+    if (!k.ok())
+      return k.status();
+    kernels.push_back(&emitters.back()->kernel());
+  }
+  return ptx::printModule(kernels, target.smName(), target.ptxVersion());
+}
+
+absl::Status KernelEmitter::emitBlock(const vm::Block &block) {
+  for (const vm::Instruction &inst : block.body) {
+    current_ = &inst;
+    absl::Status status = emitInstruction(inst);
+    if (!status.ok())
+      return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KernelEmitter::emitInstruction(const vm::Instruction &inst) {
+  switch (inst.opcode) {
+  case Opcode::Return:
+    return absl::OkStatus(); // the kernel's end: `ret` follows the body
+  case Opcode::Yield:
+    return absl::OkStatus(); // handled by the enclosing for/if
+  case Opcode::For:
+    return emitFor(inst);
+  case Opcode::If:
+    return emitIf(inst);
+  case Opcode::Exit:
+    emit(Op::kExit, Type::kNone, {}, {});
+    return absl::OkStatus();
+  case Opcode::Sync:
+    emit(Op::kBar, Type::kNone, {}, {});
+    return absl::OkStatus();
+  case Opcode::Print:
+    emit(Op::kComment, Type::kNone, {}, {}).text = "tbvm.print " + inst.label + " (not on GPU)";
+    return absl::OkStatus();
+  case Opcode::BlockIdx:
+  case Opcode::GridDim: {
+    static const ptx::Special ctaid[] = {ptx::Special::kCtaIdX, ptx::Special::kCtaIdY,
+                                         ptx::Special::kCtaIdZ};
+    static const ptx::Special nctaid[] = {ptx::Special::kNCtaIdX, ptx::Special::kNCtaIdY,
+                                          ptx::Special::kNCtaIdZ};
+    Reg r32 = newReg(RegKind::kB32);
+    int dim = int(std::clamp<int64_t>(inst.attr, 0, 2));
+    emit(Op::kMov, Type::kU32, {Operand::r(r32)},
+         {Operand::sp(inst.opcode == Opcode::BlockIdx ? ctaid[dim] : nctaid[dim])});
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kScalar;
+    v.reg = newReg(RegKind::kB64);
+    emit(Op::kCvt, Type::kU64, {Operand::r(v.reg)}, {Operand::r(r32)}).type2 = Type::kU32;
+    return absl::OkStatus();
+  }
+  case Opcode::Dim: {
+    EValue &v = values_[inst.results[0]];
+    v.kind = EValue::Kind::kScalar;
+    v.reg = values_[inst.operands[0]].regs[size_t(inst.attr)];
+    const vm::ValueType &g = typeOf(inst.operands[0]);
+    if (g.shape[size_t(inst.attr)] >= 0)
+      v.multipleOf = std::max<int64_t>(1, g.shape[size_t(inst.attr)]);
+    return absl::OkStatus();
+  }
+  default:
+    break;
+  }
+  if (inst.opcode >= Opcode::Constant && inst.opcode <= Opcode::TruncF)
+    return emitScalar(inst);
+  switch (inst.opcode) {
+  case Opcode::AllocShared:
+  case Opcode::GlobalView:
+  case Opcode::SharedSlice:
+  case Opcode::LoadGlobal:
+  case Opcode::StoreGlobal:
+  case Opcode::CopyAsync:
+  case Opcode::CopyAsyncCommit:
+  case Opcode::CopyAsyncWait:
+  case Opcode::LoadShared:
+  case Opcode::StoreShared:
+  case Opcode::LoadMatrix:
+  case Opcode::AtomicAdd:
+    return emitMemory(inst);
+  case Opcode::Cast:
+    return emitCast(inst);
+  case Opcode::Dot:
+  case Opcode::DotSparse:
+    return emitDot(inst);
+  case Opcode::Reduce:
+    return emitReduce(inst);
+  case Opcode::Broadcast:
+    return emitBroadcast(inst);
+  case Opcode::Shuffle:
+    return emitShuffle(inst);
+  case Opcode::Lookup:
+    return emitLookup(inst);
+  default:
+    return emitCompute(inst);
+  }
+}
+
+} // namespace tessel::cuda

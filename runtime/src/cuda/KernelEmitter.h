@@ -1,0 +1,151 @@
+// The PTX emitter's internals: one KernelEmitter turns one kernel of a program into a
+// ptx::Kernel. Split over files by instruction group (EmitMemory.cpp, EmitCompute.cpp,
+// EmitCast.cpp, EmitDot.cpp, EmitReduce.cpp); this header is shared by them only.
+//
+// Value model (the CPU executor's, made concrete):
+// - A scalar is one register: b32 for integers of up to 32 bits (sign-extended) and f32,
+//   b16 for f16/bf16, b64 for index and i64, a predicate for nothing (i1 scalars are b32
+//   0/-1 like the executor's).
+// - A register tile is, per thread, the bit array of its slots (slot i at bits
+//   [i*b, (i+1)*b), LSB first) held in ceil(localSize*b/32) b32 registers. tbvm.view is
+//   therefore free, and a contiguous run of slots in memory is a contiguous run of bits
+//   in registers, so loads and stores move it with vector instructions.
+// - A thread's part of an element's logical index is threadPart (registers computed once
+//   per layout in the prologue) plus slotPart (a compile-time constant per slot).
+// - Shared tiles are 32-bit shared-window addresses; global tensors a 64-bit address and
+//   one 64-bit register per dimension.
+#ifndef TESSEL_CUDA_KERNELEMITTER_H
+#define TESSEL_CUDA_KERNELEMITTER_H
+
+#include "cuda/Ptx.h"
+#include "cuda/PtxEmitter.h"
+#include "vm/Program.h"
+
+#include "absl/status/status.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessel::cuda {
+
+using ptx::Inst;
+using ptx::Op;
+using ptx::Operand;
+using ptx::Reg;
+using ptx::RegKind;
+using ptx::Type;
+
+/// The emitted form of one value of the kernel.
+struct EValue {
+  enum class Kind : uint8_t { kNone, kScalar, kTile, kShared, kGlobal };
+  Kind kind = Kind::kNone;
+  Reg reg;                 // kScalar: the value; kShared: its shared address; kGlobal: address
+  std::vector<Reg> regs;   // kTile: packed slot bits; kGlobal: the dimensions (b64)
+  /// Known divisibility of an integer scalar (the value is a multiple of it), for
+  /// proving vector accesses aligned; 1 when nothing is known.
+  int64_t multipleOf = 1;
+  /// kGlobal: the address is a multiple of this many bytes.
+  int64_t alignment = 1;
+};
+
+/// Per-layout data: the thread's part of each dimension's index and the constant slot parts.
+struct LayoutInfo {
+  std::vector<Reg> threadPart;                 // b32, one per dim
+  std::vector<std::vector<int64_t>> slotPart;  // [slot][dim]
+  /// Largest power of two dividing every thread part of the last dimension (so vector
+  /// groups stay aligned whatever the thread).
+  int64_t lastDimThreadMultiple = 1;
+};
+
+class KernelEmitter {
+public:
+  KernelEmitter(const vm::Program &program, uint32_t kernel, const Target &target);
+  absl::StatusOr<EmittedKernel> run();
+  /// The kernel's structured form (after run()).
+  const ptx::Kernel &kernel() const { return kernel_; }
+
+  // ---- shared helpers (KernelEmitter.cpp) ----
+  Reg newReg(RegKind kind);
+  Inst &emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src);
+  Inst &emitTo(std::vector<Inst> &out, Op op, Type type, std::vector<Operand> dst,
+               std::vector<Operand> src);
+  std::string newLabel(const std::string &hint);
+  void label(const std::string &name);
+  void branch(const std::string &target, const Reg *predicate = nullptr, bool negated = false);
+  absl::Status error(const vm::Instruction &inst, const std::string &message) const;
+
+  Reg imm32(uint32_t value);
+  Reg imm64(int64_t value);
+  /// The 64-bit form of an index-like scalar value.
+  Reg asIndex(const EValue &value, const vm::ValueType &type);
+  const vm::ValueType &typeOf(uint32_t value) const;
+  EValue &value(uint32_t id) { return values_[id]; }
+  const LayoutInfo &layoutInfo(int32_t layout);
+  /// Layout data of any layout with `thread` (a b32 register) as its thread index;
+  /// the arithmetic goes to the prologue.
+  LayoutInfo computeLayoutInfo(const vm::Layout &layout, Reg thread);
+  /// tid / 32 and tid % 32 (prologue).
+  Reg warpId();
+  Reg laneId();
+  int64_t numRegsOf(const vm::ValueType &tile) const;
+  /// Slot `slot` of `tile` (b bits) zero-extended into a new b32 register.
+  Reg extract(const std::vector<Reg> &tile, int64_t slot, unsigned bits);
+  /// Writes the low `bits` of `value` into slot `slot` of `tile`.
+  void insert(std::vector<Reg> &tile, int64_t slot, unsigned bits, Reg value);
+  /// Fresh zeroed registers for a tile of this type.
+  std::vector<Reg> newTile(const vm::ValueType &tile);
+  /// Sign-extends the low `bits` of a b32 register in place into a new register.
+  Reg signExtend(Reg value, unsigned bits);
+  /// Shared scratch bytes at an offset after the kernel's own shared memory.
+  int64_t scratch(int64_t bytes);
+
+  // ---- instruction groups ----
+  absl::Status emitBlock(const vm::Block &block);
+  absl::Status emitInstruction(const vm::Instruction &inst);
+  absl::Status emitScalar(const vm::Instruction &inst);
+  absl::Status emitFor(const vm::Instruction &inst);
+  absl::Status emitIf(const vm::Instruction &inst);
+  absl::Status emitMemory(const vm::Instruction &inst);   // EmitMemory.cpp
+  absl::Status emitCompute(const vm::Instruction &inst);  // EmitCompute.cpp
+  absl::Status emitCast(const vm::Instruction &inst);     // EmitCast.cpp
+  absl::Status emitGenericCast(const vm::Instruction &inst);
+  /// The code of the f32 value in `f` in the small float type `to` (RNE, IEEE overflow).
+  Reg encodeSmallFloat(Reg f, vm::DType to);
+  absl::Status emitDot(const vm::Instruction &inst);      // EmitDot.cpp
+  absl::Status emitReduce(const vm::Instruction &inst);   // EmitReduce.cpp (+ broadcast,
+  absl::Status emitBroadcast(const vm::Instruction &inst); //  shuffle, lookup)
+  absl::Status emitShuffle(const vm::Instruction &inst);
+  absl::Status emitLookup(const vm::Instruction &inst);
+  absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp
+  absl::Status emitCopyAsync(const vm::Instruction &inst);
+
+  /// Moves a whole tile through shared scratch memory into another layout (shuffle, and
+  /// the fallback of broadcast and reduce). Ends with a barrier.
+  std::vector<Reg> relayoutThroughShared(const std::vector<Reg> &src, const vm::ValueType &from,
+                                         const vm::ValueType &to,
+                                         const std::vector<int64_t> &sourceIndexOf);
+
+  const vm::Program &program_;
+  const vm::Function &fn_;
+  uint32_t kernelIndex_;
+  Target target_;
+  ptx::Kernel kernel_;
+  std::vector<Inst> prologue_; // hoisted thread-index arithmetic, emitted first
+  std::vector<EValue> values_;
+  std::map<int32_t, LayoutInfo> layouts_;
+  Reg tid_;
+  Reg warp_, lane_;
+  bool haveWarp_ = false;
+  int labelCounter_ = 0;
+  int64_t scratchBytes_ = 0;
+  /// The instruction being emitted (for messages).
+  const vm::Instruction *current_ = nullptr;
+};
+
+/// PTX type of an element type for arithmetic (f16, bf16, f32, s32, ...).
+Type arithType(vm::DType dtype);
+
+} // namespace tessel::cuda
+
+#endif // TESSEL_CUDA_KERNELEMITTER_H

@@ -1,0 +1,62 @@
+// The PTX emitter: turns a kernel of a loaded program into PTX text for one GPU
+// architecture, from the same bytecode the CPU executor runs (DESIGN.md §3, "Semantics and
+// the two executors").
+//
+// Kernel parameter ABI (what the CUDA backend passes to cuLaunchKernel), one entry per
+// kernel argument, in order:
+//   global tensor  -> .param .u64 address, then one .param .s64 per dimension (all of them)
+//   index, i64     -> .param .s64
+//   i1, i8, i16, i32 -> .param .s32 (sign-extended)
+//   f32            -> .param .f32
+//   f16, bf16      -> .param .b16 (the bits)
+// The block has 32 * warps threads (x only); the grid is 3-D; dynamic shared memory of the
+// kernel's shared_bytes (extern .shared, 128-byte aligned).
+#ifndef TESSEL_CUDA_PTXEMITTER_H
+#define TESSEL_CUDA_PTXEMITTER_H
+
+#include "vm/Program.h"
+
+#include "absl/status/statusor.h"
+
+#include <string>
+
+namespace tessel::cuda {
+
+/// A GPU architecture to emit for.
+struct Target {
+  int major = 8, minor = 0;
+  /// sm_90a: architecture-specific instructions (wgmma, setmaxnreg).
+  bool archSpecific = false;
+
+  /// "sm_80", "sm_90a".
+  std::string smName() const;
+  /// The PTX ISA version the emitted code declares (".version 8.0", ...).
+  std::string ptxVersion() const;
+  /// Parses "sm_80", "sm_86", "sm_89", "sm_90", "sm_90a".
+  static absl::StatusOr<Target> parse(const std::string &name);
+};
+
+/// The entry name of kernel `kernel` in the emitted PTX (a sanitized form of its name).
+std::string entryName(const vm::Program &program, uint32_t kernel);
+
+/// What a launch needs besides the PTX.
+struct EmittedKernel {
+  std::string ptx;          // the module: header + one .entry
+  std::string entry;        // the .entry's name
+  int64_t sharedBytes = 0;  // dynamic shared memory to launch with (the kernel's own plus
+                            // the emitter's scratch for cross-warp exchanges)
+  int threads = 0;          // block size (x)
+};
+
+/// The PTX module of kernel `kernel` of `program`. Errors name the instruction the
+/// emitter cannot (yet) express for this target.
+absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t kernel,
+                                         const Target &target);
+
+/// One PTX module with every kernel of `program` (tessel-translate --tbvm-to-ptx and the
+/// ptxas gates of the test suite).
+absl::StatusOr<std::string> emitModule(const vm::Program &program, const Target &target);
+
+} // namespace tessel::cuda
+
+#endif // TESSEL_CUDA_PTXEMITTER_H

@@ -1,0 +1,23 @@
+// The register fragment layouts of the tensor-core instructions (PTX ISA, "Matrix
+// Fragments for mma.m16n8k16" and "ldmatrix"), in the layout algebra. The compiler's
+// verifiers and the PTX emitter both select instructions by dividing tile layouts by
+// these.
+#ifndef TESSEL_VM_FRAGMENTS_H
+#define TESSEL_VM_FRAGMENTS_H
+
+#include "vm/Layout.h"
+
+namespace tessel::vm {
+
+/// mma.m16n8k16 with 16-bit inputs: A (16x16, registers a0..a7 as slots), B (16x8 k x n,
+/// b0..b3), C/D (16x8, f32 c0..c3). Checked element by element in LayoutMmaTest.cpp.
+const Layout &mmaALayout();
+const Layout &mmaBLayout();
+const Layout &mmaCLayout();
+/// One 8x8 matrix of 16-bit elements loaded by ldmatrix: lane t holds row t/4, columns
+/// 2(t%4) and 2(t%4)+1; with .trans the transpose (lane t holds column t/4).
+const Layout &ldmatrixLayout(bool transpose);
+
+} // namespace tessel::vm
+
+#endif // TESSEL_VM_FRAGMENTS_H
