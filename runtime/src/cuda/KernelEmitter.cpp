@@ -22,13 +22,9 @@ std::string Target::smName() const {
 }
 
 std::string Target::ptxVersion() const {
-  // The oldest ISA that has every instruction we emit for the target: 7.0 covers sm_80,
-  // 7.1 sm_86, 7.8 sm_89 and sm_90(a).
-  if (major >= 9 || (major == 8 && minor >= 9))
-    return "7.8";
-  if (major == 8 && minor >= 6)
-    return "7.1";
-  return "7.0";
+  // 7.8 (CUDA 11.8) has every instruction and cache qualifier we emit for sm_80..sm_90;
+  // the architecture-specific sm_90a needs 8.0.
+  return archSpecific ? "8.0" : "7.8";
 }
 
 absl::StatusOr<Target> Target::parse(const std::string &name) {
@@ -385,6 +381,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   out.sharedBytes = kernel_.sharedBytes;
   out.threads = kernel_.threads;
   out.ptx = ptx::printModule({&kernel_}, target_.smName(), target_.ptxVersion());
+  out.structured = std::make_shared<const ptx::Kernel>(kernel_);
   return out;
 }
 

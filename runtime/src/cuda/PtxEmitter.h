@@ -14,10 +14,12 @@
 #ifndef TESSEL_CUDA_PTXEMITTER_H
 #define TESSEL_CUDA_PTXEMITTER_H
 
+#include "cuda/Ptx.h"
 #include "vm/Program.h"
 
 #include "absl/status/statusor.h"
 
+#include <memory>
 #include <string>
 
 namespace tessel::cuda {
@@ -46,6 +48,8 @@ struct EmittedKernel {
   int64_t sharedBytes = 0;  // dynamic shared memory to launch with (the kernel's own plus
                             // the emitter's scratch for cross-warp exchanges)
   int threads = 0;          // block size (x)
+  /// The structured form the text was printed from (the PTX simulator runs it).
+  std::shared_ptr<const ptx::Kernel> structured;
 };
 
 /// The PTX module of kernel `kernel` of `program`. Errors name the instruction the

@@ -4,8 +4,8 @@
 // This is the one description of a number type that both the compiler and the runtime
 // use (the compiler maps MLIR types onto it; the bytecode stores it). It is plain C++
 // with no dependency, so it can be embedded anywhere.
-#ifndef TESSEL_VM_DTYPE_H
-#define TESSEL_VM_DTYPE_H
+#ifndef TESSEL_RUNTIME_DTYPE_H
+#define TESSEL_RUNTIME_DTYPE_H
 
 #include <cstdint>
 #include <optional>
@@ -135,4 +135,4 @@ private:
 
 } // namespace tessel::vm
 
-#endif // TESSEL_VM_DTYPE_H
+#endif // TESSEL_RUNTIME_DTYPE_H
