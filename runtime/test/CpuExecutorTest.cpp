@@ -30,9 +30,9 @@ TEST(CpuExecutor, VectorAdd) {
   for (unsigned threads : {1u, 2u, 3u}) {
     for (int64_t n : {0, 1, 511, 512, 513, 3000}) {
       std::vector<float> x = randomFloats(size_t(n), 1), y = randomFloats(size_t(n), 2);
-      auto out = runModule(module, "main",
-                           {tensorRef(DType::f32(), {n}, x), tensorRef(DType::f32(), {n}, y)},
-                           threads);
+      auto out =
+          runModule(module, "main",
+                    {tensorRef(DType::f32(), {n}, x), tensorRef(DType::f32(), {n}, y)}, threads);
       ASSERT_TRUE(out.ok()) << out.status();
       ASSERT_EQ(out->size(), 1u);
       EXPECT_EQ((*out)[0].shape, std::vector<int64_t>{n});
@@ -47,8 +47,8 @@ TEST(CpuExecutor, VectorAdd) {
 TEST(CpuExecutor, InputMismatchIsAnError) {
   std::vector<uint8_t> module = buildVectorAdd();
   std::vector<float> x(8), y(8);
-  auto wrongType = runModule(module, "main",
-                             {tensorRef(DType::f16(), {8}, x), tensorRef(DType::f32(), {8}, y)});
+  auto wrongType =
+      runModule(module, "main", {tensorRef(DType::f16(), {8}, x), tensorRef(DType::f32(), {8}, y)});
   ASSERT_FALSE(wrongType.ok());
   EXPECT_EQ(wrongType.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(wrongType.status().message().find("input 0 'x'"), std::string::npos)
@@ -57,8 +57,8 @@ TEST(CpuExecutor, InputMismatchIsAnError) {
   auto wrongRank = runModule(module, "main",
                              {tensorRef(DType::f32(), {2, 4}, x), tensorRef(DType::f32(), {8}, y)});
   EXPECT_FALSE(wrongRank.ok());
-  auto tooFewBytes = runModule(module, "main",
-                               {tensorRef(DType::f32(), {9}, x), tensorRef(DType::f32(), {8}, y)});
+  auto tooFewBytes =
+      runModule(module, "main", {tensorRef(DType::f32(), {9}, x), tensorRef(DType::f32(), {8}, y)});
   EXPECT_FALSE(tooFewBytes.ok());
   auto wrongCount = runModule(module, "main", {tensorRef(DType::f32(), {8}, x)});
   EXPECT_FALSE(wrongCount.ok());
@@ -81,9 +81,9 @@ std::vector<float> referenceGemm(const std::vector<uint16_t> &a, const std::vect
 void checkGemm(int64_t bk, bool viaShared, int64_t m, int64_t n, int64_t k, unsigned threads) {
   std::vector<uint8_t> module = buildGemm(bk, viaShared);
   std::vector<uint16_t> a = randomHalves(size_t(m * k), 3), b = randomHalves(size_t(k * n), 4);
-  auto out = runModule(module, "gemm",
-                       {tensorRef(DType::f16(), {m, k}, a), tensorRef(DType::f16(), {k, n}, b)},
-                       threads);
+  auto out =
+      runModule(module, "gemm",
+                {tensorRef(DType::f16(), {m, k}, a), tensorRef(DType::f16(), {k, n}, b)}, threads);
   ASSERT_TRUE(out.ok()) << out.status();
   std::vector<float> c = elementsOf<float>((*out)[0]);
   std::vector<float> ref = referenceGemm(a, b, m, n, k);
@@ -106,18 +106,17 @@ TEST(CpuExecutor, GemmSpeed) {
   cpu::CpuBackend backend(cpu::CpuBackendOptions{1});
   std::vector<vm::HostTensorRef> inputs = {tensorRef(DType::f16(), {m, k}, a),
                                            tensorRef(DType::f16(), {k, n}, b)};
-  ASSERT_TRUE(vm::runHostFunction(**program, 0 + *(*program)->findFunction("gemm"), backend,
-                                  inputs)
-                  .ok());
+  ASSERT_TRUE(
+      vm::runHostFunction(**program, 0 + *(*program)->findFunction("gemm"), backend, inputs).ok());
   auto start = std::chrono::steady_clock::now();
   int runs = 3;
   for (int i = 0; i < runs; ++i)
-    ASSERT_TRUE(vm::runHostFunction(**program, *(*program)->findFunction("gemm"), backend, inputs)
-                    .ok());
+    ASSERT_TRUE(
+        vm::runHostFunction(**program, *(*program)->findFunction("gemm"), backend, inputs).ok());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double gflops = 2.0 * m * n * k * runs / seconds / 1e9;
-  std::printf("f16 GEMM %ldx%ldx%ld (64x64x32 tiles, 4 warps), 1 thread: %.2f GFLOP/s\n",
-              long(m), long(n), long(k), gflops);
+  std::printf("f16 GEMM %ldx%ldx%ld (64x64x32 tiles, 4 warps), 1 thread: %.2f GFLOP/s\n", long(m),
+              long(n), long(k), gflops);
   EXPECT_GT(gflops, 0.05);
 }
 

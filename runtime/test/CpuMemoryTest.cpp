@@ -115,8 +115,8 @@ TEST(CpuMemory, BroadcastShuffleIotaWhere) {
   vm::Layout l = layoutOf("spatial(4,8).local(1,8)");
   uint32_t g = mb.gtensor({4, 64}, f32);
   uint32_t r = mb.rtensor(f32, l), rr = mb.rtensor(f32, l.reduce(1)),
-           other = mb.rtensor(f32, "local(2,1).spatial(2,16).local(1,4)"),
-           ri = mb.rtensor(i32, l), bits = mb.rtensor(DType::signlessInt(1), l);
+           other = mb.rtensor(f32, "local(2,1).spatial(2,16).local(1,4)"), ri = mb.rtensor(i32, l),
+           bits = mb.rtensor(DType::signlessInt(1), l);
   FunctionBuilder k = mb.kernel("k", 1);
   uint32_t x = k.arg(g), y = k.arg(g), z = k.arg(g), col = k.arg(mb.gtensor({4, 64}, i32));
   uint32_t c0 = k.constantIndex(0);
@@ -290,9 +290,10 @@ TEST(CpuMemory, ConstantsAreReadOnly) {
     FunctionBuilder k = mb.kernel(writeConstant ? "bad" : "add", 1);
     uint32_t x = k.arg(g), wt = k.arg(g), z = k.arg(g);
     uint32_t c0 = k.constantIndex(0);
-    uint32_t s = k.op1(Opcode::Binary, {k.op1(Opcode::LoadGlobal, {x, c0}, r),
-                                        k.op1(Opcode::LoadGlobal, {wt, c0}, r)},
-                       r, {intAttr("kind", 0)});
+    uint32_t s =
+        k.op1(Opcode::Binary,
+              {k.op1(Opcode::LoadGlobal, {x, c0}, r), k.op1(Opcode::LoadGlobal, {wt, c0}, r)}, r,
+              {intAttr("kind", 0)});
     k.op(Opcode::StoreGlobal, {s, writeConstant ? wt : z, c0});
     k.ret();
   }
@@ -341,8 +342,8 @@ TEST(CpuMemory, GlobalViewAndOutOfBoundsTiles) {
   std::vector<float> xs = {1, 2, 3, 4, 5, 6, 7, 8}, ys(8, -1);
   auto args = [&](int64_t count, int64_t offset) {
     return std::vector<vm::KernelArgument>{tensorArg(src, u8, {20}), tensorArg(dst, u4, {32}),
-                                           indexArg(count), tensorArg(xs, f32, {8}),
-                                           tensorArg(ys, f32, {8}), indexArg(offset)};
+                                           indexArg(count),          tensorArg(xs, f32, {8}),
+                                           tensorArg(ys, f32, {8}),  indexArg(offset)};
   };
   ASSERT_TRUE(launch(module, "k", {}, args(32, -3)).ok());
   EXPECT_EQ(dst, std::vector<uint8_t>(src.begin() + 4, src.end()));
@@ -362,8 +363,9 @@ TEST(CpuMemory, PrintWritesToStderr) {
   FunctionBuilder k = mb.kernel("k", 1);
   uint32_t c = k.constantIndex(42);
   k.op(Opcode::Print, {c}, {}, {stringAttr("label", "answer")});
-  uint32_t t = k.op1(Opcode::Iota, {}, mb.rtensor(DType::signlessInt(32), "spatial(4).replicate(8)"),
-                     {intAttr("dimension", 0)});
+  uint32_t t =
+      k.op1(Opcode::Iota, {}, mb.rtensor(DType::signlessInt(32), "spatial(4).replicate(8)"),
+            {intAttr("dimension", 0)});
   k.op(Opcode::Print, {t}, {}, {stringAttr("label", "iota")});
   k.ret();
   testing::internal::CaptureStderr();

@@ -34,12 +34,11 @@ vm::KernelArgument tensorArg(std::vector<T> &v, DType d, std::vector<int64_t> sh
   return a;
 }
 
-
 constexpr const char *kLine = "spatial(32).local(8)"; // 256 elements on one warp
 
 // kernel(x, y, z: gtensor<256>) { z = op(x, y) } for an elementwise opcode with attrs.
-std::vector<uint8_t> elementwiseKernel(Opcode opcode, std::vector<TAttr> attrs, DType in,
-                                       DType out, int operands = 2) {
+std::vector<uint8_t> elementwiseKernel(Opcode opcode, std::vector<TAttr> attrs, DType in, DType out,
+                                       int operands = 2) {
   ModuleBuilder mb;
   uint32_t gi = mb.gtensor({256}, in), go = mb.gtensor({256}, out);
   uint32_t ri = mb.rtensor(in, kLine), ro = mb.rtensor(out, kLine);
@@ -78,17 +77,23 @@ TEST(CpuOps, HalfArithmeticRoundsOnce) {
   for (int kind = 0; kind <= 5; ++kind) {
     ASSERT_TRUE(launch(elementwiseKernel(Opcode::Binary, {intAttr("kind", kind)}, DType::f16(),
                                          DType::f16()),
-                       "k", {}, {tensorArg(x, DType::f16(), {256}), tensorArg(y, DType::f16(), {256}),
-                                 tensorArg(z, DType::f16(), {256})})
+                       "k", {},
+                       {tensorArg(x, DType::f16(), {256}), tensorArg(y, DType::f16(), {256}),
+                        tensorArg(z, DType::f16(), {256})})
                     .ok());
     for (size_t i = 0; i < 256; ++i) {
       double a = vm::decode(DType::f16(), x[i]), b = vm::decode(DType::f16(), y[i]);
-      double exact = kind == 0 ? a + b : kind == 1 ? a - b : kind == 2 ? a * b : kind == 3 ? a / b
-                     : std::isnan(a) ? b : std::isnan(b) ? a : kind == 4 ? std::max(a, b) : std::min(a, b);
+      double exact = kind == 0       ? a + b
+                     : kind == 1     ? a - b
+                     : kind == 2     ? a * b
+                     : kind == 3     ? a / b
+                     : std::isnan(a) ? b
+                     : std::isnan(b) ? a
+                     : kind == 4     ? std::max(a, b)
+                                     : std::min(a, b);
       uint16_t expected = uint16_t(vm::encode(DType::f16(), exact, vm::Overflow::kIeee));
-      ASSERT_TRUE(sameHalf(z[i], expected))
-          << "kind " << kind << ": " << a << ", " << b << " gave " << std::hex << z[i]
-          << " expected " << expected;
+      ASSERT_TRUE(sameHalf(z[i], expected)) << "kind " << kind << ": " << a << ", " << b << " gave "
+                                            << std::hex << z[i] << " expected " << expected;
     }
   }
 }
@@ -140,9 +145,10 @@ TEST(CpuOps, IntegerArithmeticWraps) {
         std::memcpy(&bx[i * w / 8], &x[i], w / 8);
         std::memcpy(&by[i * w / 8], &y[i], w / 8);
       }
-      ASSERT_TRUE(launch(elementwiseKernel(Opcode::Binary, {intAttr("kind", kind)}, d, d), "k",
-                         {}, {tensorArg(bx, d, {256}), tensorArg(by, d, {256}), tensorArg(bz, d, {256})})
-                      .ok());
+      ASSERT_TRUE(
+          launch(elementwiseKernel(Opcode::Binary, {intAttr("kind", kind)}, d, d), "k", {},
+                 {tensorArg(bx, d, {256}), tensorArg(by, d, {256}), tensorArg(bz, d, {256})})
+              .ok());
       bool s = d.isSignedInteger();
       for (size_t i = 0; i < 256; ++i) {
         uint32_t cx = 0, cy = 0, cz = 0;
@@ -165,7 +171,8 @@ TEST(CpuOps, IntegerArithmeticWraps) {
         case 10: e = cy >= w ? 0 : int64_t(uint64_t(cx) << cy); break;
         default: e = cy >= w ? (a < 0 ? -1 : 0) : a >> cy; break;
         }
-        ASSERT_EQ(cz, vm::intToCode(e, w)) << d.name() << " kind " << kind << ": " << a << ", " << b;
+        ASSERT_EQ(cz, vm::intToCode(e, w))
+            << d.name() << " kind " << kind << ": " << a << ", " << b;
       }
     }
   }
@@ -176,9 +183,10 @@ TEST(CpuOps, IntegerDivisionByZeroIsAnError) {
   y[100] = 0;
   absl::Status s = launch(elementwiseKernel(Opcode::Binary, {intAttr("kind", 3)},
                                             DType::signlessInt(32), DType::signlessInt(32)),
-                          "k", {}, {tensorArg(x, DType::signlessInt(32), {256}),
-                                    tensorArg(y, DType::signlessInt(32), {256}),
-                                    tensorArg(z, DType::signlessInt(32), {256})});
+                          "k", {},
+                          {tensorArg(x, DType::signlessInt(32), {256}),
+                           tensorArg(y, DType::signlessInt(32), {256}),
+                           tensorArg(z, DType::signlessInt(32), {256})});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("division by zero"), std::string::npos) << s;
   EXPECT_NE(s.message().find("block (0, 0, 0)"), std::string::npos) << s;
@@ -212,10 +220,12 @@ TEST(CpuOps, CastsFollowTheCodecs) {
   std::vector<int32_t> ints = {300, -300, 127, -128, 5, 0};
   ints.resize(256, 1);
   std::vector<int8_t> narrow(256);
-  ASSERT_TRUE(launch(elementwiseKernel(Opcode::Cast, {}, DType::signlessInt(32), DType::signlessInt(8), 1),
-                     "k", {}, {tensorArg(ints, DType::signlessInt(32), {256}),
-                               tensorArg(narrow, DType::signlessInt(8), {256})})
-                  .ok());
+  ASSERT_TRUE(
+      launch(elementwiseKernel(Opcode::Cast, {}, DType::signlessInt(32), DType::signlessInt(8), 1),
+             "k", {},
+             {tensorArg(ints, DType::signlessInt(32), {256}),
+              tensorArg(narrow, DType::signlessInt(8), {256})})
+          .ok());
   EXPECT_EQ(std::vector<int8_t>(narrow.begin(), narrow.begin() + 6),
             (std::vector<int8_t>{127, -128, 127, -128, 5, 0}));
 }
@@ -227,7 +237,8 @@ TEST(CpuOps, UnaryAndCompare) {
   auto run = [&](int kind) {
     ASSERT_TRUE(launch(elementwiseKernel(Opcode::Unary, {intAttr("kind", kind)}, DType::f32(),
                                          DType::f32(), 1),
-                       "k", {}, {tensorArg(x, DType::f32(), {256}), tensorArg(z, DType::f32(), {256})})
+                       "k", {},
+                       {tensorArg(x, DType::f32(), {256}), tensorArg(z, DType::f32(), {256})})
                     .ok());
   };
   run(0);
@@ -250,8 +261,9 @@ TEST(CpuOps, UnaryAndCompare) {
   for (int predicate : {1, 2}) {
     ASSERT_TRUE(launch(elementwiseKernel(Opcode::Compare, {intAttr("predicate", predicate)},
                                          DType::f32(), DType::signlessInt(1)),
-                       "k", {}, {tensorArg(x, DType::f32(), {256}), tensorArg(y, DType::f32(), {256}),
-                                 tensorArg(bits, DType::signlessInt(1), {256})})
+                       "k", {},
+                       {tensorArg(x, DType::f32(), {256}), tensorArg(y, DType::f32(), {256}),
+                        tensorArg(bits, DType::signlessInt(1), {256})})
                     .ok());
     auto bit = [&](size_t i) { return vm::readBits(bits.data(), i, 1); };
     if (predicate == 2) {
@@ -290,14 +302,17 @@ TEST(CpuOps, ReduceInIndexOrder) {
     for (uint16_t &c : finite)
       if ((c & 0x7C00) == 0x7C00)
         c = 0x3C00;
-    ASSERT_TRUE(launch(reduceKernel(DType::f16(), kind), "k", {},
-                       {tensorArg(finite, DType::f16(), {4, 64}), tensorArg(y, DType::f16(), {4, 1})})
-                    .ok());
+    ASSERT_TRUE(
+        launch(reduceKernel(DType::f16(), kind), "k", {},
+               {tensorArg(finite, DType::f16(), {4, 64}), tensorArg(y, DType::f16(), {4, 1})})
+            .ok());
     for (int row = 0; row < 4; ++row) {
       float acc = halfValue(finite[size_t(row * 64)]);
       for (int j = 1; j < 64; ++j) {
         float v = halfValue(finite[size_t(row * 64 + j)]);
-        acc = kind == 0 ? halfValue(halfCode(acc + v)) : kind == 1 ? std::max(acc, v) : std::min(acc, v);
+        acc = kind == 0   ? halfValue(halfCode(acc + v))
+              : kind == 1 ? std::max(acc, v)
+                          : std::min(acc, v);
       }
       EXPECT_EQ(y[size_t(row)], halfCode(acc)) << "kind " << kind << " row " << row;
     }
@@ -378,14 +393,15 @@ TEST(CpuOps, SparseDotExpandsMetadata) {
   for (size_t i = 0; i < bv.size(); ++i)
     bv[i] = halfCode(float(i % 5) - 2);
   const uint8_t allowed[] = {0x4, 0x8, 0x9, 0xC, 0xD, 0xE}; // i0 | i1 << 2 with i0 < i1
-  std::vector<uint8_t> meta(8);                              // 16 nibbles
+  std::vector<uint8_t> meta(8);                             // 16 nibbles
   for (size_t g = 0; g < 16; ++g)
     vm::writeBitsAt(meta.data(), g * 4, 4, allowed[g % 6]);
   std::vector<float> c(64);
-  ASSERT_TRUE(launch(module, "k", {},
-                     {tensorArg(av, DType::f16(), {8, 4}), tensorArg(meta, DType::unsignedInt(4), {8, 2}),
-                      tensorArg(bv, DType::f16(), {8, 8}), tensorArg(c, DType::f32(), {8, 8})})
-                  .ok());
+  ASSERT_TRUE(
+      launch(module, "k", {},
+             {tensorArg(av, DType::f16(), {8, 4}), tensorArg(meta, DType::unsignedInt(4), {8, 2}),
+              tensorArg(bv, DType::f16(), {8, 8}), tensorArg(c, DType::f32(), {8, 8})})
+          .ok());
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 8; ++j) {
       float dense[8] = {};
@@ -400,9 +416,10 @@ TEST(CpuOps, SparseDotExpandsMetadata) {
       EXPECT_EQ(c[size_t(i * 8 + j)], acc) << i << ", " << j;
     }
   vm::writeBitsAt(meta.data(), 0, 4, 0x5); // i0 = i1 = 1
-  absl::Status s = launch(module, "k", {},
-                          {tensorArg(av, DType::f16(), {8, 4}), tensorArg(meta, DType::unsignedInt(4), {8, 2}),
-                           tensorArg(bv, DType::f16(), {8, 8}), tensorArg(c, DType::f32(), {8, 8})});
+  absl::Status s =
+      launch(module, "k", {},
+             {tensorArg(av, DType::f16(), {8, 4}), tensorArg(meta, DType::unsignedInt(4), {8, 2}),
+              tensorArg(bv, DType::f16(), {8, 8}), tensorArg(c, DType::f32(), {8, 8})});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("must be i0 < i1"), std::string::npos) << s;
 }
@@ -411,8 +428,8 @@ TEST(CpuOps, Int8DotWrapsInI32) {
   ModuleBuilder mb;
   DType i8 = DType::signlessInt(8), i32 = DType::signlessInt(32);
   uint32_t ga = mb.gtensor({4, 64}, i8), gb = mb.gtensor({64, 8}, i8), gc = mb.gtensor({4, 8}, i32);
-  uint32_t ra = mb.rtensor(i8, "local(4,64).replicate(32)"), rb = mb.rtensor(i8, "local(64,8).replicate(32)"),
-           rc = mb.rtensor(i32, "spatial(4,8)");
+  uint32_t ra = mb.rtensor(i8, "local(4,64).replicate(32)"),
+           rb = mb.rtensor(i8, "local(64,8).replicate(32)"), rc = mb.rtensor(i32, "spatial(4,8)");
   FunctionBuilder k = mb.kernel("k", 1);
   uint32_t A = k.arg(ga), B = k.arg(gb), C = k.arg(gc);
   uint32_t c0 = k.constantIndex(0);
@@ -431,9 +448,10 @@ TEST(CpuOps, Int8DotWrapsInI32) {
   for (int8_t &v : bv)
     v = int8_t(rng());
   std::vector<int32_t> c(32);
-  ASSERT_TRUE(launch(mb.finish(), "k", {},
-                     {tensorArg(av, i8, {4, 64}), tensorArg(bv, i8, {64, 8}), tensorArg(c, i32, {4, 8})})
-                  .ok());
+  ASSERT_TRUE(
+      launch(mb.finish(), "k", {},
+             {tensorArg(av, i8, {4, 64}), tensorArg(bv, i8, {64, 8}), tensorArg(c, i32, {4, 8})})
+          .ok());
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 8; ++j) {
       uint32_t acc = 2147483000u;

@@ -234,19 +234,17 @@ private:
   std::vector<TConstant> constants_;
 };
 
-inline uint32_t FunctionBuilder::constantIndex(int64_t v) {
-  return constantInt(m_.index(), v);
-}
+inline uint32_t FunctionBuilder::constantIndex(int64_t v) { return constantInt(m_.index(), v); }
 
 namespace detail {
 
 inline fb::DType toFb(vm::DType d) {
-  uint8_t kind = d.isFloat() ? 3
+  uint8_t kind = d.isFloat()                              ? 3
                  : d.kind() == vm::TypeKind::kSignedInt   ? 1
                  : d.kind() == vm::TypeKind::kUnsignedInt ? 2
                                                           : 0;
-  return fb::DType(kind, uint8_t(d.bits()), uint8_t(d.floatName()),
-                   d.floatFormat().exponentBits, d.floatFormat().mantissaBits);
+  return fb::DType(kind, uint8_t(d.bits()), uint8_t(d.floatName()), d.floatFormat().exponentBits,
+                   d.floatFormat().mantissaBits);
 }
 
 inline flatbuffers::Offset<fb::Region> writeRegion(flatbuffers::FlatBufferBuilder &b,
@@ -309,8 +307,8 @@ inline std::vector<uint8_t> ModuleBuilder::finish(uint32_t version) {
     auto data = b.CreateVector(c.data);
     constants.push_back(fb::CreateConstant(b, b.CreateString(c.name), c.type, data));
   }
-  auto module = fb::CreateModuleDirect(b, version, "tessel-test", &types, &layouts, &functions,
-                                       &constants);
+  auto module =
+      fb::CreateModuleDirect(b, version, "tessel-test", &types, &layouts, &functions, &constants);
   fb::FinishModuleBuffer(b, module);
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }

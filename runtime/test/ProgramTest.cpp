@@ -163,9 +163,7 @@ TEST(Loader, StructuredMutationsNeverCrash) {
         if (!ins.operands.empty())
           ins.operands[rng() % ins.operands.size()] = rng() % (values + 2);
         break;
-      case 1:
-        f.valueTypes[rng() % values] = uint32_t(rng() % (mb.numTypes() + 1));
-        break;
+      case 1: f.valueTypes[rng() % values] = uint32_t(rng() % (mb.numTypes() + 1)); break;
       case 2:
         if (!ins.attrs.empty()) {
           TAttr &attr = ins.attrs[rng() % ins.attrs.size()];
@@ -178,15 +176,9 @@ TEST(Loader, StructuredMutationsNeverCrash) {
             attr.str = rng() % 2 ? "gemm_tile" : "main";
         }
         break;
-      case 3:
-        ins.opcode = uint16_t(rng() % (uint32_t(Opcode::kCount) + 2));
-        break;
-      case 4:
-        list.erase(list.begin() + long(&ins - list.data()));
-        break;
-      case 5:
-        std::swap(ins, list[rng() % list.size()]);
-        break;
+      case 3: ins.opcode = uint16_t(rng() % (uint32_t(Opcode::kCount) + 2)); break;
+      case 4: list.erase(list.begin() + long(&ins - list.data())); break;
+      case 5: std::swap(ins, list[rng() % list.size()]); break;
       default:
         if (!ins.results.empty())
           ins.results[0] = rng() % (values + 2);
@@ -207,8 +199,9 @@ TEST(Loader, StructuredMutationsNeverCrash) {
 }
 
 // A kernel with one instruction list written by `body`, for the negative tests.
-std::vector<uint8_t> kernelModule(const std::function<void(ModuleBuilder &, FunctionBuilder &)> &body,
-                                  int32_t warps = 1, int64_t shared = 0) {
+std::vector<uint8_t>
+kernelModule(const std::function<void(ModuleBuilder &, FunctionBuilder &)> &body, int32_t warps = 1,
+             int64_t shared = 0) {
   ModuleBuilder mb;
   FunctionBuilder k = mb.kernel("k", warps, shared);
   body(mb, k);
@@ -353,29 +346,36 @@ TEST(Loader, RejectsBadInstructions) {
                   "spans 64");
   // dot shapes that do not chain.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
-                    uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8).local(1,2)", DType::f16()));
-                    uint32_t b = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8).local(1,2)", DType::f16()));
+                    uint32_t a = k.op1(Opcode::AllocRegs, {},
+                                       tile(mb, "spatial(4,8).local(1,2)", DType::f16()));
+                    uint32_t b = k.op1(Opcode::AllocRegs, {},
+                                       tile(mb, "spatial(4,8).local(1,2)", DType::f16()));
                     uint32_t c = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8)"));
                     k.op1(Opcode::Dot, {a, b, c}, tile(mb, "spatial(4,8)"));
                     k.ret();
                   }),
                   "do not form [M, K] x [K, N] + [M, N]");
   // dot of f16 into i32.
-  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
-                    uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8)", DType::f16()));
-                    uint32_t b = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(8,4)", DType::f16()));
-                    uint32_t c = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,4).replicate(2)", DType::signlessInt(32)));
-                    k.op1(Opcode::Dot, {a, b, c}, tile(mb, "spatial(4,4).replicate(2)", DType::signlessInt(32)));
-                    k.ret();
-                  }),
-                  "multiplies f16 into i32");
+  expectLoadError(
+      kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+        uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8)", DType::f16()));
+        uint32_t b = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(8,4)", DType::f16()));
+        uint32_t c = k.op1(Opcode::AllocRegs, {},
+                           tile(mb, "spatial(4,4).replicate(2)", DType::signlessInt(32)));
+        k.op1(Opcode::Dot, {a, b, c},
+              tile(mb, "spatial(4,4).replicate(2)", DType::signlessInt(32)));
+        k.ret();
+      }),
+      "multiplies f16 into i32");
   // view with different bits per thread.
-  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
-                    uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(32).local(3)", DType::unsignedInt(8)));
-                    k.op1(Opcode::View, {a}, tile(mb, "spatial(32).local(7)", DType::unsignedInt(3)));
-                    k.ret();
-                  }),
-                  "each thread holds 24 bits");
+  expectLoadError(
+      kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+        uint32_t a =
+            k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(32).local(3)", DType::unsignedInt(8)));
+        k.op1(Opcode::View, {a}, tile(mb, "spatial(32).local(7)", DType::unsignedInt(3)));
+        k.ret();
+      }),
+      "each thread holds 24 bits");
   // alloc_shared past the kernel's shared memory, and without an offset.
   expectLoadError(kernelModule(
                       [&](ModuleBuilder &mb, FunctionBuilder &k) {
@@ -407,12 +407,13 @@ TEST(Loader, RejectsBadInstructions) {
                     k.ret();
                   }),
                   "does not apply to f32");
-  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
-                    uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(32).local(2)"));
-                    k.op1(Opcode::Binary, {a, a}, tile(mb, "local(2).spatial(32)"), {intAttr("kind", 0)});
-                    k.ret();
-                  }),
-                  "need the same shape and layout");
+  expectLoadError(
+      kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+        uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(32).local(2)"));
+        k.op1(Opcode::Binary, {a, a}, tile(mb, "local(2).spatial(32)"), {intAttr("kind", 0)});
+        k.ret();
+      }),
+      "need the same shape and layout");
   // reduce with a result layout that is not the reduced source layout.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8).local(2,2)"));

@@ -13,8 +13,7 @@ namespace tessel::cpu {
 using namespace tessel::vm;
 
 BlockExecutor::BlockExecutor(const KernelPlan &plan)
-    : plan_(plan), values_(plan.kernel->numValues()),
-      shared_(size_t(plan.kernel->sharedBytes)) {}
+    : plan_(plan), values_(plan.kernel->numValues()), shared_(size_t(plan.kernel->sharedBytes)) {}
 
 absl::Status BlockExecutor::fail(const Instruction &ins, const std::string &message) const {
   return absl::InvalidArgumentError(absl::StrCat(describeInstruction(*plan_.kernel, ins),
@@ -141,13 +140,9 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
   case Opcode::Return:
   case Opcode::Yield: // handled by the enclosing op
     return absl::OkStatus();
-  case Opcode::Exit:
-    flow = Flow::kExit;
-    return absl::OkStatus();
-  case Opcode::For:
-    return runFor(ins, flow);
-  case Opcode::If:
-    return runIf(ins, flow);
+  case Opcode::Exit: flow = Flow::kExit; return absl::OkStatus();
+  case Opcode::For: return runFor(ins, flow);
+  case Opcode::If: return runIf(ins, flow);
   case Opcode::Dim:
     values_[ins.results[0]].scalar.i = operand(ins, 0).dims[ins.attr];
     return absl::OkStatus();
@@ -155,8 +150,7 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
     values_[ins.results[0]].scalar.i = block_[ins.attr];
     return absl::OkStatus();
   case Opcode::GridDim:
-    values_[ins.results[0]].scalar.i =
-        ins.attr == 0 ? grid_.x : ins.attr == 1 ? grid_.y : grid_.z;
+    values_[ins.results[0]].scalar.i = ins.attr == 0 ? grid_.x : ins.attr == 1 ? grid_.y : grid_.z;
     return absl::OkStatus();
   case Opcode::AllocShared: {
     Value &v = values_[ins.results[0]];
@@ -169,54 +163,32 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
   case Opcode::CopyAsyncWait:
     // The block runs as one: barriers hold trivially and copies complete at once.
     return absl::OkStatus();
-  case Opcode::GlobalView:
-    return globalView(ins);
-  case Opcode::SharedSlice:
-    return sharedSlice(ins);
-  case Opcode::LoadGlobal:
-    return loadGlobal(ins);
+  case Opcode::GlobalView: return globalView(ins);
+  case Opcode::SharedSlice: return sharedSlice(ins);
+  case Opcode::LoadGlobal: return loadGlobal(ins);
   case Opcode::StoreGlobal:
-  case Opcode::AtomicAdd:
-    return storeGlobal(ins);
-  case Opcode::CopyAsync:
-    return copyAsync(ins);
+  case Opcode::AtomicAdd: return storeGlobal(ins);
+  case Opcode::CopyAsync: return copyAsync(ins);
   case Opcode::LoadShared:
-  case Opcode::LoadMatrix:
-    return loadShared(ins);
-  case Opcode::StoreShared:
-    return storeShared(ins);
-  case Opcode::Lookup:
-    return lookup(ins);
-  case Opcode::AllocRegs:
-    return allocRegs(ins);
-  case Opcode::Binary:
-    return binary(ins);
-  case Opcode::Unary:
-    return unary(ins);
-  case Opcode::Fma:
-    return fma(ins);
-  case Opcode::Compare:
-    return compare(ins);
-  case Opcode::Where:
-    return where(ins);
-  case Opcode::Cast:
-    return cast(ins);
+  case Opcode::LoadMatrix: return loadShared(ins);
+  case Opcode::StoreShared: return storeShared(ins);
+  case Opcode::Lookup: return lookup(ins);
+  case Opcode::AllocRegs: return allocRegs(ins);
+  case Opcode::Binary: return binary(ins);
+  case Opcode::Unary: return unary(ins);
+  case Opcode::Fma: return fma(ins);
+  case Opcode::Compare: return compare(ins);
+  case Opcode::Where: return where(ins);
+  case Opcode::Cast: return cast(ins);
   case Opcode::Dot:
-  case Opcode::DotSparse:
-    return dot(ins);
-  case Opcode::View:
-    return view(ins);
-  case Opcode::Iota:
-    return iota(ins);
+  case Opcode::DotSparse: return dot(ins);
+  case Opcode::View: return view(ins);
+  case Opcode::Iota: return iota(ins);
   case Opcode::Broadcast:
-  case Opcode::Shuffle:
-    return gather(ins);
-  case Opcode::Reduce:
-    return reduce(ins);
-  case Opcode::Print:
-    return print(ins);
-  default:
-    return fail(ins, "cannot run in a kernel");
+  case Opcode::Shuffle: return gather(ins);
+  case Opcode::Reduce: return reduce(ins);
+  case Opcode::Print: return print(ins);
+  default: return fail(ins, "cannot run in a kernel");
   }
 }
 

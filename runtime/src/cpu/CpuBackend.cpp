@@ -46,8 +46,7 @@ absl::Status CpuBackend::copyToHost(void *dst, DeviceAddress src, uint64_t bytes
   return absl::OkStatus();
 }
 
-absl::StatusOr<DeviceAddress> CpuBackend::constantAddress(const Program &program,
-                                                          uint32_t index) {
+absl::StatusOr<DeviceAddress> CpuBackend::constantAddress(const Program &program, uint32_t index) {
   if (index >= program.constants().size())
     return absl::InvalidArgumentError(absl::StrCat("no constant ", index));
   // In place: kernels never write constants (stores into them are errors).

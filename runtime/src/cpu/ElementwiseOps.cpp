@@ -61,12 +61,9 @@ void mapFloat(Operand a, Operand b, uint32_t *out, size_t n, Op op) {
 template <class Op>
 void dispatchFloat(ArithFloat t, Operand a, Operand b, uint32_t *out, size_t n, Op op) {
   switch (t) {
-  case ArithFloat::kF16:
-    return mapFloat<ArithFloat::kF16>(a, b, out, n, op);
-  case ArithFloat::kBF16:
-    return mapFloat<ArithFloat::kBF16>(a, b, out, n, op);
-  default:
-    return mapFloat<ArithFloat::kF32>(a, b, out, n, op);
+  case ArithFloat::kF16: return mapFloat<ArithFloat::kF16>(a, b, out, n, op);
+  case ArithFloat::kBF16: return mapFloat<ArithFloat::kBF16>(a, b, out, n, op);
+  default: return mapFloat<ArithFloat::kF32>(a, b, out, n, op);
   }
 }
 
@@ -108,8 +105,12 @@ absl::Status BlockExecutor::binary(const Instruction &ins) {
     case 1: dispatchFloat(t, a, b, out, n, [](float x, float y) { return x - y; }); break;
     case 2: dispatchFloat(t, a, b, out, n, [](float x, float y) { return x * y; }); break;
     case 3: dispatchFloat(t, a, b, out, n, [](float x, float y) { return x / y; }); break;
-    case 4: dispatchFloat(t, a, b, out, n, [](float x, float y) { return maxNumber(x, y, true); }); break;
-    default: dispatchFloat(t, a, b, out, n, [](float x, float y) { return maxNumber(x, y, false); }); break;
+    case 4:
+      dispatchFloat(t, a, b, out, n, [](float x, float y) { return maxNumber(x, y, true); });
+      break;
+    default:
+      dispatchFloat(t, a, b, out, n, [](float x, float y) { return maxNumber(x, y, false); });
+      break;
     }
     return absl::OkStatus();
   }
@@ -118,9 +119,18 @@ absl::Status BlockExecutor::binary(const Instruction &ins) {
   bool isSigned = e.isSignedInteger();
   auto value = [&](uint32_t code) { return intCodeValue(code, w, isSigned); };
   switch (ins.kind) {
-  case 0: for (size_t i = 0; i < n; ++i) out[i] = (a.at(i) + b.at(i)) & mask; break;
-  case 1: for (size_t i = 0; i < n; ++i) out[i] = (a.at(i) - b.at(i)) & mask; break;
-  case 2: for (size_t i = 0; i < n; ++i) out[i] = uint32_t(uint64_t(a.at(i)) * b.at(i)) & mask; break;
+  case 0:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = (a.at(i) + b.at(i)) & mask;
+    break;
+  case 1:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = (a.at(i) - b.at(i)) & mask;
+    break;
+  case 2:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = uint32_t(uint64_t(a.at(i)) * b.at(i)) & mask;
+    break;
   case 3:
   case 6: {
     for (size_t i = 0; i < n; ++i)
@@ -145,9 +155,18 @@ absl::Status BlockExecutor::binary(const Instruction &ins) {
       out[i] = aGreater == (ins.kind == 4) ? a.at(i) : b.at(i);
     }
     break;
-  case 7: for (size_t i = 0; i < n; ++i) out[i] = a.at(i) & b.at(i); break;
-  case 8: for (size_t i = 0; i < n; ++i) out[i] = a.at(i) | b.at(i); break;
-  case 9: for (size_t i = 0; i < n; ++i) out[i] = a.at(i) ^ b.at(i); break;
+  case 7:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = a.at(i) & b.at(i);
+    break;
+  case 8:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = a.at(i) | b.at(i);
+    break;
+  case 9:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = a.at(i) ^ b.at(i);
+    break;
   case 10:
     for (size_t i = 0; i < n; ++i)
       out[i] = b.at(i) >= w ? 0 : uint32_t(uint64_t(a.at(i)) << b.at(i)) & mask;

@@ -91,8 +91,7 @@ private:
         out.gather[size_t(c)] = src.elementCell[size_t(dst.cellElement[size_t(c)])];
       return absl::OkStatus();
     }
-    case Opcode::Broadcast:
-      return prepareBroadcast(ins, out);
+    case Opcode::Broadcast: return prepareBroadcast(ins, out);
     case Opcode::Cast: {
       DType from = typeOf(ins.operands[0]).dtype, to = typeOf(ins.results[0]).dtype;
       if (from.bits() > 16 || from == to)
@@ -112,8 +111,7 @@ private:
         out.tableSlot[size_t(j)] = int32_t(l.slotOf(&j));
       return absl::OkStatus();
     }
-    default:
-      return absl::OkStatus();
+    default: return absl::OkStatus();
     }
   }
 
@@ -136,9 +134,9 @@ private:
       int64_t slot = sl.slotOf(index.data());
       int64_t candidate = thread * src.localSize + slot;
       if (src.cellElement[size_t(candidate)] != e)
-        return absl::InvalidArgumentError(absl::StrCat(
-            describeInstruction(*plan_->kernel, ins), ": thread ", thread,
-            " holds a result element whose source element it does not hold"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(describeInstruction(*plan_->kernel, ins), ": thread ", thread,
+                         " holds a result element whose source element it does not hold"));
       out.gather[size_t(c)] = int32_t(candidate);
     }
     return absl::OkStatus();

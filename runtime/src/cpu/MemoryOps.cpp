@@ -26,8 +26,7 @@ constexpr int64_t kFarIndex = int64_t(1) << 50;
 inline uint32_t readBitsAt(const uint8_t *base, uint64_t bit, unsigned bits) {
   const uint8_t *p = base + bit / 8;
   switch (bits) {
-  case 8:
-    return *p;
+  case 8: return *p;
   case 16: {
     uint16_t v;
     std::memcpy(&v, p, 2);
@@ -55,17 +54,13 @@ inline void writeBitsAt(uint8_t *base, uint64_t bit, unsigned bits, uint32_t cod
                         bool concurrent) {
   uint8_t *p = base + bit / 8;
   switch (bits) {
-  case 8:
-    *p = uint8_t(code);
-    return;
+  case 8: *p = uint8_t(code); return;
   case 16: {
     uint16_t v = uint16_t(code);
     std::memcpy(p, &v, 2);
     return;
   }
-  case 32:
-    std::memcpy(p, &code, 4);
-    return;
+  case 32: std::memcpy(p, &code, 4); return;
   default: {
     unsigned shift = unsigned(bit % 8);
     unsigned bytes = (shift + bits + 7) / 8;
@@ -326,8 +321,7 @@ absl::Status BlockExecutor::storeShared(const Instruction &ins) {
   Swizzle swizzle = st.swizzle;
   int64_t first = s.sharedStart;
   walkTile(vt.rank(), vt.shape.data(), start, st.shape.data(), [&](int64_t e, int64_t i) {
-    writeBitsAt(arena, rootBit + uint64_t(swizzle.apply(first + i)) * bits, bits, dense[e],
-                false);
+    writeBitsAt(arena, rootBit + uint64_t(swizzle.apply(first + i)) * bits, bits, dense[e], false);
   });
   return absl::OkStatus();
 }
@@ -356,10 +350,10 @@ absl::Status BlockExecutor::lookup(const Instruction &ins) {
   uint64_t rootBit = uint64_t(s.sharedByte) * 8;
   for (size_t c = 0; c < out.size(); ++c) {
     int64_t j = intCodeValue(indices[c], indexBits, isSigned);
-    out[c] = j >= 0 && j < n ? readBitsAt(shared_.data(),
-                                          rootBit + uint64_t(tt.swizzle.apply(s.sharedStart + j)) * bits,
-                                          bits)
-                             : 0;
+    out[c] = j >= 0 && j < n
+                 ? readBitsAt(shared_.data(),
+                              rootBit + uint64_t(tt.swizzle.apply(s.sharedStart + j)) * bits, bits)
+                 : 0;
   }
   return absl::OkStatus();
 }

@@ -205,7 +205,9 @@ absl::Status BlockExecutor::reduce(const Instruction &ins) {
         int64_t acc = intCodeValue(x[0], w, isSigned);
         for (int64_t j = 1; j < length; ++j) {
           int64_t v = intCodeValue(x[j * inner], w, isSigned);
-          acc = ins.kind == 0 ? wrapToBits(acc + v, w) : ins.kind == 1 ? std::max(acc, v) : std::min(acc, v);
+          acc = ins.kind == 0   ? wrapToBits(acc + v, w)
+                : ins.kind == 1 ? std::max(acc, v)
+                                : std::min(acc, v);
         }
         r = intToCode(acc, w);
       }
@@ -218,15 +220,18 @@ absl::Status BlockExecutor::reduce(const Instruction &ins) {
 
 absl::Status BlockExecutor::print(const Instruction &ins) {
   const ValueType &t = typeOf(ins.operands[0]);
-  std::string text = absl::StrCat(ins.label, " (block ", block_[0], ", ", block_[1], ", ",
-                                  block_[2], "): ");
+  std::string text =
+      absl::StrCat(ins.label, " (block ", block_[0], ", ", block_[1], ", ", block_[2], "): ");
   if (t.kind != ValueKind::kRTensor) {
     absl::StrAppend(&text, scalarToString(operand(ins, 0).scalar, t));
   } else {
     gatherDense(ins.operands[0], dense_);
     text += "[";
-    for (size_t e = 0; e < dense_.size(); ++e)
-      absl::StrAppend(&text, e ? ", " : "", decode(t.dtype, dense_[e]));
+    for (size_t e = 0; e < dense_.size(); ++e) {
+      double v = decode(t.dtype, dense_[e]);
+      absl::StrAppend(&text, e ? ", " : "",
+                      t.dtype.isFloat() ? formatNumber(v) : absl::StrCat(int64_t(v)));
+    }
     text += "]";
   }
   static std::mutex mutex;

@@ -76,8 +76,7 @@ public:
 
   /// The address of constant `index` of `program`, uploaded on first use and kept for as
   /// long as the program lives (a backend may attach it to Program::getOrCreateCache).
-  virtual absl::StatusOr<DeviceAddress> constantAddress(const Program &program,
-                                                        uint32_t index) = 0;
+  virtual absl::StatusOr<DeviceAddress> constantAddress(const Program &program, uint32_t index) = 0;
 
   /// Runs kernel `kernel` (a function index) of `program` on `grid` blocks and returns
   /// when it is done. `args` match the kernel's arguments (checkKernelArguments).

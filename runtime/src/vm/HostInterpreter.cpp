@@ -7,9 +7,7 @@
 
 namespace tessel::vm {
 
-uint64_t packedSize(int64_t count, DType dtype) {
-  return packedBytes(size_t(count), dtype.bits());
-}
+uint64_t packedSize(int64_t count, DType dtype) { return packedBytes(size_t(count), dtype.bits()); }
 
 std::string shapeToString(const std::vector<int64_t> &shape, DType dtype) {
   std::string s = "[";
@@ -103,9 +101,8 @@ absl::Status HostRun::allocate(const ValueType &type, std::vector<int64_t> shape
 absl::Status HostRun::bindInputs(const std::vector<HostTensorRef> &inputs) {
   const std::vector<uint32_t> &args = f_.arguments();
   if (inputs.size() != args.size())
-    return absl::InvalidArgumentError(absl::StrCat("function '", f_.name, "' takes ",
-                                                   args.size(), " inputs, got ",
-                                                   inputs.size()));
+    return absl::InvalidArgumentError(absl::StrCat("function '", f_.name, "' takes ", args.size(),
+                                                   " inputs, got ", inputs.size()));
   for (size_t i = 0; i < args.size(); ++i) {
     const ValueType &type = p_.valueType(f_, args[i]);
     const HostTensorRef &in = inputs[i];
@@ -118,14 +115,13 @@ absl::Status HostRun::bindInputs(const std::vector<HostTensorRef> &inputs) {
           " but the function expects ", shapeToString(type.shape, type.dtype)));
     std::optional<int64_t> n = countElements(in.shape, in.dtype);
     if (!n)
-      return absl::InvalidArgumentError(absl::StrCat("function '", f_.name, "': ", name,
-                                                     " is too large"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("function '", f_.name, "': ", name, " is too large"));
     uint64_t bytes = packedSize(*n, in.dtype);
     if (in.bytes < bytes || (bytes > 0 && !in.data))
-      return absl::InvalidArgumentError(absl::StrCat("function '", f_.name, "': ", name,
-                                                     " of shape ",
-                                                     shapeToString(in.shape, in.dtype),
-                                                     " needs ", bytes, " bytes, has ", in.bytes));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "function '", f_.name, "': ", name, " of shape ", shapeToString(in.shape, in.dtype),
+          " needs ", bytes, " bytes, has ", in.bytes));
     GlobalTensor &t = values_[args[i]].tensor;
     if (absl::Status s = allocate(type, in.shape, t); !s.ok())
       return s;
@@ -239,8 +235,8 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     if (absl::Status s = checkKernelArguments(p_, ins.symbol, args); !s.ok())
       return fail(ins, std::string(s.message()));
     if (absl::Status s = backend_.launch(p_, ins.symbol, grid, args); !s.ok())
-      return absl::Status(s.code(), absl::StrCat(describeInstruction(f_, ins), " '",
-                                                 kernel.name, "': ", s.message()));
+      return absl::Status(s.code(), absl::StrCat(describeInstruction(f_, ins), " '", kernel.name,
+                                                 "': ", s.message()));
     return absl::OkStatus();
   }
   case Opcode::For: {
@@ -275,8 +271,7 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
       values_[ins.results[i]] = yielded[i];
     return absl::OkStatus();
   }
-  default:
-    return fail(ins, "cannot run in a host function");
+  default: return fail(ins, "cannot run in a host function");
   }
 }
 
@@ -289,39 +284,37 @@ absl::Status checkKernelArguments(const Program &program, uint32_t kernel,
     return absl::InvalidArgumentError(absl::StrCat("function ", kernel, " is not a kernel"));
   const Function &k = program.functions()[kernel];
   if (args.size() != k.arguments().size())
-    return absl::InvalidArgumentError(absl::StrCat("kernel '", k.name, "' takes ",
-                                                   k.arguments().size(), " arguments, got ",
-                                                   args.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kernel '", k.name, "' takes ", k.arguments().size(), " arguments, got ", args.size()));
   for (size_t i = 0; i < args.size(); ++i) {
     const ValueType &type = program.valueType(k, k.arguments()[i]);
     const KernelArgument &a = args[i];
     if ((type.kind == ValueKind::kGTensor) != a.isTensor)
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument ", i, " of kernel '", k.name, "' must be ",
-                       a.isTensor ? "a scalar" : "a global tensor"));
+      return absl::InvalidArgumentError(absl::StrCat("argument ", i, " of kernel '", k.name,
+                                                     "' must be ",
+                                                     a.isTensor ? "a scalar" : "a global tensor"));
     if (!a.isTensor)
       continue;
     const GlobalTensor &t = a.tensor;
     std::optional<int64_t> n = countElements(t.shape, t.dtype);
     if (!fitsType(type, t.dtype, t.shape) || !n)
       return absl::InvalidArgumentError(absl::StrCat(
-          "argument ", i, " of kernel '", k.name, "' has shape ",
-          shapeToString(t.shape, t.dtype), " but the kernel expects ",
-          shapeToString(type.shape, type.dtype)));
+          "argument ", i, " of kernel '", k.name, "' has shape ", shapeToString(t.shape, t.dtype),
+          " but the kernel expects ", shapeToString(type.shape, type.dtype)));
     if (packedSize(*n, t.dtype) > t.extent)
-      return absl::InvalidArgumentError(absl::StrCat("argument ", i, " of kernel '", k.name,
-                                                     "' extends past its buffer"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument ", i, " of kernel '", k.name, "' extends past its buffer"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<HostTensor>> runHostFunction(const Program &program,
-                                                        uint32_t function, Backend &backend,
+absl::StatusOr<std::vector<HostTensor>> runHostFunction(const Program &program, uint32_t function,
+                                                        Backend &backend,
                                                         const std::vector<HostTensorRef> &inputs) {
   if (function >= program.functions().size() ||
       program.functions()[function].kind != FunctionKind::kHost)
-    return absl::InvalidArgumentError(absl::StrCat("function ", function,
-                                                   " is not a host function of the module"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("function ", function, " is not a host function of the module"));
   HostRun run(program, program.functions()[function], backend);
   return run.run(inputs);
 }

@@ -34,8 +34,8 @@ struct HostTensor {
 /// type, or whose bytes are too few, is an InvalidArgumentError naming the input and
 /// both shapes. Errors of kernels (a division by zero, an index out of a shared tile)
 /// stop the run and are returned. Buffers the function allocated are freed on return.
-absl::StatusOr<std::vector<HostTensor>> runHostFunction(const Program &program,
-                                                        uint32_t function, Backend &backend,
+absl::StatusOr<std::vector<HostTensor>> runHostFunction(const Program &program, uint32_t function,
+                                                        Backend &backend,
                                                         const std::vector<HostTensorRef> &inputs);
 
 /// "[?, 4096] f16" style text of a shape and element type, for messages.

@@ -79,35 +79,26 @@ inline uint32_t floatToBF16(float value) {
 enum class ArithFloat : uint8_t { kF16, kBF16, kF32, kNone };
 inline ArithFloat arithFloatOf(DType t) {
   switch (t.floatName()) {
-  case FloatName::kF16:
-    return ArithFloat::kF16;
-  case FloatName::kBF16:
-    return ArithFloat::kBF16;
-  case FloatName::kF32:
-    return ArithFloat::kF32;
-  default:
-    return ArithFloat::kNone;
+  case FloatName::kF16: return ArithFloat::kF16;
+  case FloatName::kBF16: return ArithFloat::kBF16;
+  case FloatName::kF32: return ArithFloat::kF32;
+  default: return ArithFloat::kNone;
   }
 }
 
 inline float codeToFloat(uint32_t code, ArithFloat t) {
   switch (t) {
-  case ArithFloat::kF16:
-    return halfToFloat(code);
-  case ArithFloat::kBF16:
-    return bf16ToFloat(code);
-  default:
-    return bitsToFloat(code);
+  case ArithFloat::kF16: return halfToFloat(code);
+  case ArithFloat::kBF16: return bf16ToFloat(code);
+  default: return bitsToFloat(code);
   }
 }
 
 /// Rounds an f32 value to `t` and returns its code (NaN canonical).
 inline uint32_t floatToCode(float value, ArithFloat t) {
   switch (t) {
-  case ArithFloat::kF16:
-    return floatToHalf(value);
-  case ArithFloat::kBF16:
-    return floatToBF16(value);
+  case ArithFloat::kF16: return floatToHalf(value);
+  case ArithFloat::kBF16: return floatToBF16(value);
   default: {
     uint32_t x = floatToBits(value);
     return (x & 0x7FFFFFFFu) > 0x7F800000u ? kCanonicalNanF32 : x;
@@ -145,9 +136,7 @@ inline int64_t intCodeValue(uint32_t code, unsigned bits, bool isSigned) {
   return isSigned ? wrapToBits(int64_t(v), bits) : int64_t(v);
 }
 /// The code of an integer value wrapped to `bits` bits.
-inline uint32_t intToCode(int64_t v, unsigned bits) {
-  return uint32_t(zeroExtendBits(v, bits));
-}
+inline uint32_t intToCode(int64_t v, unsigned bits) { return uint32_t(zeroExtendBits(v, bits)); }
 
 } // namespace tessel::vm
 

@@ -38,12 +38,9 @@ std::string typeToString(const ValueType &type, const std::vector<Layout> &layou
     return s;
   };
   switch (type.kind) {
-  case ValueKind::kIndex:
-    return "index";
-  case ValueKind::kScalar:
-    return type.dtype.name();
-  case ValueKind::kGTensor:
-    return "gtensor<" + shapeText() + type.dtype.name() + ">";
+  case ValueKind::kIndex: return "index";
+  case ValueKind::kScalar: return type.dtype.name();
+  case ValueKind::kGTensor: return "gtensor<" + shapeText() + type.dtype.name() + ">";
   case ValueKind::kSTensor:
     return "stensor<" + shapeText() + type.dtype.name() +
            (type.swizzle.isIdentity() ? "" : ", " + type.swizzle.toString()) + ">";
@@ -106,9 +103,7 @@ const fb::Attr *AttrList::find(std::string_view name) const {
 
 namespace {
 
-absl::Status invalid(std::string message) {
-  return absl::InvalidArgumentError(std::move(message));
-}
+absl::Status invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
 
 // Reads the root table's `version` field without trusting the buffer, so that a module
 // of another version is reported as such even when the rest of its layout changed.
@@ -162,7 +157,8 @@ std::optional<DType> toDType(const fb::DType *t, bool scalar, std::string &why) 
     FloatName name = FloatName(t->float_name());
     DType d;
     if (name == FloatName::kLowp) {
-      if (std::optional<std::string> e = DType::checkLowpFloat(t->exponent_bits(), t->mantissa_bits())) {
+      if (std::optional<std::string> e =
+              DType::checkLowpFloat(t->exponent_bits(), t->mantissa_bits())) {
         why = "has an invalid lowp float: " + *e;
         return std::nullopt;
       }
@@ -180,9 +176,7 @@ std::optional<DType> toDType(const fb::DType *t, bool scalar, std::string &why) 
     }
     return d;
   }
-  default:
-    why = absl::StrCat("has an unknown element kind ", t->kind());
-    return std::nullopt;
+  default: why = absl::StrCat("has an unknown element kind ", t->kind()); return std::nullopt;
   }
 }
 
@@ -269,9 +263,11 @@ absl::Status ProgramLoader::checkHeader() {
   if (!version)
     return invalid("corrupt .tslm module: no root table");
   if (*version != kFormatVersion)
-    return absl::FailedPreconditionError(
-        absl::StrCat("the module has bytecode version ", *version, " but this runtime reads "
-                     "version ", kFormatVersion, "; recompile it with a matching compiler"));
+    return absl::FailedPreconditionError(absl::StrCat("the module has bytecode version ", *version,
+                                                      " but this runtime reads "
+                                                      "version ",
+                                                      kFormatVersion,
+                                                      "; recompile it with a matching compiler"));
   flatbuffers::Verifier::Options options;
   options.max_depth = 128;
   options.max_tables = 1u << 26;
@@ -288,21 +284,20 @@ absl::Status ProgramLoader::loadLayouts() {
     const fb::Layout *l = module_->layouts()->Get(flatbuffers::uoffset_t(i));
     std::vector<int64_t> shape = toVector(l->shape());
     if (shape.size() > size_t(kMaxRank))
-      return invalid(absl::StrCat("layout ", i, " has rank ", shape.size(), " (at most ",
-                                  kMaxRank, ")"));
+      return invalid(
+          absl::StrCat("layout ", i, " has rank ", shape.size(), " (at most ", kMaxRank, ")"));
     // Bound the sizes first so that no product inside the layout algebra can overflow.
     std::vector<int64_t> modes = toVector(l->mode_shape());
     int64_t product = 1;
     for (int64_t m : modes) {
       if (m < 1 || m > (int64_t(1) << 40) / product)
-        return invalid(absl::StrCat("layout ", i, " has a mode of size ", m,
-                                    " or more than 2^40 elements"));
+        return invalid(
+            absl::StrCat("layout ", i, " has a mode of size ", m, " or more than 2^40 elements"));
       product *= m;
     }
     std::string error;
-    std::optional<Layout> layout = Layout::fromModes(shape, std::move(modes),
-                                                     toVector(l->spatial()),
-                                                     toVector(l->local()), &error);
+    std::optional<Layout> layout = Layout::fromModes(
+        shape, std::move(modes), toVector(l->spatial()), toVector(l->local()), &error);
     if (!layout)
       return invalid(absl::StrCat("layout ", i, " is invalid: ", error));
     if (layout->numThreads() > 1024 ||
@@ -320,9 +315,7 @@ absl::Status ProgramLoader::loadTypes() {
     return absl::OkStatus();
   for (size_t i = 0; i < module_->types()->size(); ++i) {
     const fb::Type *t = module_->types()->Get(flatbuffers::uoffset_t(i));
-    auto fail = [&](const std::string &why) {
-      return invalid(absl::StrCat("type ", i, " ", why));
-    };
+    auto fail = [&](const std::string &why) { return invalid(absl::StrCat("type ", i, " ", why)); };
     ValueType type;
     type.shape = toVector(t->shape());
     if (type.shape.size() > size_t(kMaxRank))
@@ -338,9 +331,8 @@ absl::Status ProgramLoader::loadTypes() {
       std::optional<DType> d = toDType(t->dtype(), /*scalar=*/true, why);
       if (!d)
         return fail(why);
-      bool ok = d->kind() == TypeKind::kSignlessInt ||
-                d->floatName() == FloatName::kF16 || d->floatName() == FloatName::kBF16 ||
-                d->floatName() == FloatName::kF32;
+      bool ok = d->kind() == TypeKind::kSignlessInt || d->floatName() == FloatName::kF16 ||
+                d->floatName() == FloatName::kBF16 || d->floatName() == FloatName::kF32;
       if (!ok)
         return fail("is a scalar of " + d->name() +
                     "; scalars are signless integers, f16, bf16 or f32");
@@ -369,8 +361,8 @@ absl::Status ProgramLoader::loadTypes() {
       if (t->kind() == fb::TypeKind::RTensor) {
         type.kind = ValueKind::kRTensor;
         if (t->layout() < 0 || size_t(t->layout()) >= program_->layouts_.size())
-          return fail(absl::StrCat("refers to layout ", t->layout(), " of ",
-                                   program_->layouts_.size()));
+          return fail(
+              absl::StrCat("refers to layout ", t->layout(), " of ", program_->layouts_.size()));
         type.layout = t->layout();
         if (program_->layouts_[size_t(type.layout)].shape() != type.shape)
           return fail("has a shape that differs from its layout's");
@@ -379,20 +371,21 @@ absl::Status ProgramLoader::loadTypes() {
         Swizzle s{t->swizzle_bits(), t->swizzle_base(), t->swizzle_shift()};
         if (s.bits < 0 || s.base < 0 || s.shift < 0 || s.bits + s.base + s.shift > 30 ||
             (s.bits > 0 && s.shift < s.bits))
-          return fail(absl::StrCat("has an invalid swizzle<", s.bits, ", ", s.base, ", ",
-                                   s.shift, ">"));
+          return fail(
+              absl::StrCat("has an invalid swizzle<", s.bits, ", ", s.base, ", ", s.shift, ">"));
         int64_t period = int64_t(1) << (s.bits + s.base + s.shift);
         if (s.bits > 0 && type.numElements % period != 0)
-          return fail(absl::StrCat("has ", type.numElements, " elements, not a multiple of "
-                                   "its swizzle's period ", period));
+          return fail(absl::StrCat("has ", type.numElements,
+                                   " elements, not a multiple of "
+                                   "its swizzle's period ",
+                                   period));
         type.swizzle = s.bits > 0 ? s : Swizzle{};
       } else {
         type.kind = ValueKind::kGTensor;
       }
       break;
     }
-    default:
-      return fail(absl::StrCat("has an unknown kind ", int(t->kind())));
+    default: return fail(absl::StrCat("has an unknown kind ", int(t->kind())));
     }
     if (type.isScalarLike() && !type.shape.empty())
       return fail("is a scalar with a shape");
@@ -414,8 +407,8 @@ absl::Status ProgramLoader::loadConstants() {
     if (!program_->constantByName_.emplace(constant.name, uint32_t(i)).second)
       return invalid(where + " has the name of an earlier constant");
     if (c->type() >= program_->types_.size())
-      return invalid(absl::StrCat(where, " refers to type ", c->type(), " of ",
-                                  program_->types_.size()));
+      return invalid(
+          absl::StrCat(where, " refers to type ", c->type(), " of ", program_->types_.size()));
     const ValueType &type = program_->types_[c->type()];
     std::optional<int64_t> n = elementCount(type.shape);
     if (type.kind != ValueKind::kGTensor || !n)
@@ -635,8 +628,8 @@ absl::Status ProgramLoader::loadInstruction(const fb::Instruction *fi, Instructi
   if (fi->regions()) {
     ins.regions.resize(fi->regions()->size());
     for (size_t r = 0; r < ins.regions.size(); ++r)
-      if (absl::Status s = loadBlock(fi->regions()->Get(flatbuffers::uoffset_t(r)),
-                                     ins.regions[r], /*isEntry=*/false);
+      if (absl::Status s = loadBlock(fi->regions()->Get(flatbuffers::uoffset_t(r)), ins.regions[r],
+                                     /*isEntry=*/false);
           !s.ok())
         return s;
   }

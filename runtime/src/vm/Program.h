@@ -152,7 +152,9 @@ public:
   const ValueType &valueType(const Function &function, uint32_t value) const {
     return types_[function.valueTypes[value]];
   }
-  const Layout &layoutOf(const ValueType &rtensor) const { return layouts_[size_t(rtensor.layout)]; }
+  const Layout &layoutOf(const ValueType &rtensor) const {
+    return layouts_[size_t(rtensor.layout)];
+  }
   std::optional<uint32_t> findFunction(std::string_view name) const;
   std::optional<uint32_t> findConstant(std::string_view name) const;
   std::string typeName(uint32_t type) const { return typeToString(types_[type], layouts_); }

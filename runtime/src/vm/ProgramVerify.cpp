@@ -21,10 +21,8 @@ bool allowedInHost(Opcode op) {
   case Opcode::GetGlobal:
   case Opcode::AllocGlobal:
   case Opcode::Launch:
-  case Opcode::Dim:
-    return true;
-  default:
-    return op >= Opcode::Constant;
+  case Opcode::Dim: return true;
+  default: return op >= Opcode::Constant;
   }
 }
 
@@ -34,10 +32,10 @@ bool allowedInKernel(Opcode op) {
 
 namespace {
 
-#define TESSEL_TRY(expr)                                                                   \
-  do {                                                                                     \
-    if (absl::Status _status = (expr); !_status.ok())                                      \
-      return _status;                                                                      \
+#define TESSEL_TRY(expr)                                                                           \
+  do {                                                                                             \
+    if (absl::Status _status = (expr); !_status.ok())                                              \
+      return _status;                                                                              \
   } while (false)
 
 // Element 0 of a vector of 8-byte scalars (only 4-byte aligned: see Program.cpp).
@@ -105,9 +103,8 @@ absl::Status InstructionVerifier::counts(size_t minOperands, size_t maxOperands,
   size_t n = ins_.operands.size();
   if (n < minOperands || n > maxOperands) {
     std::string expected = minOperands == maxOperands ? std::to_string(minOperands)
-                           : maxOperands == SIZE_MAX
-                               ? absl::StrCat("at least ", minOperands)
-                               : absl::StrCat(minOperands, "..", maxOperands);
+                           : maxOperands == SIZE_MAX  ? absl::StrCat("at least ", minOperands)
+                                                     : absl::StrCat(minOperands, "..", maxOperands);
     return fail(absl::StrCat("has ", n, " operands, expected ", expected));
   }
   if (ins_.results.size() != results)
@@ -130,8 +127,8 @@ absl::Status InstructionVerifier::expectIndices(size_t first, size_t count) cons
   return absl::OkStatus();
 }
 
-absl::Status InstructionVerifier::readInt(std::string_view attrName, int64_t &out,
-                                          bool required, int64_t lo, int64_t hi) const {
+absl::Status InstructionVerifier::readInt(std::string_view attrName, int64_t &out, bool required,
+                                          int64_t lo, int64_t hi) const {
   const fb::Attr *a = attrs_.find(attrName);
   if (!a) {
     if (required)
@@ -144,30 +141,30 @@ absl::Status InstructionVerifier::readInt(std::string_view attrName, int64_t &ou
     return fail(absl::StrCat("attribute '", std::string(attrName), "' must be an integer"));
   int64_t v = first(a->ints());
   if (v < lo || v > hi)
-    return fail(absl::StrCat("attribute '", std::string(attrName), "' is ", v, ", expected ", lo, "..", hi));
+    return fail(absl::StrCat("attribute '", std::string(attrName), "' is ", v, ", expected ", lo,
+                             "..", hi));
   out = v;
   return absl::OkStatus();
 }
 
 absl::Status InstructionVerifier::readSymbol(std::string_view attrName, std::string &out) const {
   const fb::Attr *a = attrs_.find(attrName);
-  if (!a || !a->str() ||
-      (a->kind() != fb::AttrKind::Symbol && a->kind() != fb::AttrKind::String))
+  if (!a || !a->str() || (a->kind() != fb::AttrKind::Symbol && a->kind() != fb::AttrKind::String))
     return fail(absl::StrCat("needs the symbol attribute '", std::string(attrName), "'"));
   out = a->str()->str();
   return absl::OkStatus();
 }
 
-absl::Status InstructionVerifier::elementwiseOperand(size_t i, const ValueType &res,
-                                                     DType element, const char *what) const {
+absl::Status InstructionVerifier::elementwiseOperand(size_t i, const ValueType &res, DType element,
+                                                     const char *what) const {
   const ValueType &t = operand(i);
   if (t.kind == ValueKind::kRTensor) {
     if (!sameTile(t, res))
       return fail(absl::StrCat(what, " ", name(t), " and the result ", name(res),
                                " need the same shape and layout"));
     if (t.dtype != element)
-      return fail(absl::StrCat(what, " has elements of ", t.dtype.name(), ", expected ",
-                               element.name()));
+      return fail(
+          absl::StrCat(what, " has elements of ", t.dtype.name(), ", expected ", element.name()));
     return absl::OkStatus();
   }
   bool ok = element.isFloat() ? t.isFloatScalar() : t.isIntegerScalar();
@@ -217,12 +214,12 @@ absl::Status InstructionVerifier::checkYield(const Block &block, const std::vect
   if (y.opcode != Opcode::Yield)
     return fail("a region must end with scf.yield");
   if (y.operands.size() != types.size())
-    return fail(absl::StrCat("a region yields ", y.operands.size(), " values, expected ",
-                             types.size()));
+    return fail(
+        absl::StrCat("a region yields ", y.operands.size(), " values, expected ", types.size()));
   for (size_t i = 0; i < types.size(); ++i)
     if (!p_.sameType(p_.valueType(f_, y.operands[i]), p_.type(types[i])))
-      return fail(absl::StrCat("a region yields ", name(p_.valueType(f_, y.operands[i])),
-                               " where ", p_.typeName(types[i]), " is expected"));
+      return fail(absl::StrCat("a region yields ", name(p_.valueType(f_, y.operands[i])), " where ",
+                               p_.typeName(types[i]), " is expected"));
   return absl::OkStatus();
 }
 
@@ -315,8 +312,7 @@ absl::Status InstructionVerifier::verifyHost() {
     TESSEL_TRY(expectKind(result(0), ValueKind::kIndex, "the result"));
     return readInt("index", ins_.attr, true, 0, int64_t(operand(0).shape.size()) - 1);
   }
-  default:
-    return fail("unexpected opcode");
+  default: return fail("unexpected opcode");
   }
 }
 
@@ -335,8 +331,7 @@ absl::Status InstructionVerifier::verifyMemory() {
       return absl::OkStatus();
     DType e = result(0).dtype, init = operand(0).dtype;
     bool ok = operand(0).kind == ValueKind::kScalar &&
-              (e.isFloat() ? (isArithFloat(e) && init == e)
-                           : init == DType::signlessInt(e.bits()));
+              (e.isFloat() ? (isArithFloat(e) && init == e) : init == DType::signlessInt(e.bits()));
     if (!ok)
       return fail("cannot fill a tile of " + e.name() + " with a " + name(operand(0)));
     return absl::OkStatus();
@@ -346,9 +341,8 @@ absl::Status InstructionVerifier::verifyMemory() {
     TESSEL_TRY(expectKind(result(0), ValueKind::kSTensor, "the result"));
     TESSEL_TRY(readInt("offset", ins_.attr, true, 0, kMaxSharedBytes));
     if (ins_.attr + result(0).sizeInBytes > f_.sharedBytes)
-      return fail(absl::StrCat("places ", result(0).sizeInBytes, " bytes at offset ",
-                               ins_.attr, " but the kernel has ", f_.sharedBytes,
-                               " bytes of shared memory"));
+      return fail(absl::StrCat("places ", result(0).sizeInBytes, " bytes at offset ", ins_.attr,
+                               " but the kernel has ", f_.sharedBytes, " bytes of shared memory"));
     return absl::OkStatus();
   }
   case Opcode::GlobalView: {
@@ -372,8 +366,8 @@ absl::Status InstructionVerifier::verifyMemory() {
     bool ok = s.shape.size() == n + r.shape.size() &&
               std::equal(r.shape.begin(), r.shape.end(), s.shape.begin() + long(n));
     if (!ok)
-      return fail(absl::StrCat("selecting ", n, " leading indices of ", name(s),
-                               " does not give ", name(r)));
+      return fail(absl::StrCat("selecting ", n, " leading indices of ", name(s), " does not give ",
+                               name(r)));
     if (s.dtype != r.dtype || s.swizzle != r.swizzle)
       return fail("keeps the element type and swizzle of " + name(s));
     return absl::OkStatus();
@@ -410,8 +404,7 @@ absl::Status InstructionVerifier::verifyMemory() {
   }
   case Opcode::CopyAsyncCommit:
   case Opcode::Sync:
-  case Opcode::Exit:
-    return counts(0, 0, 0);
+  case Opcode::Exit: return counts(0, 0, 0);
   case Opcode::CopyAsyncWait:
     TESSEL_TRY(counts(0, 0, 0));
     return readInt("pending", ins_.attr, false, 0, INT64_MAX);
@@ -445,20 +438,17 @@ absl::Status InstructionVerifier::verifyMemory() {
       ins_.label = a->str()->str();
     return absl::OkStatus();
   }
-  default:
-    return fail("unexpected opcode");
+  default: return fail("unexpected opcode");
   }
 }
 
 absl::Status InstructionVerifier::verifyCompute() {
   Opcode op = ins_.opcode;
-  size_t numOperands = op == Opcode::Dot || op == Opcode::Fma || op == Opcode::Where ? 3
-                       : op == Opcode::DotSparse                                     ? 4
-                       : op == Opcode::Binary || op == Opcode::Compare ||
-                               op == Opcode::Lookup
-                           ? 2
-                       : op == Opcode::Iota ? 0
-                                            : 1;
+  size_t numOperands = op == Opcode::Dot || op == Opcode::Fma || op == Opcode::Where           ? 3
+                       : op == Opcode::DotSparse                                               ? 4
+                       : op == Opcode::Binary || op == Opcode::Compare || op == Opcode::Lookup ? 2
+                       : op == Opcode::Iota                                                    ? 0
+                                                                                               : 1;
   TESSEL_TRY(counts(numOperands, numOperands, 1));
   const ValueType &res = result(0);
   TESSEL_TRY(expectKind(res, ValueKind::kRTensor, "the result"));
@@ -507,8 +497,7 @@ absl::Status InstructionVerifier::verifyCompute() {
         layout(s).localSize() * s.dtype.bits() != layout(res).localSize() * res.dtype.bits())
       return fail(absl::StrCat("each thread holds ", layout(s).localSize() * s.dtype.bits(),
                                " bits of ", name(s), " but ",
-                               layout(res).localSize() * res.dtype.bits(), " bits of ",
-                               name(res)));
+                               layout(res).localSize() * res.dtype.bits(), " bits of ", name(res)));
     if (op == Opcode::Broadcast) {
       if (s.dtype != res.dtype || s.shape.size() != res.shape.size())
         return fail("keeps the element type and rank");
@@ -596,8 +585,7 @@ absl::Status InstructionVerifier::verifyCompute() {
     }
     return absl::OkStatus();
   }
-  default:
-    return fail("unexpected opcode");
+  default: return fail("unexpected opcode");
   }
 }
 
@@ -689,8 +677,7 @@ absl::Status InstructionVerifier::verifyScalar() {
          (op == Opcode::ExtF ? res.dtype.bits() >= a.dtype.bits()
                              : res.dtype.bits() <= a.dtype.bits());
     break;
-  default:
-    break;
+  default: break;
   }
   if (!ok)
     return fail("cannot convert " + name(a) + " to " + name(res));
@@ -745,8 +732,7 @@ absl::Status InstructionVerifier::verifyControl() {
     TESSEL_TRY(checkYield(ins_.regions[0], types, false));
     return checkYield(ins_.regions[1], types, /*allowEmpty=*/true);
   }
-  default:
-    return fail("unexpected opcode");
+  default: return fail("unexpected opcode");
   }
 }
 

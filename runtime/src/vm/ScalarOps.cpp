@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace tessel::vm {
@@ -37,9 +38,15 @@ uint32_t scalarToElementCode(const Scalar &value, const ValueType &from, DType t
   return intToCode(value.i, to.bits());
 }
 
+std::string formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.9g", value); // enough digits to round-trip f32
+  return text;
+}
+
 std::string scalarToString(const Scalar &value, const ValueType &type) {
   if (type.isFloatScalar())
-    return absl::StrCat(value.f);
+    return formatNumber(value.f);
   if (type.scalarBits() == 1)
     return value.i ? "true" : "false";
   return absl::StrCat(value.i);
@@ -88,7 +95,7 @@ bool compareInts(int64_t predicate, int64_t a, int64_t b, unsigned bits) {
 
 bool compareFloats(int64_t predicate, float a, float b) {
   bool unordered = std::isnan(a) || std::isnan(b);
-  bool eq = a == b, lt = a < b, gt = a > b;
+  bool eq = a == b, lt = a<b, gt = a> b;
   switch (predicate) {
   case 0: return false;
   case 1: return eq;
@@ -166,7 +173,7 @@ absl::StatusOr<Scalar> evalScalar(const Program &program, const Function &functi
   case Opcode::CeilDivUI:
     if (ub == 0)
       return divisionByZero();
-    r.i = wrapToBits(int64_t(ins.opcode == Opcode::RemUI    ? ua % ub
+    r.i = wrapToBits(int64_t(ins.opcode == Opcode::RemUI   ? ua % ub
                              : ins.opcode == Opcode::DivUI ? ua / ub
                                                            : ua / ub + (ua % ub != 0)),
                      w);

@@ -28,6 +28,9 @@ float intToFloatType(int64_t value, bool isUnsigned, DType type);
 /// do for scalar operands: floats round to `to`, integers wrap to its width.
 uint32_t scalarToElementCode(const Scalar &value, const ValueType &from, DType to);
 
+/// Text of a number as tbvm.print writes it (integers exactly, floats with 9 digits).
+std::string formatNumber(double value);
+
 /// Text of a scalar for tbvm.print and messages.
 std::string scalarToString(const Scalar &value, const ValueType &type);
 
