@@ -5,6 +5,7 @@
 #include "dialects/LowP/Transforms/Passes.h"
 #include "dialects/TBVM/IR/TBVMDialect.h"
 #include "dialects/TBVM/Transforms/Passes.h"
+#include "tessel/Kernels/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,4 +28,5 @@ void tessel::registerAllPasses() {
   mlir::registerTransformsPasses();
   lowp::registerLowPPasses();
   tbvm::registerTBVMPasses();
+  kernels::registerKernelsPasses();
 }

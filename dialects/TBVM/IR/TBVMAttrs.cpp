@@ -55,3 +55,21 @@ LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, 
                        << "> is not a bijection: shift must be >= bits";
   return success();
 }
+
+LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bm,
+                                   int64_t warps, int64_t nPerWarp, int64_t kStep,
+                                   int64_t splitK, int64_t stages) {
+  if (bm < 16 || bm % 16 != 0 || bm > 256)
+    return emitError() << "schedule bm must be a multiple of 16 in 16..256, got " << bm;
+  if (warps < 1 || warps > 32)
+    return emitError() << "schedule warps must be in 1..32, got " << warps;
+  if (nPerWarp < 1 || nPerWarp > 16)
+    return emitError() << "schedule n_per_warp must be in 1..16, got " << nPerWarp;
+  if (kStep < 128 || kStep % 128 != 0 || kStep > 2048)
+    return emitError() << "schedule k_step must be a multiple of 128 up to 2048, got " << kStep;
+  if (splitK < 0)
+    return emitError() << "schedule split_k must be >= 0, got " << splitK;
+  if (stages < 1 || stages > 8)
+    return emitError() << "schedule stages must be in 1..8, got " << stages;
+  return success();
+}

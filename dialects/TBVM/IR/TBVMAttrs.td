@@ -38,6 +38,31 @@ def TBVM_SwizzleAttr : AttrDef<TBVM_Dialect, "Swizzle"> {
   let genVerifyDecl = 1;
 }
 
+def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
+  let mnemonic = "schedule";
+  let summary = "The choices a kernel template instantiates: tiles, warps, stages, split-K";
+  let description = [{
+    Attached to the op (or fused block) that becomes a kernel; the kernel templates
+    (lib/Kernels) read their choices from it and nowhere else.
+
+    - `bm`: rows of the output tile of a block (multiple of 16);
+    - `warps`: warps of a block;
+    - `n_per_warp`: 8-column mma tiles each warp computes;
+    - `k_step`: reduction elements per main-loop iteration (multiple of 128);
+    - `split_k`: blocks that share one output tile's reduction (0: chosen at run time
+      from the problem size, 1: none; more than one accumulate with atomics);
+    - `stages`: shared-memory stages of the activation pipeline.
+
+    ```mlir
+    #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>
+    ```
+  }];
+  let parameters = (ins "int64_t":$bm, "int64_t":$warps, "int64_t":$n_per_warp,
+                        "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def TBVM_BinaryKindAttr : I32EnumAttr<"BinaryKind", "elementwise binary operation", [
     I32EnumAttrCase<"add", 0>, I32EnumAttrCase<"sub", 1>, I32EnumAttrCase<"mul", 2>,
     I32EnumAttrCase<"div", 3>, I32EnumAttrCase<"max", 4>, I32EnumAttrCase<"min", 5>,

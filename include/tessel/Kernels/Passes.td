@@ -1,0 +1,35 @@
+//===- Passes.td - kernel template generators ----------------*- tablegen -*-===//
+#ifndef TESSEL_KERNELS_PASSES
+#define TESSEL_KERNELS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::ModuleOp"> {
+  let summary = "Instantiate the low-bit GEMM template into the module";
+  let description = [{
+    Appends a kernel and host function computing y[M, N] = x[M, K] * dequant(w)^T for
+    weights of the given type in the mma_k128 order (lib/Kernels/LowBitGemm.h), so tests
+    and benchmarks get modules without a model. The schedule is the default for `m`
+    unless given field by field.
+
+    `tessel-opt --tessel-generate-lowbit-gemm="type=ui3 group=128 m=1" -o gemm.mlir`
+  }];
+  let options = [
+    Option<"type", "type", "std::string", "\"ui4\"",
+           "Weight code type: iN/siN/uiN (N = 1..8), eXmY, f4E2M1FN, f6E2M3FN, f6E3M2FN, f8E5M2, f8E4M3FN">,
+    Option<"group", "group", "int64_t", "128", "Group size along K (multiple of 128; 0 = per channel)">,
+    Option<"symmetric", "symmetric", "std::string", "\"auto\"",
+           "true, false (per-group offsets) or auto (false for unsigned integers)">,
+    Option<"m", "m", "int64_t", "1", "Rows the schedule is chosen for">,
+    Option<"bm", "bm", "int64_t", "0", "Schedule: rows per block (0: default)">,
+    Option<"warps", "warps", "int64_t", "0", "Schedule: warps per block (0: default)">,
+    Option<"nPerWarp", "n-per-warp", "int64_t", "0", "Schedule: 8-column tiles per warp (0: default)">,
+    Option<"kStep", "k-step", "int64_t", "0", "Schedule: K per main-loop step (0: default)">,
+    Option<"splitK", "split-k", "int64_t", "-1", "Schedule: K splits (-1: default, 0: run time)">,
+    Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,
+  ];
+  let dependentDialects = ["::tessel::tbvm::TBVMDialect", "::tessel::lowp::LowPDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
+#endif

@@ -1,0 +1,59 @@
+//===- GenerateKernels.cpp - tessel-generate-lowbit-gemm ------------------===//
+#include "tessel/Kernels/LowBitGemm.h"
+#include "tessel/Kernels/Passes.h"
+
+#include "dialects/LowP/IR/LowPTypes.h"
+
+namespace tessel::kernels {
+#define GEN_PASS_DEF_GENERATELOWBITGEMMPASS
+#include "tessel/Kernels/Passes.h.inc"
+} // namespace tessel::kernels
+
+using namespace mlir;
+using namespace tessel;
+
+namespace {
+class GenerateLowBitGemm
+    : public kernels::impl::GenerateLowBitGemmPassBase<GenerateLowBitGemm> {
+public:
+  using GenerateLowBitGemmPassBase::GenerateLowBitGemmPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    auto fail = [&](const std::string &message) {
+      emitError(module.getLoc()) << "tessel-generate-lowbit-gemm: " << message;
+      signalPassFailure();
+    };
+    std::optional<vm::DType> d = vm::DType::parse(type);
+    if (!d || d->bits() < 1 || d->bits() > 8)
+      return fail("option 'type' must name a 1..8-bit integer or float type, got '" + type.getValue() + "'");
+    bool sym;
+    if (symmetric == "auto")
+      sym = !d->isUnsignedInteger();
+    else if (symmetric == "true" || symmetric == "false")
+      sym = symmetric == "true";
+    else
+      return fail("option 'symmetric' must be true, false or auto");
+    if (int64_t(m) < 1)
+      return fail("option 'm' must be positive");
+    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits());
+    auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };
+    auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
+    tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
+        emitErrorFn, ctx, pick(bm, def.getBm()), pick(warps, def.getWarps()),
+        pick(nPerWarp, def.getNPerWarp()), pick(kStep, def.getKStep()),
+        int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), def.getStages());
+    if (!schedule)
+      return signalPassFailure();
+    kernels::LowBitGemmSpec spec;
+    spec.weightType = lowp::fromDType(ctx, *d);
+    spec.groupSize = group;
+    spec.symmetric = sym;
+    spec.schedule = schedule;
+    spec.name = name;
+    if (failed(kernels::buildLowBitGemm(module, spec, module.getLoc())))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,284 @@
+//===- LowBitGemm.cpp - the low-bit GEMM kernel template ------------------===//
+//
+// The kernel, per block (warps w = 0..W-1, each owning n_per_warp 8-column tiles):
+//
+//   for each K chunk of k_step (the block's share of them when split-K):
+//     copy the [bm, k_step] activation tile to shared memory (cp.async)
+//     load the chunk's weight bytes: per warp and n-tile, 128 * bits contiguous bytes
+//       per 128 of K (one unit of the mma_k128 order), all loads issued first
+//     for each 128-wide sub-chunk:
+//       A = ldmatrix of the activations (every warp holds all bm rows)
+//       B = cast(view(bytes)) : the codes land in mma B-fragment order, as f16
+//       D = A * B on tensor cores (f32, from zero)
+//       acc += D * scale[group, n]          (+ sum_k A * offset[group, n])
+//   store acc, or add it atomically when the K chunks are split over blocks
+//
+// Layouts (the layout algebra; mma* are the PTX fragments):
+//   A     replicate(W).local(MT,8) . mmaA          [16 MT, 128]
+//   bytes spatial(1,W,1).local(1,NW,1).spatial(1,1,32).local(1,1,4 bits)
+//   B     spatial(1,W).local(1,NW).local(8,1) . mmaB   [128, 8 W NW] (same bits per thread)
+//   C     spatial(1,W).local(MT,NW) . mmaC         [16 MT, 8 W NW]
+//
+//===----------------------------------------------------------------------===//
+#include "tessel/Kernels/LowBitGemm.h"
+
+#include "tessel/IR/DType.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace tessel;
+using namespace tessel::tbvm;
+
+namespace {
+
+class GemmBuilder {
+public:
+  GemmBuilder(ModuleOp module, const kernels::LowBitGemmSpec &spec, Location loc)
+      : module_(module), spec_(spec), loc_(loc), ctx_(module.getContext()), b_(ctx_) {}
+
+  LogicalResult build();
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b_, loc_, v); }
+  FailureOr<LayoutAttr> layout(const std::string &text) {
+    std::string error;
+    std::optional<vm::Layout> l = vm::Layout::parse(text, &error);
+    if (!l)
+      return emitError(loc_) << "kernel template: bad layout " << text << ": " << error;
+    return LayoutAttr::get(ctx_, *l);
+  }
+  RTensorType tile(ArrayRef<int64_t> shape, Type element, LayoutAttr layout) {
+    return RTensorType::get(ctx_, shape, element, layout);
+  }
+  Value muli(Value a, Value b) { return arith::MulIOp::create(b_, loc_, a, b); }
+  Value addi(Value a, Value b) { return arith::AddIOp::create(b_, loc_, a, b); }
+
+  LogicalResult buildKernel();
+  void buildHost();
+
+  ModuleOp module_;
+  const kernels::LowBitGemmSpec &spec_;
+  Location loc_;
+  MLIRContext *ctx_;
+  OpBuilder b_;
+  unsigned bits_ = 0;
+  int64_t W_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0;
+  GTensorType xType_, wType_, sType_, yType_;
+};
+
+LogicalResult GemmBuilder::build() {
+  std::optional<vm::DType> d = toDType(spec_.weightType);
+  if (!d || d->bits() < 1 || d->bits() > 8)
+    return emitError(loc_) << "low-bit GEMM: weights must be 1..8-bit codes, not " << spec_.weightType;
+  if (d->isFloat() && !spec_.symmetric)
+    return emitError(loc_) << "low-bit GEMM: float codes are symmetric";
+  if (spec_.groupSize != 0 && spec_.groupSize % 128 != 0)
+    return emitError(loc_) << "low-bit GEMM: group size must be a multiple of 128 or per "
+                              "channel (0), not "
+                           << spec_.groupSize;
+  bits_ = d->bits();
+  ScheduleAttr s = spec_.schedule;
+  W_ = s.getWarps();
+  NW_ = s.getNPerWarp();
+  BM_ = s.getBm();
+  MT_ = BM_ / 16;
+  KI_ = s.getKStep();
+  KS_ = KI_ / 128;
+  BN_ = 8 * W_ * NW_;
+  // Registers per thread: the A fragments of a 128-wide step (32 per 16 rows), the
+  // accumulator and one product (4 per mma tile each), the f16 weights (16 per n-tile).
+  int64_t regs = 32 * MT_ + 8 * MT_ * NW_ + 16 * NW_;
+  if (regs > 168)
+    return emitError(loc_) << "low-bit GEMM: bm = " << BM_ << " with n_per_warp = " << NW_
+                           << " needs about " << regs << " registers per thread for "
+                              "fragments (at most 168)";
+  Type f16 = b_.getF16Type(), f32 = b_.getF32Type(), i8 = b_.getI8Type();
+  int64_t dyn = ShapedType::kDynamic;
+  xType_ = GTensorType::get(ctx_, {dyn, dyn}, f16);
+  wType_ = GTensorType::get(ctx_, {dyn, dyn, int64_t(128 * bits_)}, i8);
+  sType_ = GTensorType::get(ctx_, {dyn, dyn}, f16);
+  yType_ = GTensorType::get(ctx_, {dyn, dyn}, f32);
+  if (failed(buildKernel()))
+    return failure();
+  buildHost();
+  return success();
+}
+
+LogicalResult GemmBuilder::buildKernel() {
+  Type f16 = b_.getF16Type(), f32 = b_.getF32Type(), i8 = b_.getI8Type();
+  std::string W = std::to_string(W_), NW = std::to_string(NW_), MT = std::to_string(MT_);
+  const char *mmaA = "column_local(2,2).spatial(8,4).local(1,2)";
+  const char *mmaB = "local(2,1).column_spatial(4,8).local(2,1)";
+  const char *mmaC = "local(2,1).spatial(8,4).local(1,2)";
+  auto la = layout("replicate(" + W + ").local(" + MT + ",8)." + mmaA);
+  auto lw = layout("spatial(1," + W + ",1).local(1," + NW + ",1).spatial(1,1,32).local(1,1," +
+                   std::to_string(4 * bits_) + ")");
+  auto lb = layout("spatial(1," + W + ").local(1," + NW + ").local(8,1)." + mmaB);
+  auto lc = layout("spatial(1," + W + ").local(" + MT + "," + NW + ")." + mmaC);
+  if (failed(la) || failed(lw) || failed(lb) || failed(lc))
+    return failure();
+  LayoutAttr ls = LayoutAttr::get(ctx_, lc->getLayout().reduce(0));
+  LayoutAttr lx = LayoutAttr::get(ctx_, la->getLayout().reduce(1)); // row sums of A
+
+  RTensorType aType = tile({BM_, 128}, f16, *la);
+  RTensorType aF32 = tile({BM_, 128}, f32, *la);
+  RTensorType bytesType = tile({1, W_ * NW_, 128 * bits_}, i8, *lw);
+  RTensorType codesType = tile({128, BN_}, spec_.weightType, *lb);
+  RTensorType bType = tile({128, BN_}, f16, *lb);
+  RTensorType cType = tile({BM_, BN_}, f32, *lc);
+  RTensorType sTile = tile({1, BN_}, f16, ls);
+  RTensorType sTileF32 = tile({1, BN_}, f32, ls);
+  RTensorType rowSums = tile({BM_, 1}, f32, lx);
+  auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+
+  SmallVector<Type> args{xType_, wType_, sType_};
+  if (!spec_.symmetric)
+    args.push_back(sType_);
+  args.push_back(yType_);
+  b_.setInsertionPointToEnd(module_.getBody());
+  auto kernel = KernelOp::create(b_, loc_, spec_.name + "_kernel",
+                                 b_.getFunctionType(args, {}), ArrayAttr(), ArrayAttr(),
+                                 uint64_t(W_), uint64_t(0));
+  Block *entry = kernel.addEntryBlock();
+  b_.setInsertionPointToEnd(entry);
+  Value x = entry->getArgument(0), w = entry->getArgument(1), sc = entry->getArgument(2);
+  Value off = spec_.symmetric ? Value() : entry->getArgument(3);
+  Value y = entry->getArguments().back();
+
+  Value c0 = index(0), c1 = index(1);
+  Type idx = b_.getIndexType();
+  Value bn = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+  Value bm = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::y));
+  Value bz = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
+  Value splits = GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
+  Value m0 = muli(bm, index(BM_));
+  Value n0 = muli(bn, index(BN_));   // first column
+  Value nt0 = muli(bn, index(BN_ / 8)); // first 8-column tile
+  Value kdim = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(1));
+  // This block's K chunks: [begin, end) of ceil(K / k_step), split evenly over grid z.
+  Value chunks = arith::CeilDivUIOp::create(b_, loc_, kdim, index(KI_));
+  Value per = arith::CeilDivUIOp::create(b_, loc_, chunks, splits);
+  Value begin = muli(bz, per);
+  Value end = arith::MinUIOp::create(b_, loc_, addi(begin, per), chunks);
+  begin = arith::MinUIOp::create(b_, loc_, begin, end);
+  Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
+
+  Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
+  Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
+  auto loop = scf::ForOp::create(
+      b_, loc_, begin, end, c1, ValueRange{zero},
+      [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b_);
+        b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value acc = carried[0];
+        Value k0 = muli(kc, index(KI_));
+        CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
+        CopyAsyncCommitOp::create(b_, l);
+        // The weight bytes of every sub-chunk first: all loads in flight together.
+        SmallVector<Value> bytes;
+        for (int64_t s = 0; s < KS_; ++s) {
+          Value row = addi(muli(kc, index(KS_)), index(s));
+          bytes.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
+                                               CacheHint::evict_first));
+        }
+        CopyAsyncWaitOp::create(b_, l, 0);
+        SyncOp::create(b_, l);
+        for (int64_t s = 0; s < KS_; ++s) {
+          Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
+          Value codes = ViewOp::create(b_, l, codesType, bytes[size_t(s)]);
+          Value bf = CastOp::create(b_, l, bType, codes);
+          Value d = DotOp::create(b_, l, cType, a, bf, zero);
+          // Group of this sub-chunk: (k0 + 128 s) / group.
+          Value group = arith::DivUIOp::create(b_, l, addi(k0, index(128 * s)), groupDiv);
+          Value scale = LoadGlobalOp::create(b_, l, sTile, sc, ValueRange{group, n0}, CacheHint::normal);
+          Value scale32 = CastOp::create(b_, l, sTileF32, scale);
+          Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
+          acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
+          if (!spec_.symmetric) {
+            // sum_k A[m, k] * offset[group, n]
+            Value a32 = CastOp::create(b_, l, aF32, a);
+            Value sums = ReduceOp::create(b_, l, rowSums, ReduceKindAttr::get(ctx_, ReduceKind::sum), a32,
+                                          b_.getI64IntegerAttr(1));
+            Value sumsB = BroadcastOp::create(b_, l, cType, sums);
+            Value o = LoadGlobalOp::create(b_, l, sTile, off, ValueRange{group, n0}, CacheHint::normal);
+            Value o32 = CastOp::create(b_, l, sTileF32, o);
+            Value oB = BroadcastOp::create(b_, l, cType, o32);
+            acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
+          }
+        }
+        SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
+        scf::YieldOp::create(b_, l, acc);
+      });
+  Value acc = loop.getResult(0);
+  // Split-K blocks add into the (zero-initialized) output; a single block stores.
+  Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
+  auto ifOp = scf::IfOp::create(b_, loc_, split, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToStart(ifOp.thenBlock());
+    AtomicAddOp::create(b_, loc_, acc, y, ValueRange{m0, n0});
+    b_.setInsertionPointToStart(ifOp.elseBlock());
+    StoreGlobalOp::create(b_, loc_, acc, y, ValueRange{m0, n0}, CacheHint::normal);
+  }
+  ReturnOp::create(b_, loc_, ValueRange{});
+  return success();
+}
+
+void GemmBuilder::buildHost() {
+  SmallVector<Type> args{xType_, wType_, sType_};
+  if (!spec_.symmetric)
+    args.push_back(sType_);
+  b_.setInsertionPointToEnd(module_.getBody());
+  auto host = HostOp::create(b_, loc_, spec_.name, b_.getFunctionType(args, {yType_}),
+                             ArrayAttr(), ArrayAttr());
+  const char *names[] = {"x", "w", "s", "m"};
+  for (unsigned i = 0; i < args.size(); ++i)
+    host.setArgAttr(i, "tbvm.name", b_.getStringAttr(names[i]));
+  host.setResultAttr(0, "tbvm.name", b_.getStringAttr("y"));
+  Block *entry = host.addEntryBlock();
+  b_.setInsertionPointToEnd(entry);
+  Value x = entry->getArgument(0), s = entry->getArgument(2);
+  Type idx = b_.getIndexType();
+  Value m = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(0));
+  Value k = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(1));
+  Value n = DimOp::create(b_, loc_, idx, s, b_.getI64IntegerAttr(1));
+  Value y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
+  Value gx = arith::CeilDivUIOp::create(b_, loc_, n, index(BN_));
+  Value gy = arith::CeilDivUIOp::create(b_, loc_, m, index(BM_));
+  Value gz;
+  int64_t splitK = spec_.schedule.getSplitK();
+  if (splitK > 0) {
+    gz = index(splitK);
+  } else {
+    // Enough blocks to fill the GPU: about 256 (two per SM of the largest parts), each
+    // keeping at least 2 K chunks.
+    Value blocks = muli(gx, gy);
+    Value want = arith::CeilDivUIOp::create(b_, loc_, index(256), blocks);
+    Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
+    Value most = arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(2)), index(1));
+    gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
+  }
+  SmallVector<Value> launchArgs(entry->getArguments().begin(), entry->getArguments().end());
+  launchArgs.push_back(y);
+  LaunchOp::create(b_, loc_, spec_.name + "_kernel", gx, gy, gz, launchArgs);
+  ReturnOp::create(b_, loc_, ValueRange{y});
+}
+
+} // namespace
+
+LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemmSpec &spec,
+                                               Location loc) {
+  return GemmBuilder(module, spec, loc).build();
+}
+
+ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
+                                                        unsigned bits) {
+  // Decode: one 16-row tile, 4 warps of 2 n-tiles, 256 of K per step (bits <= 4 take
+  // 512 so each thread has as many bytes in flight), split-K chosen at run time.
+  if (m <= 16)
+    return ScheduleAttr::get(context, 16, 4, 2, bits <= 4 ? 512 : 256, 0, 1);
+  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1);
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Inputs and fp64 reference of the low-bit GEMM template (tessel-generate-lowbit-gemm):
+random plain codes, repacked into the mma_k128 order by this script's own implementation
+of runtime/src/vm/Repack.h's definition, and y = x * dequant(w)^T.
+
+  lowbit_gemm.py DIR --type=ui4 --m=3 --n=64 --k=512 --group=128 [--asymmetric]
+"""
+import argparse
+import os
+
+import numpy as np
+
+U32 = 2.0 ** -24
+
+
+def decode(codes, kind, bits):
+    c = codes.astype(np.int64)
+    if kind.startswith("ui"):
+        return c.astype(np.float64)
+    if kind.startswith("si") or kind.startswith("i"):
+        return np.where(c >= 2 ** (bits - 1), c - 2 ** bits, c).astype(np.float64)
+    # eXmY (lowp) and the FN small floats without NaN: sign, exponent, mantissa.
+    if kind == "f4E2M1FN":
+        e, m = 2, 1
+    elif kind == "f6E2M3FN":
+        e, m = 2, 3
+    elif kind == "f6E3M2FN":
+        e, m = 3, 2
+    else:
+        e, m = int(kind[1]), int(kind[3])
+    bias = 2 ** (e - 1) - 1
+    sign = np.where((c >> (e + m)) & 1, -1.0, 1.0)
+    ef = (c >> m) & ((1 << e) - 1)
+    mf = (c & ((1 << m) - 1)) / 2.0 ** m
+    mag = np.where(ef == 0, mf * 2.0 ** (1 - bias), (1 + mf) * 2.0 ** (ef - bias))
+    return sign * mag
+
+
+def repack(codes, bits):
+    """mma_k128: bytes [K/128][N/8][32 lanes][4 bits]; code (n, k) of lane
+    (n % 8) * 4 + (k % 8) // 2 at code slot 4 * ((k % 128) // 16) + 2 * ((k % 16) // 8) + k % 2."""
+    n, k = codes.shape
+    nn, kk = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+    unit = (kk // 128) * (n // 8) + nn // 8
+    lane = (nn % 8) * 4 + (kk % 8) // 2
+    slot = 4 * ((kk % 128) // 16) + 2 * ((kk % 16) // 8) + kk % 2
+    bit0 = unit * 1024 * bits + lane * 32 * bits + slot * bits
+    stream = np.zeros(n * k * bits, dtype=np.uint8)
+    for b in range(bits):
+        stream[(bit0 + b).ravel()] = ((codes >> b) & 1).ravel()
+    packed = np.packbits(stream, bitorder="little")
+    return packed.view(np.int8).reshape(k // 128, n // 8, 128 * bits)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("dir")
+    p.add_argument("--type", default="ui4")
+    p.add_argument("--bits", type=int, required=True)
+    p.add_argument("--m", type=int, default=3)
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--k", type=int, default=512)
+    p.add_argument("--group", type=int, default=128)
+    p.add_argument("--asymmetric", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    rng = np.random.default_rng(a.seed)
+    bits = a.bits
+    codes = rng.integers(0, 2 ** bits, (a.n, a.k))
+    group = a.group if a.group else a.k
+    groups = a.k // group
+    x = rng.uniform(-1, 1, (a.m, a.k)).astype(np.float16)
+    s = rng.uniform(0.01, 0.1, (groups, a.n)).astype(np.float16)
+    np.save(os.path.join(a.dir, "x.npy"), x)
+    np.save(os.path.join(a.dir, "w.npy"), repack(codes, bits))
+    np.save(os.path.join(a.dir, "s.npy"), s)
+    w = decode(codes, a.type, bits) * np.repeat(s.astype(np.float64).T, group, axis=1)
+    if a.asymmetric:
+        off = rng.uniform(-0.2, 0.0, (groups, a.n)).astype(np.float16)
+        np.save(os.path.join(a.dir, "m.npy"), off)
+        w = w + np.repeat(off.astype(np.float64).T, group, axis=1)
+    x64 = x.astype(np.float64)
+    y = x64 @ w.T
+    # f16 codes and f16 x are exact; products exact; f32 sums over the K chunks and one
+    # rounding of each group's scaled partial sum.
+    bound = (a.k + 8) * U32 * (np.abs(x64) @ np.abs(w).T) + 1e-30
+    np.save(os.path.join(a.dir, "expected_y.npy"), y)
+    np.save(os.path.join(a.dir, "bound_y.npy"), bound)
+
+
+if __name__ == "__main__":
+    main()
