@@ -55,6 +55,8 @@ struct BenchCase {
   std::function<absl::Status(cuda::CudaBackend &)> setup;
   /// Enqueues one run on the backend's stream. Timed; must not synchronize.
   std::function<absl::Status()> run;
+  /// What run() will launch, for --list (optional; needs no GPU).
+  std::function<absl::StatusOr<std::string>()> plan;
   /// Releases what setup() made (optional).
   std::function<void()> teardown;
 };

@@ -3,9 +3,12 @@
 // is built on a build machine and run on a GPU machine.
 #include "Cases.h"
 #include "Harness.h"
+#include "ModuleCase.h"
 #include "Report.h"
 
+#include "cpu/CpuBackend.h"
 #include "cuda/CudaBackend.h"
+#include "cuda/PtxSimBackend.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,7 +34,10 @@ copy bandwidth. Prints a Markdown table; --output writes CSV or JSON too.
 Options:
   --device=N             GPU ordinal (default 0)
   --output=FILE          also write the results to FILE (.csv or .json)
-  --cases=LIST           comma-separated: copy, cublas (default: all)
+  --cases=LIST           comma-separated: copy, cublas, tessel (default: all)
+  --modules=FILE         manifest of compiled low-bit GEMM modules to time (the
+                         "tessel" cases; format in ModuleCase.h); each runs at the
+                         --m values inside its m range, on every --nk shape
   --m=LIST               GEMM rows M (default 1,16,64,128,4096)
   --nk=LIST              GEMM NxK pairs (default 4096x4096,11008x4096,4096x11008,
                          8192x8192,28672x8192,57344x8192)
@@ -45,7 +51,11 @@ Options:
   --no-cublas            do not load cuBLAS (no cuBLAS cases or comparisons)
   --no-check             skip the GPU self-checks (random fill, cuBLAS layout)
   --cache-dir=DIR        kernel cache directory (default $TESSEL_CACHE_DIR, ...)
-  --list                 print the cases and exit (needs no GPU)
+  --list                 print the cases (with the launches of the tessel cases) and
+                         exit (needs no GPU)
+  --check-on=EXECUTOR    run each tessel case once on `cpu` or `ptx-sim` with the
+                         inputs the GPU run gets, check its output as the GPU run
+                         does, and exit (needs no GPU; use small shapes)
   --help                 this text
 
 Exit status: 0 on success; 1 when there is no usable GPU (no CUDA driver, ...), a
@@ -55,7 +65,8 @@ self-check fails or a case fails; 2 for bad options.
 struct Options {
   int device = 0;
   std::string output;
-  bool copy = true, cublas = true;
+  bool copy = true, cublas = true, tessel = true;
+  std::string modules;
   std::vector<int64_t> rows = defaultGemmRows();
   std::vector<std::pair<int64_t, int64_t>> columns = defaultGemmColumns();
   uint64_t copyBytes = uint64_t(1) << 30;
@@ -64,6 +75,7 @@ struct Options {
   bool check = true;
   std::string cacheDir;
   bool list = false;
+  std::string checkOn;
 };
 
 int usageError(const std::string &message) {
@@ -101,17 +113,25 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
     } else if (name == "--device") {
       if (!parseNumber(value, &options.device, 0))
         return usageError("--device takes a GPU ordinal (0, 1, ...)");
+    } else if (name == "--check-on") {
+      if (value != "cpu" && value != "ptx-sim")
+        return usageError("--check-on takes cpu or ptx-sim");
+      options.checkOn = value;
+    } else if (name == "--modules") {
+      options.modules = value;
     } else if (name == "--output") {
       options.output = value;
     } else if (name == "--cases") {
-      options.copy = options.cublas = false;
+      options.copy = options.cublas = options.tessel = false;
       for (const std::string &c : std::vector<std::string>(absl::StrSplit(value, ','))) {
         if (c == "copy")
           options.copy = true;
         else if (c == "cublas")
           options.cublas = true;
+        else if (c == "tessel")
+          options.tessel = true;
         else
-          return usageError(absl::StrCat("unknown case '", c, "' (copy, cublas)"));
+          return usageError(absl::StrCat("unknown case '", c, "' (copy, cublas, tessel)"));
       }
     } else if (name == "--m") {
       options.rows.clear();
@@ -151,15 +171,23 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
   return std::nullopt;
 }
 
-std::vector<BenchCase> makeCases(const Options &options, std::shared_ptr<GemmContext> gemm) {
+std::vector<BenchCase> makeCases(const Options &options, std::shared_ptr<GemmContext> gemm,
+                                 const std::vector<LowBitGemmModule> &modules) {
   std::vector<BenchCase> cases;
   // The copy first: its bandwidth is every later row's "% of copy".
   if (options.copy)
     cases.push_back(makeCopyCase(options.copyBytes));
-  if (options.cublas)
-    for (auto [n, k] : options.columns)
-      for (int64_t m : options.rows)
-        cases.push_back(makeCublasCase(GemmShape{m, n, k}, gemm));
+  for (auto [n, k] : options.columns)
+    for (int64_t m : options.rows) {
+      GemmShape shape{m, n, k};
+      // cuBLAS first, so the Tessel rows of the shape reuse its time.
+      if (options.cublas)
+        cases.push_back(makeCublasCase(shape, gemm));
+      if (options.tessel)
+        for (const LowBitGemmModule &module : modules)
+          if (m >= module.minRows && m <= module.maxRows)
+            cases.push_back(makeLowBitGemmCase(module, shape, gemm));
+    }
   return cases;
 }
 
@@ -175,13 +203,49 @@ int main(int argc, char **argv) {
   if (std::optional<int> exit = parseOptions(argc, argv, options))
     return *exit;
   auto gemm = std::make_shared<GemmContext>();
-  std::vector<BenchCase> cases = makeCases(options, gemm);
+  std::vector<LowBitGemmModule> modules;
+  if (!options.modules.empty()) {
+    absl::StatusOr<std::vector<LowBitGemmModule>> read = readManifest(options.modules);
+    if (!read.ok())
+      return fail(read.status());
+    modules = std::move(*read);
+  }
+  std::vector<BenchCase> cases = makeCases(options, gemm, modules);
 
+  if (!options.checkOn.empty()) {
+    std::unique_ptr<vm::Backend> executor;
+    if (options.checkOn == "cpu")
+      executor = std::make_unique<cpu::CpuBackend>();
+    else
+      executor = std::make_unique<cuda::PtxSimBackend>(cuda::Target{});
+    int failures = 0;
+    for (auto [n, k] : options.columns)
+      for (int64_t m : options.rows)
+        for (const LowBitGemmModule &module : modules) {
+          if (m < module.minRows || m > module.maxRows)
+            continue;
+          GemmShape shape{m, n, k};
+          absl::Status s = checkOnExecutor(module, shape, *executor);
+          std::printf("%s tessel-%s %s on %s%s%s\n", s.ok() ? "ok" : "FAILED",
+                      module.label.c_str(), shape.str().c_str(), options.checkOn.c_str(),
+                      s.ok() ? "" : ": ", std::string(s.message()).c_str());
+          failures += !s.ok();
+        }
+    return failures ? 1 : 0;
+  }
   if (options.list) {
-    std::printf("| case | shape | bytes moved | GFLOP |\n|---|---|---:|---:|\n");
-    for (const BenchCase &c : cases)
-      std::printf("| %s | %s | %llu | %.3f |\n", c.name.c_str(), c.shape.c_str(),
-                  static_cast<unsigned long long>(c.bytesMoved), c.flops / 1e9);
+    std::printf("| case | shape | bytes moved | GFLOP | launches |\n|---|---|---:|---:|---|\n");
+    for (const BenchCase &c : cases) {
+      std::string plan;
+      if (c.plan) {
+        absl::StatusOr<std::string> planned = c.plan();
+        if (!planned.ok())
+          return fail(planned.status());
+        plan = *planned;
+      }
+      std::printf("| %s | %s | %llu | %.3f | %s |\n", c.name.c_str(), c.shape.c_str(),
+                  static_cast<unsigned long long>(c.bytesMoved), c.flops / 1e9, plan.c_str());
+    }
     return 0;
   }
   if (options.measure.iterations < 50)

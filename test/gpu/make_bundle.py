@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Builds, on a build machine, what test/gpu/run.sh needs on a GPU machine that has no
+LLVM, MLIR or Debian packages: the runtime-only, statically linked tools, the integration
+kernels as compiled modules with their inputs and numpy references, and the low-bit GEMM
+modules tessel-bench times.
+
+  make_bundle.py BUILD_BIN_DIR BUNDLE_DIR [--check]
+
+BUNDLE_DIR/
+  bin/tessel-run, bin/tessel-bench
+  reference.py                    the integration tests' numpy reference and checker
+  cases/<name>/module.tslm        one integration kernel; every other *.npy except
+           <input>.npy            expected_* and bound_* is an input; args holds extra
+           expected_<out>.npy ... tessel-run options (--function=...)
+           args
+  bench/manifest.txt, bench/*.tslm   the tessel-bench modules (runtime/tools/tessel-bench/ModuleCase.h)
+
+--check runs every case on the CPU executor and the PTX simulator here, and the bench
+modules' checks on the CPU at small shapes, so a broken bundle is found before the GPU.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INPUTS = os.path.join(HERE, "..", "Integration", "Inputs")
+INTEGRATION = os.path.join(HERE, "..", "Integration")
+
+# Integration kernels: (name, source, reference.py generator arguments, tessel-run args).
+KERNELS = [
+    ("vector-add", "vector-add.mlir", ["vadd", "--n=200003"], []),
+    ("gemm-f16", "gemm-f16.mlir", ["gemm", "--m=300", "--n=264", "--k=208"], []),
+    ("softmax", "softmax.mlir", ["softmax", "--m=300"], []),
+    ("layernorm", "layernorm.mlir", ["layernorm", "--m=300"], []),
+    ("gemv-ui3", "gemv-lowbit.mlir", ["gemv", "--type=ui3", "--n=800", "--k=1920"], ["--function=gemv_ui3"]),
+    ("gemv-si5", "gemv-lowbit.mlir", ["gemv", "--type=si5", "--n=800", "--k=1920"], ["--function=gemv_si5"]),
+    ("gemv-e2m3", "gemv-lowbit.mlir", ["gemv", "--type=e2m3", "--n=800", "--k=1920"], ["--function=gemv_e2m3"]),
+]
+
+# Low-bit GEMM template instances checked against numpy: type, bits, extra generator
+# options, m, n, k, group. The small shapes of test/Integration/lowbit-gemm.test and
+# larger ones that exercise many blocks and split-K.
+GEMMS = [
+    ("ui1", 1, "", 3, 64, 512, 128),
+    ("ui2", 2, "", 3, 64, 512, 128),
+    ("si3", 3, "", 3, 64, 512, 128),
+    ("ui4", 4, "", 3, 64, 512, 0),
+    ("si4", 4, "", 20, 64, 512, 256),
+    ("ui5", 5, "", 3, 64, 384, 128),
+    ("si6", 6, "", 3, 64, 512, 128),
+    ("ui7", 7, "", 3, 64, 512, 128),
+    ("si8", 8, "", 3, 64, 512, 128),
+    ("e2m1", 4, "", 3, 64, 512, 128),
+    ("e3m2", 6, "", 3, 64, 512, 128),
+    ("e2m3", 6, "", 70, 32, 256, 128),
+    ("f4E2M1FN", 4, "", 3, 64, 512, 128),
+    ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+    ("si4", 4, "", 1, 4096, 4096, 128),
+    ("ui3", 3, "", 16, 1024, 2048, 128),
+    ("e2m1", 4, "", 1, 2048, 4096, 128),
+    ("si5", 5, "", 7, 1536, 4096, 128),
+    ("si4", 4, "", 128, 512, 1024, 128),
+    ("ui2", 2, "", 100, 264, 1024, 128),
+]
+
+# tessel-bench modules: label, type, group, m-min, m-max, generator options.
+BENCH = [
+    ("w1a16-ui1-g128", "ui1", 128, 1, 1, "m=1"),
+    ("w2a16-ui2-g128", "ui2", 128, 1, 16, "m=1"),
+    ("w3a16-si3-g128", "si3", 128, 1, 16, "m=1"),
+    ("w4a16-si4-g128", "si4", 128, 1, 16, "m=1"),
+    ("w4a16-ui4-g128", "ui4", 128, 1, 1, "m=1"),
+    ("w5a16-si5-g128", "si5", 128, 1, 1, "m=1"),
+    ("w6a16-si6-g128", "si6", 128, 1, 1, "m=1"),
+    ("w7a16-si7-g128", "si7", 128, 1, 1, "m=1"),
+    ("w8a16-si8-g128", "si8", 128, 1, 16, "m=1"),
+    ("fp4a16-e2m1-g128", "e2m1", 128, 1, 16, "m=1"),
+    ("fp6a16-e3m2-g128", "e3m2", 128, 1, 1, "m=1"),
+    ("fp6a16-e2m3-g128", "e2m3", 128, 1, 1, "m=1"),
+    ("w4a16-si4-g128-tc", "si4", 128, 17, 1 << 30, "m=64"),
+    ("w3a16-si3-g128-tc", "si3", 128, 17, 1 << 30, "m=64"),
+]
+
+
+def run(args, **kw):
+    r = subprocess.run(args, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"make_bundle: {' '.join(args)} failed:\n{r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def generate(bin_dir, options, path):
+    mlir = path + ".mlir"
+    run([os.path.join(bin_dir, "tessel-opt"), os.devnull,
+         "--pass-pipeline=builtin.module(tessel-generate-lowbit-gemm{" + options +
+         "},tbvm.kernel(tbvm-plan-shared-memory))", "-o", mlir])
+    run([os.path.join(bin_dir, "tessel-translate"), "--tbvm-to-bytecode", mlir, "-o", path])
+    os.remove(mlir)
+
+
+def case_inputs(d):
+    names = sorted(f[:-4] for f in os.listdir(d) if f.endswith(".npy") and
+                   not f.startswith(("expected_", "bound_")))
+    return [f"--input={n}={os.path.join(d, n)}.npy" for n in names]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("bin")
+    p.add_argument("bundle")
+    p.add_argument("--check", action="store_true")
+    a = p.parse_args()
+    b = a.bundle
+    shutil.rmtree(b, ignore_errors=True)
+    for sub in ["bin", "cases", "bench"]:
+        os.makedirs(os.path.join(b, sub))
+    for tool in ["tessel-run", "tessel-bench"]:
+        shutil.copy2(os.path.join(a.bin, tool), os.path.join(b, "bin", tool))
+    shutil.copy2(os.path.join(INPUTS, "reference.py"), os.path.join(b, "reference.py"))
+
+    cases = []
+    for name, source, gen, extra in KERNELS:
+        d = os.path.join(b, "cases", name)
+        os.makedirs(d)
+        planned = os.path.join(d, "planned.mlir")
+        run([os.path.join(a.bin, "tessel-opt"), os.path.join(INTEGRATION, source),
+             "--pass-pipeline=builtin.module(tbvm.kernel(tbvm-plan-shared-memory))", "-o", planned])
+        run([os.path.join(a.bin, "tessel-translate"), "--tbvm-to-bytecode", planned,
+             "-o", os.path.join(d, "module.tslm")])
+        os.remove(planned)
+        run([sys.executable, os.path.join(INPUTS, "reference.py"), gen[0], d] + gen[1:])
+        cases.append((d, extra))
+    for kind, bits, extra, m, n, k, group in GEMMS:
+        name = f"lowbit-{kind}-m{m}-n{n}-k{k}-g{group}{extra.replace(' ', '_').replace('=', '')}"
+        d = os.path.join(b, "cases", name)
+        os.makedirs(d)
+        generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
+        run([sys.executable, os.path.join(INPUTS, "lowbit_gemm.py"), d, f"--type={kind}",
+             f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
+            (["--asymmetric"] if kind.startswith("ui") else []))
+        cases.append((d, []))
+    for d, extra in cases:
+        with open(os.path.join(d, "args"), "w") as f:
+            f.write(" ".join(extra) + "\n")
+
+    with open(os.path.join(b, "bench", "manifest.txt"), "w") as f:
+        f.write("# label type group m-min m-max module (written by test/gpu/make_bundle.py)\n")
+        for label, kind, group, lo, hi, options in BENCH:
+            generate(a.bin, f"type={kind} group={group} {options}",
+                     os.path.join(b, "bench", label + ".tslm"))
+            f.write(f"{label} {kind} {group} {lo} {hi} {label}.tslm\n")
+
+    if a.check:
+        failed = False
+        for d, extra in cases:
+            for device in ["cpu", "ptx-sim"]:
+                out = os.path.join(d, "out")
+                shutil.rmtree(out, ignore_errors=True)
+                r = subprocess.run([os.path.join(b, "bin", "tessel-run"), os.path.join(d, "module.tslm"),
+                                    f"--device={device}", f"--output-dir={out}"] + extra + case_inputs(d),
+                                   capture_output=True, text=True)
+                c = subprocess.run([sys.executable, os.path.join(b, "reference.py"), "check", d],
+                                   capture_output=True, text=True) if r.returncode == 0 else r
+                ok = r.returncode == 0 and c.returncode == 0
+                failed |= not ok
+                print("ok" if ok else "FAILED", os.path.basename(d), device,
+                      "" if ok else (r.stderr + c.stdout + c.stderr).strip())
+            shutil.rmtree(os.path.join(d, "out"), ignore_errors=True)
+        r = subprocess.run([os.path.join(b, "bin", "tessel-bench"), "--check-on=cpu",
+                            "--modules=" + os.path.join(b, "bench", "manifest.txt"),
+                            "--m=1,16,33", "--nk=64x512,136x1024"], capture_output=True, text=True)
+        print(r.stdout.strip())
+        failed |= r.returncode != 0
+        if failed:
+            sys.exit("make_bundle: the bundle's checks failed")
+
+
+if __name__ == "__main__":
+    main()

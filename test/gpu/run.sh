@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The GPU check, run from the repository root on a machine with an NVIDIA GPU, its
+# driver, cuBLAS and Python 3 with numpy, but no LLVM, MLIR or Debian packages. It needs
+# the bundle that test/gpu/make_bundle.py built on a build machine (static tools and
+# compiled modules; default build/gpu-bundle, or $TESSEL_GPU_BUNDLE):
+#
+#   /usr/bin/python3 test/gpu/make_bundle.py build/bin build/gpu-bundle --check   # build machine
+#   test/gpu/run.sh [RESULTS_DIR]                                                 # GPU machine
+#
+# 1. every integration kernel on the GPU, against the CPU executor (tessel-run
+#    --compare-with=cpu) and against its numpy reference (reference.py check);
+# 2. tessel-bench: the low-bit GEMM modules, cuBLAS and the copy bandwidth, one report per
+#    group of M values (so a slow group can not lose the others' results).
+# Results go to RESULTS_DIR (default $OUT when set, else build/gpu-results): summary.md,
+# integration.txt, bench-*.md and bench-*.json. Exit status 1 when a check failed.
+set -u
+cd "$(dirname "$0")/../.."
+BUNDLE=${TESSEL_GPU_BUNDLE:-build/gpu-bundle}
+RESULTS=${1:-${OUT:-build/gpu-results}}
+PY=${PYTHON:-python3}
+mkdir -p "$RESULTS"
+export TESSEL_CACHE_DIR=${TESSEL_CACHE_DIR:-/tmp/tessel-kernel-cache}
+SUMMARY=$RESULTS/summary.md
+failed=0
+
+if [ ! -x "$BUNDLE/bin/tessel-run" ]; then
+  echo "run.sh: no bundle at $BUNDLE (build it with test/gpu/make_bundle.py)" >&2
+  exit 2
+fi
+{
+  echo "# Tessel GPU run, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo '```'
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv 2>&1 | head -3
+  ldd --version 2>&1 | head -1
+  echo '```'
+} > "$SUMMARY"
+
+# 1. Integration kernels.
+INTEGRATION=$RESULTS/integration.txt
+: > "$INTEGRATION"
+pass=0
+total=0
+for d in "$BUNDLE"/cases/*/; do
+  d=${d%/}
+  name=$(basename "$d")
+  inputs=()
+  for f in "$d"/*.npy; do
+    base=$(basename "$f" .npy)
+    case $base in expected_* | bound_*) continue ;; esac
+    inputs+=("--input=$base=$f")
+  done
+  read -r -a extra < "$d/args" || true
+  rm -rf "$d/out"
+  total=$((total + 1))
+  compare=$(timeout 120 "$BUNDLE/bin/tessel-run" "$d/module.tslm" --device=cuda --compare-with=cpu \
+            --output-dir="$d/out" "${extra[@]}" "${inputs[@]}" 2>&1)
+  rc=$?
+  check=$($PY "$BUNDLE/reference.py" check "$d" 2>&1)
+  rc2=$?
+  status=ok
+  if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then status=FAILED; failed=1; else pass=$((pass + 1)); fi
+  {
+    echo "$status $name"
+    if [ $rc -ne 0 ]; then echo "$compare" | tail -4; else echo "$compare" | grep -E "^compare"; fi | sed 's/^/  /'
+    echo "$check" | sed 's/^/  numpy: /'
+  } >> "$INTEGRATION"
+done
+{
+  echo
+  echo "## Integration kernels: GPU vs CPU executor and numpy: $pass of $total pass"
+  echo
+  echo '```'
+  cat "$INTEGRATION"
+  echo '```'
+} >> "$SUMMARY"
+echo "integration: $pass of $total pass" >&2
+
+# 2. Benchmarks, one report per group of M.
+bench() { # NAME SECONDS ARGS...
+  local name=$1 seconds=$2
+  shift 2
+  timeout "$seconds" "$BUNDLE/bin/tessel-bench" --modules="$BUNDLE/bench/manifest.txt" \
+    --output="$RESULTS/bench-$name.json" "$@" > "$RESULTS/bench-$name.md" 2> "$RESULTS/bench-$name.log"
+  local rc=$?
+  {
+    echo
+    echo "## tessel-bench $name (exit $rc)"
+    echo
+    cat "$RESULTS/bench-$name.md"
+    [ $rc -ne 0 ] && tail -5 "$RESULTS/bench-$name.log" | sed 's/^/    /'
+  } >> "$SUMMARY"
+  [ $rc -ne 0 ] && failed=1
+  echo "bench $name: exit $rc" >&2
+}
+bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
+bench m16 60 --m=16 --no-check
+bench m64-128 60 --m=64,128 --no-check
+bench m4096 100 --m=4096 --no-check
+
+cat "$SUMMARY"
+exit $failed
