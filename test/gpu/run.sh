@@ -94,9 +94,9 @@ bench() { # NAME SECONDS ARGS...
   echo "bench $name: exit $rc" >&2
 }
 bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
-bench m16 60 --m=16 --no-check
-bench m64-128 60 --m=64,128 --no-check
-bench m4096 100 --m=4096 --no-check
+bench m16 45 --m=16 --no-check
+bench m64-128 45 --m=64,128 --no-check
+bench m4096 80 --m=4096 --no-check
 
 cat "$SUMMARY"
 exit $failed
