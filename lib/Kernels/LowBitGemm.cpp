@@ -2,10 +2,12 @@
 //
 // The kernel, per block (warps w = 0..W-1, each owning n_per_warp 8-column tiles):
 //
+//   load the first chunk's weight bytes into registers
 //   for each K chunk of k_step (the block's share of them when split-K):
 //     copy the [bm, k_step] activation tile to shared memory (cp.async)
-//     load the chunk's weight bytes: per warp and n-tile, 128 * bits contiguous bytes
-//       per 128 of K (one unit of the mma_k128 order), all loads issued first
+//     load the NEXT chunk's weight bytes (carried by the loop: a register pipeline):
+//       per warp and n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the
+//       mma_k128 order), all loads issued before this chunk's compute
 //     for each 128-wide sub-chunk:
 //       A = ldmatrix of the activations (every warp holds all bm rows)
 //       B = cast(view(bytes)) : the codes land in mma B-fragment order, as f16
@@ -168,8 +170,35 @@ LogicalResult GemmBuilder::buildKernel() {
 
   Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
   Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
+  // The weights of chunk c, one load per 128-wide sub-chunk.
+  // The weights of chunk c, one load per 128-wide sub-chunk, then the sub-chunks' scales
+  // (and offsets): 1 + KS (+ KS) values after the accumulator in the loop's carried list.
+  auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
+    for (int64_t s = 0; s < KS_; ++s) {
+      Value row = addi(muli(chunk, index(KS_)), index(s));
+      out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
+                                         CacheHint::evict_first));
+    }
+    Value k0 = muli(chunk, index(KI_));
+    for (Value t : {sc, off}) {
+      if (!t)
+        continue;
+      for (int64_t s = 0; s < KS_; ++s) {
+        // Group of this sub-chunk: (k0 + 128 s) / group.
+        Value group = arith::DivUIOp::create(b_, l, addi(k0, index(128 * s)), groupDiv);
+        out.push_back(LoadGlobalOp::create(b_, l, sTile, t, ValueRange{group, n0}, CacheHint::normal));
+      }
+    }
+  };
+  // Software pipeline: the weights of chunk kc + 1 are loaded (into registers carried
+  // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
+  // mmas. The first chunk's weights load before the loop; the last iteration reloads
+  // its own chunk (an L2 hit) instead of reading past the block's share of K.
+  SmallVector<Value> initial{zero};
+  loadWeights(loc_, begin, initial);
+  Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
   auto loop = scf::ForOp::create(
-      b_, loc_, begin, end, c1, ValueRange{zero},
+      b_, loc_, begin, end, c1, initial,
       [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b_);
         b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -177,23 +206,16 @@ LogicalResult GemmBuilder::buildKernel() {
         Value k0 = muli(kc, index(KI_));
         CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
         CopyAsyncCommitOp::create(b_, l);
-        // The weight bytes of every sub-chunk first: all loads in flight together.
-        SmallVector<Value> bytes;
-        for (int64_t s = 0; s < KS_; ++s) {
-          Value row = addi(muli(kc, index(KS_)), index(s));
-          bytes.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
-                                               CacheHint::evict_first));
-        }
+        SmallVector<Value> next;
+        loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
         CopyAsyncWaitOp::create(b_, l, 0);
         SyncOp::create(b_, l);
         for (int64_t s = 0; s < KS_; ++s) {
           Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
-          Value codes = ViewOp::create(b_, l, codesType, bytes[size_t(s)]);
+          Value codes = ViewOp::create(b_, l, codesType, carried[size_t(1 + s)]);
           Value bf = CastOp::create(b_, l, bType, codes);
           Value d = DotOp::create(b_, l, cType, a, bf, zero);
-          // Group of this sub-chunk: (k0 + 128 s) / group.
-          Value group = arith::DivUIOp::create(b_, l, addi(k0, index(128 * s)), groupDiv);
-          Value scale = LoadGlobalOp::create(b_, l, sTile, sc, ValueRange{group, n0}, CacheHint::normal);
+          Value scale = carried[size_t(1 + KS_ + s)];
           Value scale32 = CastOp::create(b_, l, sTileF32, scale);
           Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
           acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
@@ -203,14 +225,16 @@ LogicalResult GemmBuilder::buildKernel() {
             Value sums = ReduceOp::create(b_, l, rowSums, ReduceKindAttr::get(ctx_, ReduceKind::sum), a32,
                                           b_.getI64IntegerAttr(1));
             Value sumsB = BroadcastOp::create(b_, l, cType, sums);
-            Value o = LoadGlobalOp::create(b_, l, sTile, off, ValueRange{group, n0}, CacheHint::normal);
+            Value o = carried[size_t(1 + 2 * KS_ + s)];
             Value o32 = CastOp::create(b_, l, sTileF32, o);
             Value oB = BroadcastOp::create(b_, l, cType, o32);
             acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
           }
         }
         SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
-        scf::YieldOp::create(b_, l, acc);
+        SmallVector<Value> yielded{acc};
+        yielded.append(next.begin(), next.end());
+        scf::YieldOp::create(b_, l, yielded);
       });
   Value acc = loop.getResult(0);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.

@@ -83,6 +83,13 @@ BENCH = [
     ("w3a16-si3-g128-tc", "si3", 128, 17, 1 << 30, "m=64"),
 ]
 
+# Schedule variants of the decode template (M = 1), timed on two shapes in a separate
+# manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
+VARIANT_TYPES = ["si4", "ui4", "si3", "ui2", "si5", "si8", "e2m1"]
+VARIANTS = [("ks512-nw2", "k-step=512 n-per-warp=2"), ("ks256-nw2", "k-step=256 n-per-warp=2"),
+            ("ks256-nw1", "k-step=256 n-per-warp=1"), ("ks128-nw2", "k-step=128 n-per-warp=2"),
+            ("ks512-nw1", "k-step=512 n-per-warp=1"), ("ks256-nw4", "k-step=256 n-per-warp=4")]
+
 
 def run(args, **kw):
     r = subprocess.run(args, capture_output=True, text=True, **kw)
@@ -152,6 +159,15 @@ def main():
                      os.path.join(b, "bench", label + ".tslm"))
             f.write(f"{label} {kind} {group} {lo} {hi} {label}.tslm\n")
 
+    with open(os.path.join(b, "bench", "variants.txt"), "w") as f:
+        f.write("# schedule variants at M = 1 (written by test/gpu/make_bundle.py)\n")
+        for kind in VARIANT_TYPES:
+            for tag, options in VARIANTS:
+                label = f"{kind}-{tag}"
+                generate(a.bin, f"type={kind} group=128 m=1 {options}",
+                         os.path.join(b, "bench", label + ".tslm"))
+                f.write(f"{label} {kind} 128 1 1 {label}.tslm\n")
+
     if a.check:
         failed = False
         for d, extra in cases:
@@ -171,6 +187,11 @@ def main():
         r = subprocess.run([os.path.join(b, "bin", "tessel-bench"), "--check-on=cpu",
                             "--modules=" + os.path.join(b, "bench", "manifest.txt"),
                             "--m=1,16,33", "--nk=64x512,136x1024"], capture_output=True, text=True)
+        print(r.stdout.strip())
+        failed |= r.returncode != 0
+        r = subprocess.run([os.path.join(b, "bin", "tessel-bench"), "--check-on=cpu",
+                            "--modules=" + os.path.join(b, "bench", "variants.txt"),
+                            "--m=1", "--nk=64x1024"], capture_output=True, text=True)
         print(r.stdout.strip())
         failed |= r.returncode != 0
         if failed:

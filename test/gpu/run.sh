@@ -94,6 +94,10 @@ bench() { # NAME SECONDS ARGS...
   echo "bench $name: exit $rc" >&2
 }
 bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
+if [ -f "$BUNDLE/bench/variants.txt" ]; then
+  bench variants 90 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
+    --modules="$BUNDLE/bench/variants.txt"
+fi
 bench m16 45 --m=16 --no-check
 bench m64-128 45 --m=64,128 --no-check
 bench m4096 80 --m=4096 --no-check
