@@ -300,9 +300,11 @@ LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemm
 
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
                                                         unsigned bits) {
-  // Decode: one 16-row tile, 4 warps of 2 n-tiles, 256 of K per step (bits <= 4 take
-  // 512 so each thread has as many bytes in flight), split-K chosen at run time.
+  // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
+  // step, split-K chosen at run time. Chosen on an H200 (docs/perf.md): among k_step
+  // 128/256/512 and n_per_warp 1/2/4 it was the fastest at N x K = 57344 x 8192 or
+  // within a few percent, with at most 128 registers and no spills for 1..7 bits.
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 2, bits <= 4 ? 512 : 256, 0, 1);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1);
   return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1);
 }

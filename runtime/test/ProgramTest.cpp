@@ -195,6 +195,7 @@ TEST(Loader, StructuredMutationsNeverCrash) {
           ran += vm::runHostFunction(**program, g, backend, inputs).ok();
     }
     std::printf("module %d: %d of %d mutated modules loaded, %d ran\n", which, loaded, trials, ran);
+    std::fflush(stdout);
   }
 }
 

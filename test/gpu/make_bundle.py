@@ -85,10 +85,8 @@ BENCH = [
 
 # Schedule variants of the decode template (M = 1), timed on two shapes in a separate
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
-VARIANT_TYPES = ["si4", "ui4", "si3", "ui2", "si5", "si8", "e2m1"]
-VARIANTS = [("ks512-nw2", "k-step=512 n-per-warp=2"), ("ks256-nw2", "k-step=256 n-per-warp=2"),
-            ("ks256-nw1", "k-step=256 n-per-warp=1"), ("ks128-nw2", "k-step=128 n-per-warp=2"),
-            ("ks512-nw1", "k-step=512 n-per-warp=1"), ("ks256-nw4", "k-step=256 n-per-warp=4")]
+VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8", "e2m1", "e3m2", "e2m3"]
+VARIANTS = [("ks256-nw4", "k-step=256 n-per-warp=4"), ("ks128-nw2", "k-step=128 n-per-warp=2")]
 
 
 def run(args, **kw):
