@@ -1,0 +1,43 @@
+import os
+import re
+import subprocess
+import sys
+
+work, ptxas = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+failed = False
+kernels = [(t, "m=1") for t in ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8",
+                                 "e2m1", "e3m2", "e2m3", "f4E2M1FN"]]
+kernels += [("si4", "m=64"), ("si3", "m=64"), ("ui4", "m=64")]
+manifest = []
+for kind, options in kernels:
+    name = f"{kind}_{options.replace('=', '')}"
+    mlir = os.path.join(work, name + ".mlir")
+    subprocess.run(["tessel-opt", os.devnull,
+                    "--pass-pipeline=builtin.module(tessel-generate-lowbit-gemm{type=" + kind +
+                    " group=128 " + options + "},tbvm.kernel(tbvm-plan-shared-memory))", "-o", mlir],
+                   check=True)
+    tslm = os.path.join(work, name + ".tslm")
+    subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm], check=True)
+    lo, hi = (1, 16) if options == "m=1" else (17, 1 << 20)
+    manifest.append(f"{name} {kind} 128 {lo} {hi} {tslm}")
+    for arch in ["sm_80", "sm_86", "sm_90a"]:
+        ptx = os.path.join(work, f"{name}.{arch}.ptx")
+        subprocess.run(["tessel-translate", "--tbvm-to-ptx", "--arch=" + arch, mlir, "-o", ptx], check=True)
+        r = subprocess.run([ptxas, "-arch=" + arch, "-v", ptx, "-o", os.devnull],
+                           capture_output=True, text=True)
+        spills = [int(s) for s in re.findall(r"(\d+) bytes spill (?:stores|loads)", r.stderr)]
+        if r.returncode != 0 or not spills or any(spills):
+            print("FAILED", name, arch, r.stderr[-1500:])
+            failed = True
+with open(os.path.join(work, "manifest.txt"), "w") as f:
+    f.write("\n".join(manifest) + "\n")
+for executor in ["cpu", "ptx-sim"]:
+    r = subprocess.run(["tessel-bench", "--check-on=" + executor,
+                        "--modules=" + os.path.join(work, "manifest.txt"),
+                        "--m=1,5,16,40", "--nk=136x1024,64x384"], capture_output=True, text=True)
+    print(r.stdout.strip())
+    if r.returncode != 0 or "ok tessel" not in r.stdout:
+        print("FAILED", executor, r.stderr)
+        failed = True
+sys.exit(1 if failed else 0)
