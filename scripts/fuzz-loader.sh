@@ -20,4 +20,4 @@ cp "$seeds"/*.tslm "$corpus"/ 2>/dev/null || true
 # -detect_leaks=0: the fuzz target's own state is reclaimed per run; leaks are checked by
 # the unit tests under LeakSanitizer instead.
 "$build/bin/tessel_loader_fuzzer" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 2>&1 | tail -n 12
+  -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/" 2>&1 | tail -n 12

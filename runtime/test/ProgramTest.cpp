@@ -457,6 +457,15 @@ TEST(Loader, RejectsBadInstructions) {
     mb.stensor({10}, DType::f16(), vm::Swizzle{1, 0, 1});
     expectLoadError(mb.finish(), "not a multiple of its swizzle's period 4");
   }
+  {
+    // Found by the loader fuzzer: the sum of the swizzle's fields overflowed an int.
+    ModuleBuilder mb;
+    mb.stensor({16}, DType::f16(), vm::Swizzle{1, 2147483647, 2});
+    expectLoadError(mb.finish(), "has an invalid swizzle<1, 2147483647, 2>");
+    ModuleBuilder mb2;
+    mb2.stensor({16}, DType::f16(), vm::Swizzle{2147483647, 2147483647, 2147483647});
+    expectLoadError(mb2.finish(), "has an invalid swizzle");
+  }
 }
 
 TEST(Loader, KernelSignatureRules) {

@@ -47,7 +47,9 @@ void LayoutAttr::print(AsmPrinter &printer) const {
 
 LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bits,
                                   int64_t base, int64_t shift) {
-  if (bits < 0 || base < 0 || shift < 0 || bits + base + shift > 24)
+  // Bounded one by one first: the sum of hostile values must not overflow.
+  if (bits < 0 || base < 0 || shift < 0 || bits > 24 || base > 24 || shift > 24 ||
+      bits + base + shift > 24)
     return emitError() << "swizzle<" << bits << ", " << base << ", " << shift
                        << "> needs non-negative fields spanning at most 24 bits";
   if (shift < bits)

@@ -369,8 +369,9 @@ absl::Status ProgramLoader::loadTypes() {
       } else if (t->kind() == fb::TypeKind::STensor) {
         type.kind = ValueKind::kSTensor;
         Swizzle s{t->swizzle_bits(), t->swizzle_base(), t->swizzle_shift()};
-        if (s.bits < 0 || s.base < 0 || s.shift < 0 || s.bits + s.base + s.shift > 30 ||
-            (s.bits > 0 && s.shift < s.bits))
+        // Each field is bounded before they are added (no int overflow on hostile input).
+        if (s.bits < 0 || s.base < 0 || s.shift < 0 || s.bits > 30 || s.base > 30 ||
+            s.shift > 30 || s.bits + s.base + s.shift > 30 || (s.bits > 0 && s.shift < s.bits))
           return fail(
               absl::StrCat("has an invalid swizzle<", s.bits, ", ", s.base, ", ", s.shift, ">"));
         int64_t period = int64_t(1) << (s.bits + s.base + s.shift);

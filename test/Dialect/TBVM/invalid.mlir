@@ -20,6 +20,11 @@ func.func private @swizzle_period(!tbvm.stensor<8x16xf16, #tbvm.swizzle<2, 3, 3>
 
 // -----
 
+// expected-error @+1 {{swizzle<1, 9223372036854775807, 2> needs non-negative fields spanning at most 24 bits}}
+func.func private @swizzle_overflow(!tbvm.stensor<64x64xf16, #tbvm.swizzle<1, 9223372036854775807, 2>>)
+
+// -----
+
 // expected-error @+1 {{swizzle<3, 3, 2> is not a bijection: shift must be >= bits}}
 func.func private @swizzle_bijection(!tbvm.stensor<64x64xf16, #tbvm.swizzle<3, 3, 2>>)
 
