@@ -43,7 +43,7 @@ public:
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, def.getBm()), pick(warps, def.getWarps()),
         pick(nPerWarp, def.getNPerWarp()), pick(kStep, def.getKStep()),
-        int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), def.getStages());
+        int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), pick(stages, def.getStages()));
     if (!schedule)
       return signalPassFailure();
     kernels::LowBitGemmSpec spec;

@@ -36,6 +36,10 @@ using namespace tessel::tbvm;
 
 namespace {
 
+/// The most shared memory a block may use on every supported GPU (99 KiB on sm_86 and
+/// sm_89; sm_80 allows 163 KiB, sm_90 227 KiB), so a module runs everywhere.
+constexpr int64_t kMaxSharedBytes = 99 * 1024;
+
 class GemmBuilder {
 public:
   GemmBuilder(ModuleOp module, const kernels::LowBitGemmSpec &spec, Location loc)
@@ -97,6 +101,16 @@ LogicalResult GemmBuilder::build() {
     return emitError(loc_) << "low-bit GEMM: bm = " << BM_ << " with n_per_warp = " << NW_
                            << " needs about " << regs << " registers per thread for "
                               "fragments (at most 168)";
+  // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
+  // stage.
+  int64_t stages = s.getStages();
+  int64_t shared = (stages >= 2 ? stages : 1) *
+                   (BM_ * KI_ * 2 + (stages >= 2 ? KS_ * W_ * NW_ * 128 * int64_t(bits_) : 0));
+  if (shared > kMaxSharedBytes)
+    return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
+                           << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
+                           << "-bit weights need " << shared << " bytes of shared memory (at most "
+                           << kMaxSharedBytes << ")";
   Type f16 = b_.getF16Type(), f32 = b_.getF32Type(), i8 = b_.getI8Type();
   int64_t dyn = ShapedType::kDynamic;
   xType_ = GTensorType::get(ctx_, {dyn, dyn}, f16);
@@ -168,17 +182,9 @@ LogicalResult GemmBuilder::buildKernel() {
   begin = arith::MinUIOp::create(b_, loc_, begin, end);
   Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
-  Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
   Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
-  // The weights of chunk c, one load per 128-wide sub-chunk.
-  // The weights of chunk c, one load per 128-wide sub-chunk, then the sub-chunks' scales
-  // (and offsets): 1 + KS (+ KS) values after the accumulator in the loop's carried list.
-  auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
-    for (int64_t s = 0; s < KS_; ++s) {
-      Value row = addi(muli(chunk, index(KS_)), index(s));
-      out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
-                                         CacheHint::evict_first));
-    }
+  // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
+  auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
     Value k0 = muli(chunk, index(KI_));
     for (Value t : {sc, off}) {
       if (!t)
@@ -190,14 +196,106 @@ LogicalResult GemmBuilder::buildKernel() {
       }
     }
   };
-  // Software pipeline: the weights of chunk kc + 1 are loaded (into registers carried
+  // The weights of chunk c into registers, one load per 128-wide sub-chunk, then its
+  // scales: KS + KS (+ KS) values after the accumulator in the loop's carried list.
+  auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
+    for (int64_t s = 0; s < KS_; ++s) {
+      Value row = addi(muli(chunk, index(KS_)), index(s));
+      out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
+                                         CacheHint::evict_first));
+    }
+    loadScales(l, chunk, out);
+  };
+  // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset).
+  auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {
+    Value codes = ViewOp::create(b_, l, codesType, bytes);
+    Value bf = CastOp::create(b_, l, bType, codes);
+    Value d = DotOp::create(b_, l, cType, a, bf, zero);
+    Value scale32 = CastOp::create(b_, l, sTileF32, scale);
+    Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
+    acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
+    if (offset) {
+      // sum_k A[m, k] * offset[group, n]
+      Value a32 = CastOp::create(b_, l, aF32, a);
+      Value sums = ReduceOp::create(b_, l, rowSums, ReduceKindAttr::get(ctx_, ReduceKind::sum), a32,
+                                    b_.getI64IntegerAttr(1));
+      Value sumsB = BroadcastOp::create(b_, l, cType, sums);
+      Value o32 = CastOp::create(b_, l, sTileF32, offset);
+      Value oB = BroadcastOp::create(b_, l, cType, o32);
+      acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
+    }
+    return acc;
+  };
+  Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
+  const int64_t S = spec_.schedule.getStages();
+  scf::ForOp loop;
+  if (S >= 2) {
+    // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
+    // chunk kc + S - 1 are copied (cp.async) while chunk kc is computed, so S - 1 chunks
+    // are in flight without holding registers. Group accounting: every iteration commits
+    // one group (empty past the block's last chunk), so waiting until S - 2 groups are
+    // pending means chunk kc has landed.
+    auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+    auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+    auto wsType = STensorType::get(ctx_, {S, KS_, W_ * NW_, int64_t(128 * bits_)}, i8, SwizzleAttr());
+    auto wsSlice = STensorType::get(ctx_, {KS_, W_ * NW_, int64_t(128 * bits_)}, i8, SwizzleAttr());
+    Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
+    Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
+    // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
+    auto issue = [&](Location l, Value chunk, Value stage) {
+      Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
+      auto guard = scf::IfOp::create(b_, l, inRange, /*withElseRegion=*/false);
+      {
+        OpBuilder::InsertionGuard g(b_);
+        b_.setInsertionPointToStart(guard.thenBlock());
+        Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
+        CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, xsl, CacheHint::normal);
+        Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+        CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
+                            CacheHint::evict_first);
+      }
+      CopyAsyncCommitOp::create(b_, l);
+    };
+    for (int64_t st = 0; st + 1 < S; ++st)
+      issue(loc_, addi(begin, index(st)), index(st));
+    SmallVector<Value> initial{zero};
+    loadScales(loc_, begin, initial);
+    loop = scf::ForOp::create(
+        b_, loc_, begin, end, c1, initial,
+        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b_);
+          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value acc = carried[0];
+          Value rel = arith::SubIOp::create(b_, l, kc, begin);
+          Value stage = arith::RemUIOp::create(b_, l, rel, index(S));
+          CopyAsyncWaitOp::create(b_, l, S - 2);
+          SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
+          // Refill the stage chunk kc - 1 used.
+          issue(l, addi(kc, index(S - 1)), arith::RemUIOp::create(b_, l, addi(rel, index(S - 1)), index(S)));
+          SmallVector<Value> next;
+          loadScales(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
+          Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
+          Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+          for (int64_t s = 0; s < KS_; ++s) {
+            Value a = LoadMatrixOp::create(b_, l, aType, xsl, ValueRange{c0, index(128 * s)}, false);
+            Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
+            acc = step(l, acc, a, bytes, carried[size_t(1 + s)],
+                       spec_.symmetric ? Value() : carried[size_t(1 + KS_ + s)]);
+          }
+          SmallVector<Value> yielded{acc};
+          yielded.append(next.begin(), next.end());
+          scf::YieldOp::create(b_, l, yielded);
+        });
+    CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
+  } else {
+  // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
   // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
   // mmas. The first chunk's weights load before the loop; the last iteration reloads
   // its own chunk (an L2 hit) instead of reading past the block's share of K.
+  Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
   SmallVector<Value> initial{zero};
   loadWeights(loc_, begin, initial);
-  Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
-  auto loop = scf::ForOp::create(
+  loop = scf::ForOp::create(
       b_, loc_, begin, end, c1, initial,
       [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b_);
@@ -212,30 +310,15 @@ LogicalResult GemmBuilder::buildKernel() {
         SyncOp::create(b_, l);
         for (int64_t s = 0; s < KS_; ++s) {
           Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
-          Value codes = ViewOp::create(b_, l, codesType, carried[size_t(1 + s)]);
-          Value bf = CastOp::create(b_, l, bType, codes);
-          Value d = DotOp::create(b_, l, cType, a, bf, zero);
-          Value scale = carried[size_t(1 + KS_ + s)];
-          Value scale32 = CastOp::create(b_, l, sTileF32, scale);
-          Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
-          acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
-          if (!spec_.symmetric) {
-            // sum_k A[m, k] * offset[group, n]
-            Value a32 = CastOp::create(b_, l, aF32, a);
-            Value sums = ReduceOp::create(b_, l, rowSums, ReduceKindAttr::get(ctx_, ReduceKind::sum), a32,
-                                          b_.getI64IntegerAttr(1));
-            Value sumsB = BroadcastOp::create(b_, l, cType, sums);
-            Value o = carried[size_t(1 + 2 * KS_ + s)];
-            Value o32 = CastOp::create(b_, l, sTileF32, o);
-            Value oB = BroadcastOp::create(b_, l, cType, o32);
-            acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
-          }
+          acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
+                     spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
         }
         SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
         SmallVector<Value> yielded{acc};
         yielded.append(next.begin(), next.end());
         scf::YieldOp::create(b_, l, yielded);
       });
+  }
   Value acc = loop.getResult(0);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.
   Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
@@ -301,10 +384,9 @@ LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemm
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
                                                         unsigned bits) {
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
-  // step, split-K chosen at run time. Chosen on an H200 (docs/perf.md): among k_step
-  // 128/256/512 and n_per_warp 1/2/4 it was the fastest at N x K = 57344 x 8192 or
-  // within a few percent, with at most 128 registers and no spills for 1..7 bits.
+  // step, a 4-stage shared-memory pipeline, split-K chosen at run time. k_step and
+  // n_per_warp were chosen on an H200 (docs/perf.md) among 128/256/512 and 1/2/4.
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 4);
   return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1);
 }

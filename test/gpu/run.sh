@@ -6,6 +6,7 @@
 #
 #   /usr/bin/python3 test/gpu/make_bundle.py build/bin build/gpu-bundle --check   # build machine
 #   test/gpu/run.sh [RESULTS_DIR]                                                 # GPU machine
+#   (TESSEL_GPU_SECTIONS="integration m1 variants m16 m64-128 m4096" picks what runs)
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
 #    --compare-with=cpu) and against its numpy reference (reference.py check);
@@ -36,12 +37,16 @@ fi
   echo '```'
 } > "$SUMMARY"
 
+# What to run: any of integration m1 variants m16 m64-128 m4096 (default: all).
+SECTIONS=" ${TESSEL_GPU_SECTIONS:-integration m1 variants m16 m64-128 m4096} "
+want() { [[ $SECTIONS == *" $1 "* ]]; }
+
 # 1. Integration kernels.
 INTEGRATION=$RESULTS/integration.txt
 : > "$INTEGRATION"
 pass=0
 total=0
-for d in "$BUNDLE"/cases/*/; do
+want integration && for d in "$BUNDLE"/cases/*/; do
   d=${d%/}
   name=$(basename "$d")
   inputs=()
@@ -93,16 +98,14 @@ bench() { # NAME SECONDS ARGS...
   [ $rc -ne 0 ] && failed=1
   echo "bench $name: exit $rc" >&2
 }
-bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
-if [ -f "$BUNDLE/bench/variants.txt" ]; then
+want m1 && bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
+if want variants && [ -f "$BUNDLE/bench/variants.txt" ]; then
   bench variants 90 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
     --modules="$BUNDLE/bench/variants.txt"
 fi
-bench m16 45 --m=16 --no-check
-if [ -z "${TESSEL_GPU_QUICK:-}" ]; then
-  bench m64-128 45 --m=64,128 --no-check
-  bench m4096 80 --m=4096 --no-check
-fi
+want m16 && bench m16 45 --m=16 --no-check
+want m64-128 && bench m64-128 45 --m=64,128 --no-check
+want m4096 && bench m4096 80 --m=4096 --no-check
 # Everything in one archive too (a transport may limit the number of files).
 tar czf "$RESULTS/results.tgz" -C "$RESULTS" --exclude=results.tgz . 2>/dev/null
 

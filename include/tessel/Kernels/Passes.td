@@ -26,6 +26,8 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
     Option<"nPerWarp", "n-per-warp", "int64_t", "0", "Schedule: 8-column tiles per warp (0: default)">,
     Option<"kStep", "k-step", "int64_t", "0", "Schedule: K per main-loop step (0: default)">,
     Option<"splitK", "split-k", "int64_t", "-1", "Schedule: K splits (-1: default, 0: run time)">,
+    Option<"stages", "stages", "int64_t", "0",
+           "Schedule: 1 = register pipeline, 2..8 = shared-memory stages (0: default)">,
     Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,
   ];
   let dependentDialects = ["::tessel::tbvm::TBVMDialect", "::tessel::lowp::LowPDialect",
