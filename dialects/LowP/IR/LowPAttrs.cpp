@@ -9,6 +9,9 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include "vm/BitPack.h"
+#include "vm/Repack.h"
+
 using namespace mlir;
 using namespace tessel;
 using namespace tessel::lowp;
@@ -49,6 +52,31 @@ LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError, Ty
   return success();
 }
 
+void tessel::lowp::packCodes(QuantAttr encoding, WeightShape shape, const uint8_t *codes,
+                             uint8_t *out) {
+  unsigned bits = encoding.getScheme().storage.bits();
+  size_t count = size_t(shape.rows * shape.reduction);
+  if (encoding.getOrder() == PackedOrder::mma_k128) {
+    vm::repackMmaK128(codes, shape.rows, shape.reduction, bits, out);
+    return;
+  }
+  vm::packBits(codes, count, bits, out);
+}
+
+void tessel::lowp::unpackCodes(QuantAttr encoding, WeightShape shape, const uint8_t *packed,
+                               uint8_t *codes) {
+  unsigned bits = encoding.getScheme().storage.bits();
+  size_t count = size_t(shape.rows * shape.reduction);
+  if (encoding.getOrder() == PackedOrder::mma_k128) {
+    for (int64_t n = 0; n < shape.rows; ++n)
+      for (int64_t k = 0; k < shape.reduction; ++k)
+        codes[n * shape.reduction + k] =
+            vm::readBitsAt(packed, vm::mmaK128BitOffset(n, k, shape.rows, bits), bits);
+    return;
+  }
+  vm::unpackBits(packed, 0, count, bits, codes);
+}
+
 WeightShape tessel::lowp::getWeightShape(ArrayRef<int64_t> shape) {
   WeightShape s{shape.empty() ? 1 : shape.front(), 1};
   for (int64_t d : shape.drop_front()) {
@@ -72,6 +100,15 @@ LogicalResult QuantAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementTyp
                           "dimensions), got rank "
                        << shape.size();
   WeightShape ws = getWeightShape(shape);
+  if (getOrder() == PackedOrder::mma_k128) {
+    if (shape.size() != 2)
+      return emitError() << "the mma_k128 order needs a rank-2 weight [N, K], got rank "
+                         << shape.size();
+    if ((!ShapedType::isDynamic(ws.rows) && ws.rows % 8 != 0) ||
+        (!ShapedType::isDynamic(ws.reduction) && ws.reduction % 128 != 0))
+      return emitError() << "the mma_k128 order needs N % 8 == 0 and K % 128 == 0, got ["
+                         << ws.rows << ", " << ws.reduction << "]";
+  }
   if (getGroupSize() > 0 && !ShapedType::isDynamic(ws.reduction) &&
       ws.reduction % getGroupSize() != 0)
     return emitError() << "group size " << getGroupSize()

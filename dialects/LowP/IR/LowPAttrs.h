@@ -26,6 +26,12 @@ struct WeightShape {
 };
 WeightShape getWeightShape(llvm::ArrayRef<int64_t> shape);
 
+/// Packs row-major `codes` (rows x reduction, one code per byte) into the bit stream of
+/// `encoding`'s order; `out` holds packedBytes(count, bits) bytes, zeroed.
+void packCodes(QuantAttr encoding, WeightShape shape, const uint8_t *codes, uint8_t *out);
+/// The inverse: row-major codes of the bit stream `packed`.
+void unpackCodes(QuantAttr encoding, WeightShape shape, const uint8_t *packed, uint8_t *codes);
+
 } // namespace tessel::lowp
 
 #endif

@@ -10,6 +10,7 @@ include "mlir/IR/TensorEncoding.td"
 def LowP_PackedOrder : I32EnumAttr<"PackedOrder",
     "element order of a packed weight's bit stream", [
       I32EnumAttrCase<"plain", 0>,
+      I32EnumAttrCase<"mma_k128", 1>,
     ]> {
   let cppNamespace = "::tessel::lowp";
   let genSpecializedAttr = 0;
@@ -47,7 +48,10 @@ def LowP_QuantAttr : AttrDef<LowP_Dialect, "Quant",
     #lowp.quant<storage = ui4, scale = bf16, per_channel, asymmetric, order = plain>
     ```
     The packed order is `plain` (row-major bit stream) unless a kernel asked for its
-    fragment order (`lowp-repack-for-kernel`).
+    fragment order (`lowp-repack-for-kernel`): `mma_k128` is the order of
+    runtime/src/vm/Repack.h, bytes [K/128][N/8][32 lanes][4 * bits], in which each thread
+    of the low-bit GEMM template loads its mma fragments' codes contiguously (rank 2,
+    N % 8 == 0, K % 128 == 0).
   }];
   let parameters = (ins
     "::mlir::Type":$storageType,

@@ -134,8 +134,7 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
     codes[i] = vm::quantize(scheme, (*input)[i], (*scales)[g], offsets ? (*offsets)[g] : 0.0);
   }
   std::vector<int8_t> packed(size_t(packedByteCount(resultType)), 0);
-  vm::packBits(codes.data(), codes.size(), scheme.storage.bits(),
-               reinterpret_cast<uint8_t *>(packed.data()));
+  packCodes(encoding, shape, codes.data(), reinterpret_cast<uint8_t *>(packed.data()));
   auto packedType = RankedTensorType::get({int64_t(packed.size())},
                                           IntegerType::get(getContext(), 8));
   return DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed));
@@ -178,7 +177,7 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   if (bytes->size() < vm::packedBytes(count, scheme.storage.bits()))
     return {};
   std::vector<uint8_t> codes(count);
-  vm::unpackBits(bytes->data(), 0, count, scheme.storage.bits(), codes.data());
+  unpackCodes(encoding, shape, bytes->data(), codes.data());
   auto floatType = cast<FloatType>(resultType.getElementType());
   std::vector<APFloat> values;
   values.reserve(count);

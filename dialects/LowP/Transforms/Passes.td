@@ -43,4 +43,19 @@ def QuantizeWeightsPass : Pass<"lowp-quantize-weights"> {
   ];
 }
 
+def RepackForKernelPass : Pass<"lowp-repack-for-kernel"> {
+  let summary = "Store packed weights in the fragment order of the kernel that reads them";
+  let description = [{
+    Rewrites each lowp.constant whose users are all lowp.matmul weights from the plain
+    bit stream into `order` (today `mma_k128`, the low-bit GEMM template's: bytes
+    [K/128][N/8][32 lanes][4 * bits], runtime/src/vm/Repack.h), and records the order in
+    its #lowp.quant encoding, so each thread's loads in the kernel are contiguous. The
+    logical tensor is unchanged (lowp.dequantize folds to the same values). Weights of
+    other shapes (N % 8 != 0, K % 128 != 0, rank > 2) stay plain, with a remark.
+  }];
+  let options = [
+    Option<"order", "order", "std::string", "\"mma_k128\"", "The kernel order (mma_k128)">,
+  ];
+}
+
 #endif // TESSEL_LOWP_PASSES

@@ -72,3 +72,8 @@ func.func @bad_kind(%a: tensor<4x64xsi4, #lowp.quant<storage = si4, scale = f16,
 
 // expected-error @+1 {{unknown packed order 'zigzag'}}
 func.func @bad_order(%a: tensor<4x64xsi4, #lowp.quant<storage = si4, scale = f16, group = 32, symmetric, order = zigzag>>) { return }
+
+// -----
+
+// expected-error @+1 {{the mma_k128 order needs N % 8 == 0 and K % 128 == 0, got [8, 64]}}
+func.func private @mma_order_shape(tensor<8x64xsi4, #lowp.quant<storage = si4, scale = f16, group = 64, symmetric, order = mma_k128>>)
