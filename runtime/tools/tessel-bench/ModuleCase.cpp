@@ -291,7 +291,7 @@ BenchCase makeLowBitGemmCase(const LowBitGemmModule &module, const GemmShape &sh
   c.compareWithCublas = shape;
   auto run = std::make_shared<GemmRun>();
 
-  c.setup = [run, module, shape, context, bits, group, groups, weightBytes](
+  c.setup = [run, module, shape, context, bits, group, groups](
                 cuda::CudaBackend &backend) -> absl::Status {
     if (shape.n % 8 != 0 || shape.k % 128 != 0 || shape.k % group != 0)
       return absl::InvalidArgumentError("needs N % 8 == 0, K % 128 == 0, K % group == 0");
