@@ -1,5 +1,6 @@
 // The tensor-core fragment layouts, element by element against the PTX ISA, the ldmatrix
 // layouts, instruction selection by divide, and the shared-memory swizzle.
+#include "vm/Fragments.h"
 #include "vm/Layout.h"
 
 #include <gtest/gtest.h>
@@ -44,6 +45,21 @@ Position fragmentC(int64_t lane, int64_t i) {
   return {group + (i >= 2 ? 8 : 0), tig * 2 + (i & 1)};
 }
 
+// mma.m16n8k32 with .s8/.u8 inputs (PTX ISA, "Matrix Fragments for mma.m16n8k32"):
+// A (16x32, a0..a15): row = groupID (+8 for a4..a7 and a12..a15),
+// col = tig*4 + (i & 3) (+16 for a8..a15).
+Position fragmentA8(int64_t lane, int64_t i) {
+  int64_t group = lane >> 2, tig = lane % 4;
+  int64_t row = group + (((i >= 4 && i < 8) || i >= 12) ? 8 : 0);
+  int64_t col = tig * 4 + (i & 3) + (i >= 8 ? 16 : 0);
+  return {row, col};
+}
+// B (32x8 as k x n, b0..b7): row = tig*4 + (i & 3) (+16 for b4..b7), col = groupID.
+Position fragmentB8(int64_t lane, int64_t i) {
+  int64_t group = lane >> 2, tig = lane % 4;
+  return {tig * 4 + (i & 3) + (i >= 4 ? 16 : 0), group};
+}
+
 // The layout holds the fragment exactly: 32 threads, `regs` slots in register order, each
 // (lane, register) at the PTX position, and the inverse mapping agrees.
 void expectFragment(const Layout &l, Fragment f, int64_t rows, int64_t cols, int64_t regs) {
@@ -82,6 +98,11 @@ TEST(LayoutMma, M16N8K16FragmentC) {
   Layout c = parseOrDie("local(2,1).spatial(8,4).local(1,2)");
   expectFragment(c, fragmentC, 16, 8, 4);
   EXPECT_EQ(c.toString(), "local(2,1).spatial(8,4).local(1,2)");
+}
+
+TEST(LayoutMma, M16N8K32Int8Fragments) {
+  expectFragment(mmaA8Layout(), fragmentA8, 16, 32, 16);
+  expectFragment(mmaB8Layout(), fragmentB8, 32, 8, 8);
 }
 
 // The fragments are sensitive to every part of the expression: near misses fail.

@@ -86,10 +86,11 @@ static std::optional<std::string> checkHoldsOperands(const vm::Layout &a, const 
 std::optional<std::string> tessel::tbvm::checkDotLayouts(const vm::Layout &a,
                                                          const vm::Layout &b,
                                                          const vm::Layout &c,
-                                                         bool *tensorCores) {
+                                                         bool *tensorCores, bool int8Inputs) {
   if (tensorCores)
     *tensorCores = false;
-  std::optional<vm::Layout> qa = a.divide(mmaALayout()), qb = b.divide(mmaBLayout()),
+  std::optional<vm::Layout> qa = a.divide(int8Inputs ? vm::mmaA8Layout() : mmaALayout()),
+                            qb = b.divide(int8Inputs ? vm::mmaB8Layout() : mmaBLayout()),
                             qc = c.divide(mmaCLayout());
   // Tensor cores: every operand is made of mma fragments, and the warp computing a
   // fragment of d holds the fragments of a and b it needs.
@@ -101,7 +102,9 @@ std::optional<std::string> tessel::tbvm::checkDotLayouts(const vm::Layout &a,
   std::optional<std::string> why = checkHoldsOperands(a, b, c, "thread");
   if (!why)
     return std::nullopt;
-  return "the layouts are not mma.m16n8k16 fragments and not a CUDA-core product: " + *why;
+  return std::string("the layouts are not ") +
+         (int8Inputs ? "mma.m16n8k32 (8-bit integer)" : "mma.m16n8k16") +
+         " fragments and not a CUDA-core product: " + *why;
 }
 
 //===----------------------------------------------------------------------===//
@@ -175,8 +178,11 @@ LogicalResult DotOp::verify() {
     return emitOpError() << "a and b need the same element type";
   if (failed(verifyProductTypes(*this, a.getElementType(), c.getElementType())))
     return failure();
-  if (std::optional<std::string> why = checkDotLayouts(
-          a.getLayout().getLayout(), b.getLayout().getLayout(), c.getLayout().getLayout()))
+  auto intType = dyn_cast<IntegerType>(a.getElementType());
+  bool int8 = intType && intType.getWidth() == 8;
+  if (std::optional<std::string> why =
+          checkDotLayouts(a.getLayout().getLayout(), b.getLayout().getLayout(),
+                          c.getLayout().getLayout(), nullptr, int8))
     return emitOpError() << *why;
   return success();
 }

@@ -30,8 +30,11 @@ const vm::Layout &ldmatrixLayout(bool transpose);
 
 /// Why a dot with these operand layouts (a [M, K], b [K, N], c [M, N]) cannot run as
 /// written (neither mma fragments nor the CUDA-core rule), or nullopt when it can.
+/// `int8Inputs` selects the fragments of mma.m16n8k32 with 8-bit integer inputs instead
+/// of mma.m16n8k16's.
 std::optional<std::string> checkDotLayouts(const vm::Layout &a, const vm::Layout &b,
-                                           const vm::Layout &c, bool *tensorCores = nullptr);
+                                           const vm::Layout &c, bool *tensorCores = nullptr,
+                                           bool int8Inputs = false);
 
 } // namespace tessel::tbvm
 

@@ -34,16 +34,22 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   DType in = at.dtype, acc = ct.dtype;
 
   // ---- tensor cores ----
-  bool mmaTypes = (in == DType::f16() || in == DType::bf16()) && acc == DType::f32();
+  // f16/bf16 -> f32 on mma.m16n8k16; 8-bit integers (A and B of one signedness) -> 32-bit
+  // integers on mma.m16n8k32 (.s8/.u8, wrapping .s32 sums like the CPU's integer dot).
+  DType inB = bt.dtype;
+  bool mmaFloat = (in == DType::f16() || in == DType::bf16()) && inB == in && acc == DType::f32();
+  bool mmaInt8 = in.isInteger() && in.bits() == 8 && inB.isInteger() && inB.bits() == 8 &&
+                 in.isUnsignedInteger() == inB.isUnsignedInteger() && acc.isInteger() &&
+                 acc.bits() == 32;
   std::optional<vm::Layout> qa, qb, qc;
-  if (!sparse && mmaTypes) {
-    qa = la.divide(vm::mmaALayout());
-    qb = lb.divide(vm::mmaBLayout());
+  if (!sparse && (mmaFloat || mmaInt8)) {
+    qa = la.divide(mmaInt8 ? vm::mmaA8Layout() : vm::mmaALayout());
+    qb = lb.divide(mmaInt8 ? vm::mmaB8Layout() : vm::mmaBLayout());
     qc = lc.divide(vm::mmaCLayout());
   }
   if (qa && qb && qc) {
     int64_t warps = qc->numThreads();
-    int64_t kTiles = K / 16;
+    int64_t kTiles = K / (mmaInt8 ? 32 : 16);
     std::vector<Reg> result(cr.size());
     bool ok = true;
     for (int64_t c = 0; c < qc->localSize() && ok; ++c) {
@@ -65,8 +71,13 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         std::vector<Reg> next;
         Inst mma;
         mma.op = Op::kMma;
-        mma.type = Type::kF32;
-        mma.type2 = in == DType::f16() ? Type::kF16 : Type::kBF16;
+        if (mmaInt8) {
+          mma.type = Type::kS32;
+          mma.type2 = in.isUnsignedInteger() ? Type::kU8 : Type::kS8;
+        } else {
+          mma.type = Type::kF32;
+          mma.type2 = in == DType::f16() ? Type::kF16 : Type::kBF16;
+        }
         for (int i = 0; i < 4; ++i) {
           Reg d = newReg(RegKind::kB32);
           next.push_back(d);

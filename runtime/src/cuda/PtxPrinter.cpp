@@ -277,8 +277,10 @@ std::string printInst(const Inst &in) {
   }
   case Op::kMma: {
     // dst: 4 accumulators; src: a (4 regs), b (2 regs), c (4 regs).
-    std::string s = "mma.sync.aligned.m16n8k16.row.col." + t + "." + typeName(in.type2) + "." +
-                    typeName(in.type2) + "." + t + " ";
+    bool int8 = in.type2 == Type::kS8 || in.type2 == Type::kU8;
+    std::string s = std::string("mma.sync.aligned.") + (int8 ? "m16n8k32" : "m16n8k16") +
+                    ".row.col." + t + "." + typeName(in.type2) + "." + typeName(in.type2) + "." +
+                    t + " ";
     s += group(in.dst, 0, in.dst.size(), in.type) + ", " + group(in.src, 0, 4, in.type2) + ", " +
          group(in.src, 4, 2, in.type2) + ", " + group(in.src, 6, 4, in.type);
     return guard + s;

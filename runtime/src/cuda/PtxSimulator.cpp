@@ -498,6 +498,43 @@ absl::Status BlockSim::execWarp(size_t pc, int warp) {
     }
     return absl::OkStatus();
   }
+  if (in.op == Op::kMma && (in.type2 == Type::kS8 || in.type2 == Type::kU8)) {
+    // m16n8k32 on 8-bit integers: gather the 16x32 A, 32x8 B and 16x8 C (s32) of the warp
+    // from the fragment layouts; sums wrap in 32 bits.
+    const vm::Layout &fa = vm::mmaA8Layout(), &fb = vm::mmaB8Layout(), &fc = vm::mmaCLayout();
+    bool isSigned = in.type2 == Type::kS8;
+    auto dec = [&](uint32_t r, int byte) {
+      uint32_t v = (r >> (8 * byte)) & 0xFF;
+      return isSigned ? int32_t(int8_t(uint8_t(v))) : int32_t(v);
+    };
+    int32_t A[16][32], B[32][8];
+    uint32_t C[16][8];
+    for (int lane = 0; lane < 32; ++lane) {
+      for (int s = 0; s < 16; ++s) {
+        uint32_t r = uint32_t(get(in.src[size_t(s / 4)], first + lane));
+        std::vector<int64_t> x = fa.indexOf(lane, s);
+        A[x[0]][x[1]] = dec(r, s % 4);
+      }
+      for (int s = 0; s < 8; ++s) {
+        uint32_t r = uint32_t(get(in.src[size_t(4 + s / 4)], first + lane));
+        std::vector<int64_t> x = fb.indexOf(lane, s);
+        B[x[0]][x[1]] = dec(r, s % 4);
+      }
+      for (int s = 0; s < 4; ++s) {
+        std::vector<int64_t> x = fc.indexOf(lane, s);
+        C[x[0]][x[1]] = uint32_t(get(in.src[size_t(6 + s)], first + lane));
+      }
+    }
+    for (int lane = 0; lane < 32; ++lane)
+      for (int s = 0; s < 4; ++s) {
+        std::vector<int64_t> x = fc.indexOf(lane, s);
+        uint32_t acc = C[x[0]][x[1]];
+        for (int k = 0; k < 32; ++k)
+          acc += uint32_t(A[x[0]][k] * B[k][x[1]]); // |product| < 2^16: exact
+        set(in.dst[size_t(s)], first + lane, acc, 32);
+      }
+    return absl::OkStatus();
+  }
   if (in.op == Op::kMma) {
     // Gather the 16x16 A, 16x8 B and 16x8 C of the warp from the fragment layouts.
     const vm::Layout &fa = vm::mmaALayout(), &fb = vm::mmaBLayout(), &fc = vm::mmaCLayout();

@@ -28,6 +28,14 @@ const Layout &mmaCLayout() {
   static const Layout layout = known("local(2,1).spatial(8,4).local(1,2)");
   return layout;
 }
+const Layout &mmaA8Layout() {
+  static const Layout layout = known("column_local(2,2).spatial(8,4).local(1,4)");
+  return layout;
+}
+const Layout &mmaB8Layout() {
+  static const Layout layout = known("local(2,1).column_spatial(4,8).local(4,1)");
+  return layout;
+}
 const Layout &ldmatrixLayout(bool transpose) {
   static const Layout plain = known("spatial(8,4).local(1,2)");
   static const Layout transposed = known("column_spatial(4,8).local(2,1)");

@@ -14,6 +14,11 @@ namespace tessel::vm {
 const Layout &mmaALayout();
 const Layout &mmaBLayout();
 const Layout &mmaCLayout();
+/// mma.m16n8k32 with 8-bit integer inputs (.s8/.u8, .s32 accumulators): A (16x32,
+/// a0..a15 as slots, four per 32-bit register), B (32x8 k x n, b0..b7). C/D is
+/// mmaCLayout() with .s32 elements.
+const Layout &mmaA8Layout();
+const Layout &mmaB8Layout();
 /// One 8x8 matrix of 16-bit elements loaded by ldmatrix: lane t holds row t/4, columns
 /// 2(t%4) and 2(t%4)+1; with .trans the transpose (lane t holds column t/4).
 const Layout &ldmatrixLayout(bool transpose);

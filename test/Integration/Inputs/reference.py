@@ -51,6 +51,17 @@ def gemm(d, m, n, k, seed):
     expect(d, "c", a64 @ b64, gamma * (np.abs(a64) @ np.abs(b64)) + 1e-30)
 
 
+def igemm(d, m, n, k, seed):
+    """8-bit integer GEMM with 32-bit integer sums: exact."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    save(d, "a", a)
+    save(d, "b", b)
+    c = a.astype(np.int64) @ b.astype(np.int64)
+    expect(d, "c", c, np.full(c.shape, 1e-30))
+
+
 def softmax(d, m, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 2, (m, 256)).astype(np.float32)
@@ -155,7 +166,7 @@ def check(d):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("kernel", choices=["vadd", "gemm", "softmax", "layernorm", "gemv", "check"])
+    p.add_argument("kernel", choices=["vadd", "gemm", "igemm", "softmax", "layernorm", "gemv", "check"])
     p.add_argument("dir")
     p.add_argument("--m", type=int, default=64)
     p.add_argument("--n", type=int, default=64)
@@ -169,6 +180,8 @@ def main():
         vadd(a.dir, a.n, a.seed)
     elif a.kernel == "gemm":
         gemm(a.dir, a.m, a.n, a.k, a.seed)
+    elif a.kernel == "igemm":
+        igemm(a.dir, a.m, a.n, a.k, a.seed)
     elif a.kernel == "softmax":
         softmax(a.dir, a.m, a.seed)
     elif a.kernel == "layernorm":
