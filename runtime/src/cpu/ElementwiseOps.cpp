@@ -41,17 +41,6 @@ float narrow(double d) {
   return float(d);
 }
 
-// PTX max/min: a NaN operand yields the other one; -0 < +0.
-float maxNumber(float x, float y, bool isMax) {
-  if (std::isnan(x))
-    return y;
-  if (std::isnan(y))
-    return x;
-  if (x == y)
-    return std::signbit(x) == isMax ? y : x;
-  return (x > y) == isMax ? x : y;
-}
-
 template <ArithFloat T, class Op>
 void mapFloat(Operand a, Operand b, uint32_t *out, size_t n, Op op) {
   for (size_t i = 0; i < n; ++i)

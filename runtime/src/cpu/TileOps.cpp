@@ -15,20 +15,6 @@ namespace tessel::cpu {
 
 using namespace tessel::vm;
 
-namespace {
-
-float maxNumber(float x, float y, bool isMax) {
-  if (std::isnan(x))
-    return y;
-  if (std::isnan(y))
-    return x;
-  if (x == y)
-    return std::signbit(x) == isMax ? y : x;
-  return (x > y) == isMax ? x : y;
-}
-
-} // namespace
-
 // d = a * b + c. The operands are gathered into dense row-major arrays (replica 0 of
 // each element), multiplied, and the result scattered to every holder. Floats: each
 // product is exact (f16/bf16 inputs) or fused (f32 inputs), and d[m][n] accumulates

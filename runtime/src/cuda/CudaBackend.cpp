@@ -351,7 +351,7 @@ absl::Status CudaBackend::check(CUresult result, std::string_view what) {
 // Memory
 //===----------------------------------------------------------------------===//
 
-absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
+absl::StatusOr<CUdeviceptr> CudaBackend::memAlloc(uint64_t bytes) {
   if (absl::Status s = usable(); !s.ok())
     return s;
   ScopedContext scope(driver(), context());
@@ -363,16 +363,20 @@ absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
                              absl::StrCat("allocating ", bytes, " bytes on ", name()));
       !s.ok())
     return s;
-  if (bytes > 0)
-    if (absl::Status s = check(driver().memsetD8Async(address, 0, bytes, stream()),
-                               "cuMemsetD8Async");
-        !s.ok()) {
-      driver().memFree(address);
-      return s;
-    }
+  return address;
+}
+
+absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
+  absl::StatusOr<CUdeviceptr> address = memAlloc(bytes);
+  if (!address.ok())
+    return address.status();
+  if (absl::Status s = fillAsync(vm::DeviceAddress(*address), 0, bytes); !s.ok()) {
+    context_->free(*address);
+    return s;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  allocations_[vm::DeviceAddress(address)] = bytes;
-  return vm::DeviceAddress(address);
+  allocations_[vm::DeviceAddress(*address)] = bytes;
+  return vm::DeviceAddress(*address);
 }
 
 void CudaBackend::deallocate(vm::DeviceAddress address) {
@@ -414,19 +418,12 @@ absl::Status CudaBackend::copyToHost(void *dst, vm::DeviceAddress src, uint64_t 
 }
 
 absl::StatusOr<DeviceBuffer> CudaBackend::allocateBuffer(uint64_t bytes) {
-  if (absl::Status s = usable(); !s.ok())
-    return s;
-  ScopedContext scope(driver(), context());
-  if (!scope.status().ok())
-    return scope.status();
-  CUdeviceptr address = 0;
-  if (absl::Status s = check(driver().memAlloc(&address, std::max<uint64_t>(bytes, 1)),
-                             absl::StrCat("allocating ", bytes, " bytes on ", name()));
-      !s.ok())
-    return s;
+  absl::StatusOr<CUdeviceptr> address = memAlloc(bytes);
+  if (!address.ok())
+    return address.status();
   DeviceBuffer buffer;
   buffer.context_ = context_;
-  buffer.address_ = vm::DeviceAddress(address);
+  buffer.address_ = vm::DeviceAddress(*address);
   buffer.size_ = bytes;
   return buffer;
 }

@@ -11,6 +11,7 @@
 
 #include "vm/DType.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -117,6 +118,18 @@ float roundToFloatType(double value, DType type);
 /// a * b + c rounded once to `t` (exactly: the exact result is rounded to odd in double
 /// first, which makes the second rounding innocuous).
 float fmaRounded(float a, float b, float c, ArithFloat t);
+
+/// PTX max/min of floats (tbvm.binary max/min, reduce max): a NaN operand yields the other
+/// one; -0 < +0.
+inline float maxNumber(float x, float y, bool isMax) {
+  if (std::isnan(x))
+    return y;
+  if (std::isnan(y))
+    return x;
+  if (x == y)
+    return std::signbit(x) == isMax ? y : x;
+  return (x > y) == isMax ? x : y;
+}
 
 /// The low `bits` bits of v, sign-extended (bits in 1..64).
 inline int64_t wrapToBits(int64_t v, unsigned bits) {

@@ -1,7 +1,9 @@
 #include "ModuleCase.h"
 
 #include "vm/Backend.h"
+#include "vm/BitPack.h"
 #include "vm/Codec.h"
+#include "vm/Numerics.h"
 #include "vm/HostInterpreter.h"
 #include "vm/Program.h"
 #include "vm/Repack.h"
@@ -144,15 +146,10 @@ struct GemmRun {
 
 uint32_t codeAt(const std::vector<uint8_t> &packed, int64_t n, int64_t k, int64_t numN,
                 unsigned bits) {
-  uint64_t bit = vm::mmaK128BitOffset(n, k, numN, bits);
-  uint32_t window = 0;
-  for (uint64_t b = bit / 8, i = 0; i < 3 && b + i < packed.size(); ++i)
-    window |= uint32_t(packed[b + i]) << (8 * i);
-  return (window >> (bit % 8)) & ((1u << bits) - 1);
+  return vm::readBitsAt(packed.data(), vm::mmaK128BitOffset(n, k, numN, bits), bits);
 }
-
 double f16At(const std::vector<uint8_t> &bytes, int64_t index) {
-  return vm::decode(vm::DType::f16(), uint32_t(bytes[2 * index]) | uint32_t(bytes[2 * index + 1]) << 8);
+  return vm::halfToFloat(uint32_t(bytes[2 * index]) | uint32_t(bytes[2 * index + 1]) << 8);
 }
 
 /// The random fill's seed of input i (x, w, s, m).
@@ -164,10 +161,10 @@ const char *inputMarkers() {
   return markers;
 }
 
-/// Runs the module's host function for `shape` on `dry`, with inputs x, w, s (and m when
-/// the function takes four) whose data pointers are inputMarkers() + i.
-absl::Status dryRun(const ModuleState &module, DryRunBackend &dry, const GemmShape &shape,
-                    unsigned bits, int64_t groups) {
+/// The host function's inputs at `shape`: x, w, s and, when it takes four, m. Their data
+/// pointers are inputMarkers() + i (nothing to read: for the dry run).
+std::vector<vm::HostTensorRef> inputRefs(const ModuleState &module, const GemmShape &shape,
+                                         unsigned bits, int64_t groups) {
   const vm::Function &main = module.program->functions()[module.function];
   std::vector<vm::HostTensorRef> refs;
   auto add = [&](vm::DType dtype, std::vector<int64_t> dims, uint64_t bytes) {
@@ -179,9 +176,15 @@ absl::Status dryRun(const ModuleState &module, DryRunBackend &dry, const GemmSha
   add(vm::DType::f16(), {groups, shape.n}, 2 * uint64_t(groups * shape.n));
   if (main.arguments().size() == 4)
     add(vm::DType::f16(), {groups, shape.n}, 2 * uint64_t(groups * shape.n));
-  absl::StatusOr<std::vector<vm::HostTensor>> result =
-      vm::runHostFunction(*module.program, module.function, dry, refs);
-  return result.status();
+  return refs;
+}
+
+/// Runs the module's host function for `shape` on `dry`.
+absl::Status dryRun(const ModuleState &module, DryRunBackend &dry, const GemmShape &shape,
+                    unsigned bits, int64_t groups) {
+  return vm::runHostFunction(*module.program, module.function, dry,
+                             inputRefs(module, shape, bits, groups))
+      .status();
 }
 
 /// Enqueues one run: the zero-fill of the outputs, then the recorded launches.
@@ -387,29 +390,17 @@ absl::Status checkOnExecutor(const LowBitGemmModule &module, const GemmShape &sh
   absl::StatusOr<std::shared_ptr<ModuleState>> loaded = loadModule(module.path);
   if (!loaded.ok())
     return loaded.status();
-  // The dry run says which inputs the function takes and their sizes.
-  DryRunBackend dry(nullptr);
-  if (absl::Status s = dryRun(**loaded, dry, shape, bits, shape.k / group); !s.ok())
-    return s;
-  std::vector<std::vector<uint8_t>> in(dry.uploads.size());
-  std::vector<vm::HostTensorRef> refs(in.size());
-  const vm::Function &main = (*loaded)->program->functions()[(*loaded)->function];
-  for (auto [address, source] : dry.uploads) {
-    size_t input = size_t(static_cast<const char *>(source) - inputMarkers());
-    uint64_t bytes = dry.allocations.at(address);
-    in[input].resize((bytes + 1) / 2 * 2);
-    for (uint64_t e = 0; e < in[input].size() / 2; ++e) {
-      uint16_t v = DeviceRandom::expectedF16(e, kInputSeeds[input]);
-      in[input][2 * e] = uint8_t(v), in[input][2 * e + 1] = uint8_t(v >> 8);
+  // The inputs the GPU case gets: DeviceRandom's f16 values over every input's bytes.
+  std::vector<vm::HostTensorRef> refs = inputRefs(**loaded, shape, bits, shape.k / group);
+  std::vector<std::vector<uint8_t>> in(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    in[i].resize((refs[i].bytes + 1) / 2 * 2);
+    for (uint64_t e = 0; e < in[i].size() / 2; ++e) {
+      uint16_t v = DeviceRandom::expectedF16(e, kInputSeeds[i]);
+      in[i][2 * e] = uint8_t(v), in[i][2 * e + 1] = uint8_t(v >> 8);
     }
-    const vm::ValueType &type = (*loaded)->program->valueType(main, main.arguments()[input]);
-    refs[input] = {type.dtype, {}, in[input].data(), bytes};
+    refs[i].data = in[i].data();
   }
-  // The shapes the dry run used.
-  refs[0].shape = {shape.m, shape.k};
-  refs[1].shape = {shape.k / 128, shape.n / 8, 128 * int64_t(bits)};
-  for (size_t i = 2; i < refs.size(); ++i)
-    refs[i].shape = {shape.k / group, shape.n};
   absl::StatusOr<std::vector<vm::HostTensor>> result =
       vm::runHostFunction(*(*loaded)->program, (*loaded)->function, backend, refs);
   if (!result.ok())
