@@ -2,12 +2,12 @@
 //
 // The kernel, per block (warps w = 0..W-1, each owning n_per_warp 8-column tiles):
 //
-//   load the first chunk's weight bytes into registers
 //   for each K chunk of k_step (the block's share of them when split-K):
 //     copy the [bm, k_step] activation tile to shared memory (cp.async)
-//     load the NEXT chunk's weight bytes (carried by the loop: a register pipeline):
-//       per warp and n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the
-//       mma_k128 order), all loads issued before this chunk's compute
+//     have the weight bytes of a later chunk in flight: per warp and n-tile, 128 * bits
+//       contiguous bytes per 128 of K (one unit of the mma_k128 order); with stages = 1
+//       the next chunk's are loaded into registers the loop carries, with stages S >= 2
+//       chunk + S - 1 is copied into an S-stage ring in shared memory
 //     for each 128-wide sub-chunk:
 //       A = ldmatrix of the activations (every warp holds all bm rows)
 //       B = cast(view(bytes)) : the codes land in mma B-fragment order, as f16
@@ -148,7 +148,6 @@ LogicalResult GemmBuilder::buildKernel() {
   RTensorType sTile = tile({1, BN_}, f16, ls);
   RTensorType sTileF32 = tile({1, BN_}, f32, ls);
   RTensorType rowSums = tile({BM_, 1}, f32, lx);
-  auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
 
   SmallVector<Type> args{xType_, wType_, sType_};
   if (!spec_.symmetric)
@@ -288,36 +287,37 @@ LogicalResult GemmBuilder::buildKernel() {
         });
     CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   } else {
-  // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
-  // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
-  // mmas. The first chunk's weights load before the loop; the last iteration reloads
-  // its own chunk (an L2 hit) instead of reading past the block's share of K.
-  Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
-  SmallVector<Value> initial{zero};
-  loadWeights(loc_, begin, initial);
-  loop = scf::ForOp::create(
-      b_, loc_, begin, end, c1, initial,
-      [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
-        OpBuilder::InsertionGuard guard(b_);
-        b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        Value acc = carried[0];
-        Value k0 = muli(kc, index(KI_));
-        CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
-        CopyAsyncCommitOp::create(b_, l);
-        SmallVector<Value> next;
-        loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
-        CopyAsyncWaitOp::create(b_, l, 0);
-        SyncOp::create(b_, l);
-        for (int64_t s = 0; s < KS_; ++s) {
-          Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
-          acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
-                     spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
-        }
-        SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
-        SmallVector<Value> yielded{acc};
-        yielded.append(next.begin(), next.end());
-        scf::YieldOp::create(b_, l, yielded);
-      });
+    // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
+    // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
+    // mmas. The first chunk's weights load before the loop; the last iteration reloads
+    // its own chunk (an L2 hit) instead of reading past the block's share of K.
+    auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+    Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
+    SmallVector<Value> initial{zero};
+    loadWeights(loc_, begin, initial);
+    loop = scf::ForOp::create(
+        b_, loc_, begin, end, c1, initial,
+        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b_);
+          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value acc = carried[0];
+          Value k0 = muli(kc, index(KI_));
+          CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
+          CopyAsyncCommitOp::create(b_, l);
+          SmallVector<Value> next;
+          loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
+          CopyAsyncWaitOp::create(b_, l, 0);
+          SyncOp::create(b_, l);
+          for (int64_t s = 0; s < KS_; ++s) {
+            Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
+            acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
+                       spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
+          }
+          SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
+          SmallVector<Value> yielded{acc};
+          yielded.append(next.begin(), next.end());
+          scf::YieldOp::create(b_, l, yielded);
+        });
   }
   Value acc = loop.getResult(0);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.

@@ -233,6 +233,19 @@ private:
 
   static bool isActivationType(Type t) { return t.isF16() || t.isBF16() || t.isF32(); }
 
+  // lowp.matmul of `a` with the row-major [K, N] float weight `w`, quantized output-channel
+  // major; a null Value (with a warning) when the group size does not divide K.
+  FailureOr<Value> quantizedMatmul(OpBuilder &b, Operation *op, Type resultType, Value a,
+                                   const std::vector<double> &w, int64_t k, int64_t n) {
+    if (!groupFits(op, k))
+      return Value();
+    FailureOr<QuantizedWeight> q = quantize(b, op, transposeToRows(w, k, n), {n, k});
+    if (failed(q))
+      return failure();
+    return Value(MatmulOp::create(b, op->getLoc(), resultType, a, q->weights, q->scales,
+                                  q->offsets, /*bias=*/Value(), /*activation=*/ActivationAttr()));
+  }
+
   LogicalResult rewrite(tosa::MatMulOp op) {
     auto bType = cast<RankedTensorType>(op.getB().getType());
     auto aType = cast<RankedTensorType>(op.getA().getType());
@@ -249,18 +262,13 @@ private:
       op.emitWarning() << "not quantized: non-zero or non-constant zero points";
       return success();
     }
-    int64_t k = bType.getDimSize(1), n = bType.getDimSize(2);
-    if (!groupFits(op, k))
-      return success();
-    std::vector<double> rows = transposeToRows(*w, k, n);
     OpBuilder b(op);
-    FailureOr<QuantizedWeight> q = quantize(b, op, rows, {n, k});
-    if (failed(q))
+    FailureOr<Value> result = quantizedMatmul(b, op, op.getType(), op.getA(), *w,
+                                              bType.getDimSize(1), bType.getDimSize(2));
+    if (failed(result))
       return failure();
-    Value result = MatmulOp::create(b, op.getLoc(), op.getType(), op.getA(), q->weights,
-                                    q->scales, q->offsets, /*bias=*/Value(),
-                                    /*activation=*/ActivationAttr());
-    replace(op, result);
+    if (*result)
+      replace(op, *result);
     return success();
   }
 
@@ -322,20 +330,18 @@ private:
     std::optional<std::vector<double>> w = readFloatConstant(bWeights);
     if (!w)
       return success();
-    int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
-    if (!groupFits(op, k))
-      return success();
-    std::vector<double> rows = transposeToRows(*w, k, n);
     OpBuilder b(op);
-    FailureOr<QuantizedWeight> q = quantize(b, op, rows, {n, k});
-    if (failed(q))
+    FailureOr<Value> result =
+        quantizedMatmul(b, op, cType, a, *w, bType.getDimSize(0), bType.getDimSize(1));
+    if (failed(result))
       return failure();
-    Value result = MatmulOp::create(b, op.getLoc(), cType, a, q->weights, q->scales,
-                                    q->offsets, /*bias=*/Value(), ActivationAttr());
+    if (!*result)
+      return success();
     // linalg.matmul accumulates into its init; keep that unless the init is zero.
+    Value sum = *result;
     if (!isZeroConstant(init))
-      result = arith::AddFOp::create(b, op.getLoc(), result, init);
-    replace(op, result);
+      sum = arith::AddFOp::create(b, op.getLoc(), sum, init);
+    replace(op, sum);
     return success();
   }
 
