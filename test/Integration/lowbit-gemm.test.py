@@ -3,39 +3,20 @@ import subprocess
 import sys
 
 inputs, work = sys.argv[1], sys.argv[2]
+sys.path.insert(0, inputs)
+import lowbit_cases  # noqa: E402
+
 os.makedirs(work, exist_ok=True)
 ref = os.path.join(inputs, "reference.py")
 gen = os.path.join(inputs, "lowbit_gemm.py")
-cases = [
-    # type, bits, options of the generator, m, n, k, group
-    ("ui1", 1, "", 3, 64, 512, 128),
-    ("ui2", 2, "", 3, 64, 512, 128),
-    ("si3", 3, "", 3, 64, 512, 128),
-    ("ui4", 4, "", 3, 64, 512, 0),
-    ("si4", 4, "", 20, 64, 512, 256),
-    ("ui5", 5, "", 3, 64, 384, 128),
-    ("si6", 6, "", 3, 64, 512, 128),
-    ("ui7", 7, "", 3, 64, 512, 128),
-    ("si8", 8, "", 3, 64, 512, 128),
-    ("e2m1", 4, "", 3, 64, 512, 128),
-    ("e3m2", 6, "", 3, 64, 512, 128),
-    ("e2m3", 6, "", 70, 32, 256, 128),
-    ("f4E2M1FN", 4, "", 3, 64, 512, 128),
-    ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
-]
 failed = False
-for (kind, bits, extra, m, n, k, group) in cases:
-    name = f"{kind}_m{m}_g{group}{extra.replace(' ', '_').replace('=', '')}"
+for (kind, bits, extra, m, n, k, group) in lowbit_cases.CASES:
+    name = lowbit_cases.case_name(kind, extra, m, n, k, group)
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
     asym = kind.startswith("ui")
-    opts = f"type={kind} group={group} m={m}{extra}"
-    mlir = os.path.join(d, "gemm.mlir")
-    subprocess.run(["tessel-opt", os.devnull,
-                    "--pass-pipeline=builtin.module(tessel-generate-lowbit-gemm{" + opts + "},tbvm.kernel(tbvm-plan-shared-memory))",
-                    "-o", mlir], check=True)
     tslm = os.path.join(d, "gemm.tslm")
-    subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm], check=True)
+    lowbit_cases.generate(f"type={kind} group={group} m={m}{extra}", tslm)
     args = [sys.executable, gen, d, f"--type={kind}", f"--bits={bits}", f"--m={m}", f"--n={n}",
             f"--k={k}", f"--group={group}"] + (["--asymmetric"] if asym else [])
     subprocess.run(args, check=True)

@@ -3,7 +3,10 @@ import re
 import subprocess
 import sys
 
-work, ptxas = sys.argv[1], sys.argv[2]
+work, ptxas, inputs = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, inputs)
+import lowbit_cases  # noqa: E402
+
 os.makedirs(work, exist_ok=True)
 failed = False
 kernels = [(t, "m=1") for t in ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8",
@@ -12,13 +15,8 @@ kernels += [("si4", "m=64"), ("si3", "m=64"), ("ui4", "m=64")]
 manifest = []
 for kind, options in kernels:
     name = f"{kind}_{options.replace('=', '')}"
-    mlir = os.path.join(work, name + ".mlir")
-    subprocess.run(["tessel-opt", os.devnull,
-                    "--pass-pipeline=builtin.module(tessel-generate-lowbit-gemm{type=" + kind +
-                    " group=128 " + options + "},tbvm.kernel(tbvm-plan-shared-memory))", "-o", mlir],
-                   check=True)
     tslm = os.path.join(work, name + ".tslm")
-    subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm], check=True)
+    mlir = lowbit_cases.generate(f"type={kind} group=128 {options}", tslm)
     lo, hi = (1, 16) if options == "m=1" else (17, 1 << 20)
     manifest.append(f"{name} {kind} 128 {lo} {hi} {tslm}")
     for arch in ["sm_80", "sm_86", "sm_90a"]:

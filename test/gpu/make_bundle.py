@@ -27,6 +27,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "..", "Integration", "Inputs")
 INTEGRATION = os.path.join(HERE, "..", "Integration")
+sys.path.insert(0, INPUTS)
+import lowbit_cases  # noqa: E402
 
 # Integration kernels: (name, source, reference.py generator arguments, tessel-run args).
 KERNELS = [
@@ -40,24 +42,9 @@ KERNELS = [
     ("gemv-e2m3", "gemv-lowbit.mlir", ["gemv", "--type=e2m3", "--n=800", "--k=1920"], ["--function=gemv_e2m3"]),
 ]
 
-# Low-bit GEMM template instances checked against numpy: type, bits, extra generator
-# options, m, n, k, group. The small shapes of test/Integration/lowbit-gemm.test and
-# larger ones that exercise many blocks and split-K.
-GEMMS = [
-    ("ui1", 1, "", 3, 64, 512, 128),
-    ("ui2", 2, "", 3, 64, 512, 128),
-    ("si3", 3, "", 3, 64, 512, 128),
-    ("ui4", 4, "", 3, 64, 512, 0),
-    ("si4", 4, "", 20, 64, 512, 256),
-    ("ui5", 5, "", 3, 64, 384, 128),
-    ("si6", 6, "", 3, 64, 512, 128),
-    ("ui7", 7, "", 3, 64, 512, 128),
-    ("si8", 8, "", 3, 64, 512, 128),
-    ("e2m1", 4, "", 3, 64, 512, 128),
-    ("e3m2", 6, "", 3, 64, 512, 128),
-    ("e2m3", 6, "", 70, 32, 256, 128),
-    ("f4E2M1FN", 4, "", 3, 64, 512, 128),
-    ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+# Low-bit GEMM template instances checked against numpy: those of
+# test/Integration/lowbit-gemm.test and larger ones that exercise many blocks and split-K.
+GEMMS = lowbit_cases.CASES + [
     ("si4", 4, "", 1, 4096, 4096, 128),
     ("ui3", 3, "", 16, 1024, 2048, 128),
     ("e2m1", 4, "", 1, 2048, 4096, 128),
@@ -100,11 +87,11 @@ def run(args, **kw):
 
 
 def generate(bin_dir, options, path):
-    mlir = path + ".mlir"
-    run([os.path.join(bin_dir, "tessel-opt"), os.devnull,
-         "--pass-pipeline=builtin.module(tessel-generate-lowbit-gemm{" + options +
-         "},tbvm.kernel(tbvm-plan-shared-memory))", "-o", mlir])
-    run([os.path.join(bin_dir, "tessel-translate"), "--tbvm-to-bytecode", mlir, "-o", path])
+    try:
+        mlir = lowbit_cases.generate(options, path, os.path.join(bin_dir, "tessel-opt"),
+                                     os.path.join(bin_dir, "tessel-translate"))
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"make_bundle: {' '.join(e.cmd)} failed:\n{e.stdout}{e.stderr}")
     os.remove(mlir)
 
 
@@ -141,7 +128,7 @@ def main():
         run([sys.executable, os.path.join(INPUTS, "reference.py"), gen[0], d] + gen[1:])
         cases.append((d, extra))
     for kind, bits, extra, m, n, k, group in GEMMS:
-        name = f"lowbit-{kind}-m{m}-n{n}-k{k}-g{group}{extra.replace(' ', '_').replace('=', '')}"
+        name = "lowbit-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
         d = os.path.join(b, "cases", name)
         os.makedirs(d)
         generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))

@@ -71,7 +71,7 @@ want integration && for d in "$BUNDLE"/cases/*/; do
     echo "$check" | sed 's/^/  numpy: /'
   } >> "$INTEGRATION"
 done
-{
+want integration && {
   echo
   echo "## Integration kernels: GPU vs CPU executor and numpy: $pass of $total pass"
   echo
@@ -79,7 +79,7 @@ done
   cat "$INTEGRATION"
   echo '```'
 } >> "$SUMMARY"
-echo "integration: $pass of $total pass" >&2
+want integration && echo "integration: $pass of $total pass" >&2
 
 # 2. Benchmarks, one report per group of M.
 bench() { # NAME SECONDS ARGS...
