@@ -59,6 +59,13 @@ Position fragmentB8(int64_t lane, int64_t i) {
   int64_t group = lane >> 2, tig = lane % 4;
   return {tig * 4 + (i & 3) + (i >= 4 ? 16 : 0), group};
 }
+// mma.sp::ordered_metadata m16n8k32 with .f16/.bf16 inputs (PTX ISA, "Matrix Fragments for
+// sparse mma.m16n8k32 with floating point type"): B (32x8 as k x n, b0..b7):
+// row = tig*2 + (i & 1) + 8 * (i >> 1), col = groupID.
+Position fragmentSpB(int64_t lane, int64_t i) {
+  int64_t group = lane >> 2, tig = lane % 4;
+  return {tig * 2 + (i & 1) + 8 * (i >> 1), group};
+}
 
 // The layout holds the fragment exactly: 32 threads, `regs` slots in register order, each
 // (lane, register) at the PTX position, and the inverse mapping agrees.
@@ -103,6 +110,32 @@ TEST(LayoutMma, M16N8K16FragmentC) {
 TEST(LayoutMma, M16N8K32Int8Fragments) {
   expectFragment(mmaA8Layout(), fragmentA8, 16, 32, 16);
   expectFragment(mmaB8Layout(), fragmentB8, 32, 8, 8);
+}
+
+// Sparse m16n8k32 (f16/bf16): the kept values of A are a dense m16n8k16 A fragment, B is
+// the sparse table above, and the metadata register of lane 4g + 2r + h (sparsity selector
+// 0 reads lanes with r = 0, selector 1 those with r = 1) holds, LSB first, the four nibbles
+// 4h..4h+3 of row g and then of row g + 8 (PTX ISA, "Sparse matrix storage": metadata for
+// m16n8k32 .f16).
+TEST(LayoutMma, M16N8K32SparseFragments) {
+  expectFragment(mmaSpBLayout(), fragmentSpB, 32, 8, 8);
+  const Layout &meta = mmaSpMetaLayout();
+  ASSERT_EQ(meta.shape(), (std::vector<int64_t>{16, 8}));
+  ASSERT_EQ(meta.numThreads(), 32);
+  ASSERT_EQ(meta.localSize(), 8); // eight 4-bit nibbles: one 32-bit register
+  ASSERT_EQ(meta.replication(), 2);
+  for (int64_t lane = 0; lane < 32; ++lane) {
+    int64_t group = lane >> 2, half = lane & 1;
+    for (int64_t s = 0; s < 8; ++s) {
+      Position p = {group + (s >= 4 ? 8 : 0), 4 * half + (s & 3)};
+      EXPECT_EQ(meta.indexOf(lane, s), (std::vector<int64_t>{p[0], p[1]})) << lane << " " << s;
+      EXPECT_EQ(meta.slotOf(p.data()), s);
+      EXPECT_EQ(meta.threadsOf(p.data()),
+                (std::vector<int64_t>{4 * group + half, 4 * group + 2 + half}));
+    }
+  }
+  // Two m16n8k16 B fragments along K make the sparse B (b0..b3 then b4..b7).
+  EXPECT_EQ(*parseOrDie("local(2,1)").compose(mmaBLayout()), mmaSpBLayout());
 }
 
 // The fragments are sensitive to every part of the expression: near misses fail.

@@ -35,6 +35,7 @@ KERNELS = [
     ("vector-add", "vector-add.mlir", ["vadd", "--n=200003"], []),
     ("gemm-f16", "gemm-f16.mlir", ["gemm", "--m=300", "--n=264", "--k=208"], []),
     ("gemm-i8", "gemm-i8.mlir", ["igemm", "--m=300", "--n=264", "--k=224"], []),
+    ("gemm-sparse-f16", "gemm-sparse-f16.mlir", ["spgemm", "--m=320", "--n=264", "--k=224"], []),
     ("softmax", "softmax.mlir", ["softmax", "--m=300"], []),
     ("layernorm", "layernorm.mlir", ["layernorm", "--m=300"], []),
     ("gemv-ui3", "gemv-lowbit.mlir", ["gemv", "--type=ui3", "--n=800", "--k=1920"], ["--function=gemv_ui3"]),

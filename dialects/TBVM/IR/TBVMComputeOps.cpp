@@ -47,20 +47,21 @@ void intersect(ThreadSet &into, const ThreadSet &other) {
 // The CUDA-core rule: every holder of c[m, n] holds all of a[m, :] and b[:, n].
 static std::optional<std::string> checkHoldsOperands(const vm::Layout &a, const vm::Layout &b,
                                                      const vm::Layout &c, StringRef unit) {
-  int64_t m = c.shape()[0], n = c.shape()[1], k = a.shape()[1];
+  // a may be narrower than b is tall (the kept values and metadata of a sparse product).
+  int64_t m = c.shape()[0], n = c.shape()[1], ka = a.shape()[1], kb = b.shape()[0];
   if (a.numThreads() != c.numThreads() || b.numThreads() != c.numThreads())
     return std::string("the operands span different numbers of ") + unit.str() + "s";
   std::vector<ThreadSet> rows(static_cast<size_t>(m)), cols(static_cast<size_t>(n));
   for (int64_t i = 0; i < m; ++i) {
     rows[size_t(i)] = ThreadSet(size_t(c.numThreads()), true);
-    for (int64_t kk = 0; kk < k; ++kk) {
+    for (int64_t kk = 0; kk < ka; ++kk) {
       int64_t idx[2] = {i, kk};
       intersect(rows[size_t(i)], holders(a, idx));
     }
   }
   for (int64_t j = 0; j < n; ++j) {
     cols[size_t(j)] = ThreadSet(size_t(c.numThreads()), true);
-    for (int64_t kk = 0; kk < k; ++kk) {
+    for (int64_t kk = 0; kk < kb; ++kk) {
       int64_t idx[2] = {kk, j};
       intersect(cols[size_t(j)], holders(b, idx));
     }
@@ -207,16 +208,30 @@ LogicalResult DotSparseOp::verify() {
     return emitOpError() << "a and b need the same element type";
   if (failed(verifyProductTypes(*this, a.getElementType(), c.getElementType())))
     return failure();
-  // Until the mma.sp fragments are modelled, sparse products take the CUDA-core rule on
-  // the values and the metadata alike.
-  const vm::Layout &lc = c.getLayout().getLayout();
-  if (std::optional<std::string> why =
-          checkHoldsOperands(a.getLayout().getLayout(), b.getLayout().getLayout(), lc, "thread"))
-    return emitOpError() << *why;
-  if (std::optional<std::string> why =
-          checkHoldsOperands(meta.getLayout().getLayout(), b.getLayout().getLayout(), lc,
-                             "thread"))
-    return emitOpError() << "metadata: " << *why;
+  // Tensor cores (mma.sp m16n8k32, f16/bf16 into f32): the kept values, metadata, B and C
+  // are made of the sparse fragments, and the warp computing a fragment of d holds the
+  // value, metadata and B fragments it needs.
+  const vm::Layout &la = a.getLayout().getLayout(), &lm = meta.getLayout().getLayout(),
+                   &lb = b.getLayout().getLayout(), &lc = c.getLayout().getLayout();
+  if (c.getElementType().isF32() && !a.getElementType().isF32()) {
+    std::optional<vm::Layout> qa = la.divide(vm::mmaALayout()), qm = lm.divide(vm::mmaSpMetaLayout()),
+                              qb = lb.divide(vm::mmaSpBLayout()), qc = lc.divide(vm::mmaCLayout());
+    if (qa && qm && qb && qc && !checkHoldsOperands(*qa, *qb, *qc, "warp") &&
+        !checkHoldsOperands(*qm, *qb, *qc, "warp"))
+      return success();
+  }
+  // CUDA cores: each thread holds the rows of the values and metadata, and the columns of
+  // B, of the elements it computes.
+  std::optional<std::string> why = checkHoldsOperands(la, lb, lc, "thread");
+  if (!why) {
+    why = checkHoldsOperands(lm, lb, lc, "thread");
+    if (why)
+      *why = "metadata: " + *why;
+  }
+  if (why)
+    return emitOpError() << "the layouts are not mma.sp.m16n8k32 fragments and not a CUDA-core "
+                            "product: "
+                         << *why;
   return success();
 }
 

@@ -1,7 +1,8 @@
 // tbvm.dot: mma.sync.m16n8k16 when the operand layouts are made of the PTX fragments
 // (a tile layout divided by the fragment layout gives, per warp, which fragments it
 // holds), else the CUDA-core product (each thread holds the rows and columns of its
-// elements, per the verifier's rule). tbvm.dot_sparse runs on CUDA cores.
+// elements, per the verifier's rule). tbvm.dot_sparse: mma.sp::ordered_metadata m16n8k32
+// on the sparse fragments (vm/Fragments.h), else the same CUDA-core product.
 #include "cuda/KernelEmitter.h"
 
 #include "vm/Fragments.h"
@@ -34,43 +35,53 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   DType in = at.dtype, acc = ct.dtype;
 
   // ---- tensor cores ----
-  // f16/bf16 -> f32 on mma.m16n8k16; 8-bit integers (A and B of one signedness) -> 32-bit
-  // integers on mma.m16n8k32 (.s8/.u8, wrapping .s32 sums like the CPU's integer dot).
+  // f16/bf16 -> f32 on mma.m16n8k16 (sparse: mma.sp::ordered_metadata m16n8k32, the kept
+  // values an m16n8k16 A fragment, one metadata register per fragment); 8-bit integers (A
+  // and B of one signedness) -> 32-bit integers on mma.m16n8k32 (.s8/.u8, wrapping .s32
+  // sums like the CPU's integer dot).
   DType inB = bt.dtype;
   bool mmaFloat = (in == DType::f16() || in == DType::bf16()) && inB == in && acc == DType::f32();
-  bool mmaInt8 = in.isInteger() && in.bits() == 8 && inB.isInteger() && inB.bits() == 8 &&
-                 in.isUnsignedInteger() == inB.isUnsignedInteger() && acc.isInteger() &&
-                 acc.bits() == 32;
-  std::optional<vm::Layout> qa, qb, qc;
-  if (!sparse && (mmaFloat || mmaInt8)) {
+  bool mmaInt8 = !sparse && in.isInteger() && in.bits() == 8 && inB.isInteger() &&
+                 inB.bits() == 8 && in.isUnsignedInteger() == inB.isUnsignedInteger() &&
+                 acc.isInteger() && acc.bits() == 32;
+  std::optional<vm::Layout> qa, qb, qc, qm;
+  if (mmaFloat || mmaInt8) {
     qa = la.divide(mmaInt8 ? vm::mmaA8Layout() : vm::mmaALayout());
-    qb = lb.divide(mmaInt8 ? vm::mmaB8Layout() : vm::mmaBLayout());
+    qb = lb.divide(mmaInt8 ? vm::mmaB8Layout() : sparse ? vm::mmaSpBLayout() : vm::mmaBLayout());
     qc = lc.divide(vm::mmaCLayout());
+    if (sparse)
+      qm = program_.layoutOf(typeOf(inst.operands[1])).divide(vm::mmaSpMetaLayout());
   }
-  if (qa && qb && qc) {
+  if (qa && qb && qc && (!sparse || qm)) {
+    const std::vector<Reg> *mr = sparse ? &values_[inst.operands[1]].regs : nullptr;
     int64_t warps = qc->numThreads();
-    int64_t kTiles = K / (mmaInt8 ? 32 : 16);
+    int64_t kTiles = K / (mmaInt8 || sparse ? 32 : 16);
+    int bRegs = sparse ? 4 : 2; // 32-bit registers per B fragment
     std::vector<Reg> result(cr.size());
     bool ok = true;
     for (int64_t c = 0; c < qc->localSize() && ok; ++c) {
       std::vector<Reg> accRegs(cr.begin() + 4 * c, cr.begin() + 4 * c + 4);
       for (int64_t kk = 0; kk < kTiles && ok; ++kk) {
-        // Which A and B fragments: the same slots for every warp, or no static form.
-        int64_t aSlot = -1, bSlot = -1;
+        // Which A, B (and metadata) fragments: the same slots for every warp, or no static
+        // form.
+        int64_t aSlot = -1, bSlot = -1, mSlot = -1;
         for (int64_t w = 0; w < warps; ++w) {
           std::vector<int64_t> mn = qc->indexOf(w, c);
           int64_t ai[2] = {mn[0], kk}, bi[2] = {kk, mn[1]};
           int64_t as = commonSlot(*qa, ai), bs = commonSlot(*qb, bi);
-          if ((aSlot >= 0 && as != aSlot) || (bSlot >= 0 && bs != bSlot))
+          int64_t ms = sparse ? commonSlot(*qm, ai) : 0;
+          if ((aSlot >= 0 && as != aSlot) || (bSlot >= 0 && bs != bSlot) ||
+              (mSlot >= 0 && ms != mSlot))
             ok = false;
           aSlot = as;
           bSlot = bs;
+          mSlot = ms;
         }
         if (!ok)
           break;
         std::vector<Reg> next;
         Inst mma;
-        mma.op = Op::kMma;
+        mma.op = sparse ? Op::kMmaSp : Op::kMma;
         if (mmaInt8) {
           mma.type = Type::kS32;
           mma.type2 = in.isUnsignedInteger() ? Type::kU8 : Type::kS8;
@@ -85,10 +96,16 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         }
         for (int i = 0; i < 4; ++i)
           mma.src.push_back(Operand::r(ar[size_t(4 * aSlot + i)]));
-        for (int i = 0; i < 2; ++i)
-          mma.src.push_back(Operand::r(br[size_t(2 * bSlot + i)]));
+        for (int i = 0; i < bRegs; ++i)
+          mma.src.push_back(Operand::r(br[size_t(bRegs * bSlot + i)]));
         for (int i = 0; i < 4; ++i)
           mma.src.push_back(Operand::r(accRegs[size_t(i)]));
+        if (sparse) {
+          // Every lane holds its metadata register (mmaSpMetaLayout replicates it over
+          // the lane pairs), so sparsity selector 0 (lanes 4g and 4g + 1) reads it.
+          mma.src.push_back(Operand::r((*mr)[size_t(mSlot)]));
+          mma.src.push_back(Operand::i(0));
+        }
         kernel_.body.push_back(mma);
         accRegs = next;
       }

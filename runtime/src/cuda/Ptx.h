@@ -106,7 +106,9 @@ enum class Op : uint16_t {
   kMov, kAdd, kSub, kMul, kMulHi, kMulWide, kMad, kFma, kDiv, kRem, kMin, kMax, kNeg, kAbs,
   kAnd, kOr, kXor, kNot, kShl, kShr, kBfe, kBfi, kPrmt, kLop3, kCvt, kSetp, kSelp,
   kSqrt, kRsqrt, kRcp, kEx2, kLg2, kTanh,
-  kLd, kSt, kCpAsync, kCpAsyncCommit, kCpAsyncWait, kLdmatrix, kMma, kShfl, kBar, kAtomAdd,
+  kLd, kSt, kCpAsync, kCpAsyncCommit, kCpAsyncWait, kLdmatrix, kMma,
+  kMmaSp, // mma.sp::ordered_metadata m16n8k32: dst d(4); src a(4), b(4), c(4), meta, selector
+  kShfl, kBar, kAtomAdd,
   kRedAnd, kRedOr, // red.{global,shared}.{and,or}.b32 [addr], value
   kBra, kExit,
 };

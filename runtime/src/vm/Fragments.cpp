@@ -36,6 +36,15 @@ const Layout &mmaB8Layout() {
   static const Layout layout = known("local(2,1).column_spatial(4,8).local(4,1)");
   return layout;
 }
+const Layout &mmaSpBLayout() {
+  static const Layout layout = known("local(4,1).column_spatial(4,8).local(2,1)");
+  return layout;
+}
+const Layout &mmaSpMetaLayout() {
+  static const Layout layout =
+      known("local(2,1).spatial(8,1).replicate(2).spatial(1,2).local(1,4)");
+  return layout;
+}
 const Layout &ldmatrixLayout(bool transpose) {
   static const Layout plain = known("spatial(8,4).local(1,2)");
   static const Layout transposed = known("column_spatial(4,8).local(2,1)");

@@ -19,6 +19,15 @@ const Layout &mmaCLayout();
 /// mmaCLayout() with .s32 elements.
 const Layout &mmaA8Layout();
 const Layout &mmaB8Layout();
+/// mma.sp::ordered_metadata m16n8k32 with 16-bit float inputs (2:4 sparse A): the kept
+/// values of A (16x16, two of every four along K) use mmaALayout(); B (32x8 k x n,
+/// b0..b7) is two m16n8k16 B fragments stacked along K; C/D is mmaCLayout(). The
+/// metadata (16x8 4-bit nibbles, one per group of four K columns: position of the first
+/// kept value in bits 0-1, of the second in bits 2-3) sits in one 32-bit register per
+/// thread: lane 4g + 2r + h holds row g (bits 0-15) and row g + 8 (bits 16-31), nibbles
+/// 4h..4h+3, for r = 0, 1 (both pairs hold it, so either sparsity selector reads it).
+const Layout &mmaSpBLayout();
+const Layout &mmaSpMetaLayout();
 /// One 8x8 matrix of 16-bit elements loaded by ldmatrix: lane t holds row t/4, columns
 /// 2(t%4) and 2(t%4)+1; with .trans the transpose (lane t holds column t/4).
 const Layout &ldmatrixLayout(bool transpose);

@@ -184,3 +184,21 @@ tbvm.host @launch_args(%x: !tbvm.gtensor<?xf16>) {
 
 // expected-error @+1 {{expects the 6 bytes of '!tbvm.gtensor<4x4xui3>' as tensor<6xi8>, got 'tensor<4xi8>'}}
 tbvm.global @w : !tbvm.gtensor<4x4xui3> = dense<[1, 2, 3, 4]> : tensor<4xi8>
+
+// -----
+
+// The kept values, B and C are mma.sp fragments, but the metadata is not (each lane pair
+// must hold its rows' nibbles), and no thread holds whole rows for CUDA cores.
+!v = !tbvm.rtensor<16x16xf16, #tbvm.layout<"column_local(2,2).spatial(8,4).local(1,2)">>
+!m = !tbvm.rtensor<16x8xui4, #tbvm.layout<"local(2,1).spatial(8,4).local(1,2)">>
+!bb = !tbvm.rtensor<32x8xf16, #tbvm.layout<"local(4,1).column_spatial(4,8).local(2,1)">>
+!c = !tbvm.rtensor<16x8xf32, #tbvm.layout<"local(2,1).spatial(8,4).local(1,2)">>
+tbvm.kernel @dot_sparse_layouts() attributes {warps = 1 : i64} {
+  %v = tbvm.alloc_regs -> !v
+  %m = tbvm.alloc_regs -> !m
+  %b = tbvm.alloc_regs -> !bb
+  %c = tbvm.alloc_regs -> !c
+  // expected-error @+1 {{the layouts are not mma.sp.m16n8k32 fragments and not a CUDA-core product: thread 0 holds d[0, 0] but not the whole row a[0, :]}}
+  %d = tbvm.dot_sparse %v, %m, %b, %c : !v, !m, !bb, !c -> !c
+  tbvm.return
+}

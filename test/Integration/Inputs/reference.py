@@ -62,6 +62,33 @@ def igemm(d, m, n, k, seed):
     expect(d, "c", c, np.full(c.shape, 1e-30))
 
 
+def spgemm(d, m, n, k, seed):
+    """2:4 sparse A (two kept values in every group of four along K) times dense B, f32
+    sums. Inputs: the kept values av [M, K/2] (f16), their positions as 4-bit metadata
+    (position of the first kept value in bits 0-1, of the second in bits 2-3, the first
+    below the second), two groups per byte, LSB first, [M, K/8] bytes, and b [K, N]."""
+    rng = np.random.default_rng(seed)
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    choice = rng.integers(0, len(pairs), (m, k // 4))
+    i0 = np.array([p[0] for p in pairs])[choice]
+    i1 = np.array([p[1] for p in pairs])[choice]
+    av = rng.uniform(-1, 1, (m, k // 2)).astype(np.float16)
+    b = rng.uniform(-1, 1, (k, n)).astype(np.float16)
+    a = np.zeros((m, k), dtype=np.float64)
+    rows = np.arange(m)[:, None]
+    groups = 4 * np.arange(k // 4)[None, :]
+    a[rows, groups + i0] = av[:, 0::2]
+    a[rows, groups + i1] = av[:, 1::2]
+    nibbles = (i0 | (i1 << 2)).astype(np.uint8)
+    meta = (nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
+    save(d, "av", av)
+    save(d, "meta", meta)
+    save(d, "b", b)
+    b64 = b.astype(np.float64)
+    gamma = (k + 2) * U32
+    expect(d, "c", a @ b64, gamma * (np.abs(a) @ np.abs(b64)) + 1e-30)
+
+
 def softmax(d, m, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 2, (m, 256)).astype(np.float32)
@@ -166,7 +193,7 @@ def check(d):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("kernel", choices=["vadd", "gemm", "igemm", "softmax", "layernorm", "gemv", "check"])
+    p.add_argument("kernel", choices=["vadd", "gemm", "igemm", "spgemm", "softmax", "layernorm", "gemv", "check"])
     p.add_argument("dir")
     p.add_argument("--m", type=int, default=64)
     p.add_argument("--n", type=int, default=64)
@@ -182,6 +209,8 @@ def main():
         gemm(a.dir, a.m, a.n, a.k, a.seed)
     elif a.kernel == "igemm":
         igemm(a.dir, a.m, a.n, a.k, a.seed)
+    elif a.kernel == "spgemm":
+        spgemm(a.dir, a.m, a.n, a.k, a.seed)
     elif a.kernel == "softmax":
         softmax(a.dir, a.m, a.seed)
     elif a.kernel == "layernorm":
