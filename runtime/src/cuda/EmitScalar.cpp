@@ -121,6 +121,7 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
       emit(Op::kMov, r.wide() ? Type::kB64 : Type::kB32, {Operand::r(out.reg)},
            {Operand::i(r.wide() ? inst.intValue : int64_t(int32_t(inst.intValue)))});
       out.multipleOf = inst.intValue == 0 ? (int64_t(1) << 40) : std::abs(inst.intValue);
+      out.constant = inst.intValue;
     }
     return absl::OkStatus();
   }
@@ -134,10 +135,17 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
       b = zext(b, k.bits);
     }
     out.reg = fresh(k);
+    // An unsigned division or remainder by a constant goes out with an immediate divisor
+    // (which emit() turns into a shift or mask for powers of two).
+    Operand divisor = Operand::r(b);
+    const std::optional<int64_t> &c = operand(1).constant;
+    if (isUnsigned && (pop == Op::kDiv || pop == Op::kRem) && c && *c > 0 &&
+        (k.wide() || *c < (int64_t(1) << k.bits)))
+      divisor = Operand::i(*c);
     emit(pop, pop == Op::kAnd || pop == Op::kOr || pop == Op::kXor
                   ? (k.wide() ? Type::kB64 : Type::kB32)
                   : itype(k, isUnsigned),
-         {Operand::r(out.reg)}, {Operand::r(a), Operand::r(b)});
+         {Operand::r(out.reg)}, {Operand::r(a), divisor});
     if (!k.wide())
       normalize(out.reg, k.bits);
   };

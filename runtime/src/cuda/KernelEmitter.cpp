@@ -90,6 +90,20 @@ Reg KernelEmitter::newReg(RegKind kind) {
 
 Inst &KernelEmitter::emitTo(std::vector<Inst> &out, Op op, Type type, std::vector<Operand> dst,
                             std::vector<Operand> src) {
+  // Unsigned division and remainder by a power of two are a shift and a mask: ptxas
+  // (CUDA 13) keeps div.u32/rem.u32 by an immediate as the generic ~20-instruction
+  // sequence, even for 1 and powers of two.
+  if ((op == Op::kDiv || op == Op::kRem) && (type == Type::kU32 || type == Type::kU64) &&
+      src.size() == 2 && src[1].kind == Operand::Kind::kImm && src[1].imm > 0 &&
+      (src[1].imm & (src[1].imm - 1)) == 0) {
+    int64_t d = src[1].imm;
+    Type bits = type == Type::kU32 ? Type::kB32 : Type::kB64;
+    if (op == Op::kDiv && d == 1)
+      return emitTo(out, Op::kMov, bits, std::move(dst), {src[0]});
+    if (op == Op::kDiv)
+      return emitTo(out, Op::kShr, type, std::move(dst), {src[0], Operand::i(__builtin_ctzll(uint64_t(d)))});
+    return emitTo(out, Op::kAnd, bits, std::move(dst), {src[0], Operand::i(d - 1)});
+  }
   Inst inst;
   inst.op = op;
   inst.type = type;

@@ -25,6 +25,7 @@
 
 #include <map>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace tessel::cuda {
@@ -45,6 +46,8 @@ struct EValue {
   /// Known divisibility of an integer scalar (the value is a multiple of it), for
   /// proving vector accesses aligned; 1 when nothing is known.
   int64_t multipleOf = 1;
+  /// An integer scalar known at emission time (an arith.constant): its value.
+  std::optional<int64_t> constant;
   /// kGlobal: the address is a multiple of this many bytes.
   int64_t alignment = 1;
 };

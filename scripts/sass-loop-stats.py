@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Instruction counts of the loops of a kernel's SASS, for reading what ptxas made of the
+emitted PTX without a GPU.
+
+  sass-loop-stats.py FILE.cubin|FILE.sass [--cuobjdump PATH] [--json]
+
+For each loop (a backward branch), prints the instructions on its shortest path from the
+loop head to the back edge (where the body branches, e.g. an aligned vector access or
+its scalar fallback, the shorter side: the path a well-aligned input takes) and their
+opcodes. cuobjdump comes from the CUDA toolkit or the nvidia-cuda-cuobjdump wheel
+(scripts/install-deps.sh installs it under build/tools).
+"""
+import argparse
+import collections
+import heapq
+import json
+import os
+import re
+import subprocess
+import sys
+
+LINE = re.compile(r"^\s+/\*([0-9a-f]{4,})\*/\s+(.*?)\s*;")
+BRANCH = re.compile(r"^(@!?U?P[T0-9]\s+)?(BRA|EXIT|RET|BRX|JMP)\b[^0-9x]*(0x[0-9a-f]+)?")
+
+
+def find_cuobjdump(explicit):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for c in [explicit, os.path.join(here, "..", "build", "tools", "bin", "cuobjdump"),
+              "/usr/local/cuda/bin/cuobjdump"]:
+        if c and os.path.exists(c):
+            return c
+    return "cuobjdump"
+
+
+def read_sass(path, cuobjdump):
+    if path.endswith(".cubin"):
+        return subprocess.run([cuobjdump, "-sass", path], check=True, capture_output=True,
+                              text=True).stdout
+    return open(path).read()
+
+
+def opcode(text):
+    text = re.sub(r"^@!?U?P[T0-9]\s+", "", text)
+    return text.split()[0].split(".")[0]
+
+
+def functions(sass):
+    """[(name, [(address, text)])] per function."""
+    out = []
+    for line in sass.splitlines():
+        m = re.match(r"\s+Function : (\S+)", line)
+        if m:
+            out.append((m.group(1), []))
+            continue
+        m = LINE.match(line)
+        if m and out:
+            out[-1][1].append((int(m.group(1), 16), m.group(2)))
+    return out
+
+
+def successors(ins, i):
+    """Indices control may pass to after instruction i."""
+    text = ins[i][1]
+    m = BRANCH.match(text)
+    if not m:
+        return [i + 1] if i + 1 < len(ins) else []
+    guarded, kind, target = m.group(1), m.group(2), m.group(3)
+    out = []
+    if kind == "BRA" and target:
+        addr = int(target, 16)
+        out += [j for j, (a, _) in enumerate(ins) if a == addr]
+    if guarded and i + 1 < len(ins):
+        out.append(i + 1)
+    return out
+
+
+def loops(ins):
+    result = []
+    for i, (addr, text) in enumerate(ins):
+        m = BRANCH.match(text)
+        if not m or m.group(2) != "BRA" or not m.group(3):
+            continue
+        target = int(m.group(3), 16)
+        if target >= addr:
+            continue
+        head = next(j for j, (a, _) in enumerate(ins) if a == target)
+        # Shortest path head -> i inside [head, i] (Dijkstra on instruction counts).
+        dist = {head: 1}
+        prev = {}
+        queue = [(1, head)]
+        while queue:
+            d, j = heapq.heappop(queue)
+            if j == i:
+                break
+            if d > dist.get(j, 1 << 60):
+                continue
+            for s in successors(ins, j):
+                if head <= s <= i and d + 1 < dist.get(s, 1 << 60):
+                    dist[s] = d + 1
+                    prev[s] = j
+                    heapq.heappush(queue, (d + 1, s))
+        if i not in dist:
+            continue
+        path, j = [], i
+        while True:
+            path.append(j)
+            if j == head:
+                break
+            j = prev[j]
+        path.reverse()
+        result.append({"head": hex(target), "back_edge": hex(addr), "body": i - head + 1,
+                       "shortest_path": len(path),
+                       "opcodes": dict(collections.Counter(opcode(ins[k][1]) for k in path)
+                                       .most_common())})
+    return result
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("file")
+    p.add_argument("--cuobjdump")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    sass = read_sass(a.file, find_cuobjdump(a.cuobjdump))
+    report = {name: loops(ins) for name, ins in functions(sass)}
+    if a.json:
+        json.dump(report, sys.stdout, indent=1)
+        print()
+        return
+    for name, ls in report.items():
+        print(f"{name}: {len(ls)} loop(s)")
+        for l in ls:
+            print(f"  loop {l['head']}..{l['back_edge']}: {l['body']} instructions, "
+                  f"{l['shortest_path']} on the shortest path")
+            print("    " + ", ".join(f"{k} {v}" for k, v in l["opcodes"].items()))
+
+
+if __name__ == "__main__":
+    main()
