@@ -21,6 +21,32 @@ packages=(
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
 )
 
+# cuobjdump and nvdisasm (cuobjdump runs it), to read the SASS ptxas makes of emitted
+# kernels (scripts/sass-loop-stats.py, test/Kernels/lowbit-gemm-sass.test): the toolkit
+# here has neither; NVIDIA ships them as PyPI wheels. Without them (no PyPI) those tests
+# are skipped, nothing else changes.
+install_cuobjdump() {
+  local tools="${TESSEL_TOOLS_DIR:-/opt/tessel-tools}" tmp py
+  [ -x "$tools/bin/cuobjdump" ] && [ -x "$tools/bin/nvdisasm" ] && return 0
+  py=/usr/bin/python3
+  "$py" -m pip --version >/dev/null 2>&1 || py=python3
+  tmp=$(mktemp -d)
+  local ok=1 w
+  "$py" -m pip download --no-deps -q -d "$tmp" "nvidia-cuda-cuobjdump>=13,<14" \
+    "nvidia-cuda-nvdisasm>=13,<14" >/dev/null 2>&1 || ok=0
+  if [ "$ok" = 1 ]; then
+    for w in "$tmp"/*.whl; do "$py" -m zipfile -e "$w" "$tmp/x" || ok=0; done
+  fi
+  if [ "$ok" = 1 ] && mkdir -p "$tools/bin" &&
+    install -m 755 "$tmp"/x/nvidia/cu*/bin/cuobjdump "$tmp"/x/nvidia/cu*/bin/nvdisasm "$tools/bin/"; then
+    echo "install-deps: installed cuobjdump and nvdisasm in $tools/bin" >&2
+  else
+    echo "install-deps: warning: could not fetch cuobjdump/nvdisasm (PyPI); SASS tests will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+}
+install_cuobjdump
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

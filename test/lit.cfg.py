@@ -28,3 +28,13 @@ llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
 tool_dirs = [config.tessel_tools_dir, config.llvm_tools_dir]
 tools = ["tessel-opt", "tessel-translate", "tessel-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# cuobjdump (scripts/install-deps.sh installs NVIDIA's wheel under /opt/tessel-tools) lets
+# tests read the SASS that ptxas makes; without it they are unsupported.
+for candidate in [os.environ.get("TESSEL_CUOBJDUMP", ""),
+                  os.path.join(os.environ.get("TESSEL_TOOLS_DIR", "/opt/tessel-tools"), "bin", "cuobjdump"),
+                  "/usr/local/cuda/bin/cuobjdump"]:
+    if candidate and os.access(candidate, os.X_OK):
+        config.available_features.add("cuobjdump")
+        config.substitutions.append(("%cuobjdump", candidate))
+        break

@@ -1,0 +1,41 @@
+import json
+import os
+import subprocess
+import sys
+
+work, ptxas, cuobjdump, inputs, scripts = sys.argv[1:6]
+sys.path.insert(0, inputs)
+import lowbit_cases  # noqa: E402
+
+# Shortest-path SASS instructions per K step of the M = 1 decode kernel (sm_90, CUDA 13.0
+# ptxas), measured 2026-11-26 after div/rem by powers of two became shifts; +3% slack.
+BUDGET = {"ui1": 725, "ui2": 738, "si3": 884, "si4": 559, "ui4": 795, "si5": 971, "si6": 913,
+          "si7": 1081, "si8": 559}
+FORBIDDEN = {"MUFU", "I2F", "F2I", "CALL"}  # generic integer division, subroutine calls
+
+os.makedirs(work, exist_ok=True)
+failed = False
+for kind, budget in BUDGET.items():
+    tslm = os.path.join(work, kind + ".tslm")
+    mlir = lowbit_cases.generate(f"type={kind} group=128 m=1", tslm)
+    ptx, cubin = os.path.join(work, kind + ".ptx"), os.path.join(work, kind + ".cubin")
+    subprocess.run(["tessel-translate", "--tbvm-to-ptx", "--arch=sm_90", mlir, "-o", ptx], check=True)
+    subprocess.run([ptxas, "-arch=sm_90", ptx, "-o", cubin], check=True)
+    r = subprocess.run([sys.executable, os.path.join(scripts, "sass-loop-stats.py"), cubin,
+                        "--cuobjdump", cuobjdump, "--json"], check=True, capture_output=True, text=True)
+    loops = [l for ls in json.loads(r.stdout).values() for l in ls
+             if l["opcodes"].get("HMMA", 0) > 0]
+    if len(loops) != 1:
+        print(f"FAILED {kind}: expected one loop with mma, found {len(loops)}")
+        failed = True
+        continue
+    loop = loops[0]
+    n = loop["shortest_path"]
+    bad = sorted(FORBIDDEN & set(loop["opcodes"]))
+    print(f"{kind} {n} instructions per K step ({n / 128:.2f} per weight), budget "
+          f"{int(budget * 1.03)}; {loop['opcodes']}")
+    if n > budget * 1.03 or bad:
+        print(f"FAILED {kind}: {n} > {int(budget * 1.03)} or forbidden {bad}")
+        failed = True
+print("FAILED" if failed else "all within budget")
+sys.exit(1 if failed else 0)
