@@ -12,7 +12,7 @@
 //       A = ldmatrix of the activations (every warp holds all bm rows)
 //       B = cast(view(bytes)) : the codes land in mma B-fragment order, as f16
 //       D = A * B on tensor cores (f32, from zero)
-//       acc += D * scale[group, n]          (+ sum_k A * offset[group, n])
+//       acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
 //   store acc, or add it atomically when the K chunks are split over blocks
 //
 // Layouts (the layout algebra; mma* are the PTX fragments):
@@ -137,17 +137,14 @@ LogicalResult GemmBuilder::buildKernel() {
   if (failed(la) || failed(lw) || failed(lb) || failed(lc))
     return failure();
   LayoutAttr ls = LayoutAttr::get(ctx_, lc->getLayout().reduce(0));
-  LayoutAttr lx = LayoutAttr::get(ctx_, la->getLayout().reduce(1)); // row sums of A
 
   RTensorType aType = tile({BM_, 128}, f16, *la);
-  RTensorType aF32 = tile({BM_, 128}, f32, *la);
   RTensorType bytesType = tile({1, W_ * NW_, 128 * bits_}, i8, *lw);
   RTensorType codesType = tile({128, BN_}, spec_.weightType, *lb);
   RTensorType bType = tile({128, BN_}, f16, *lb);
   RTensorType cType = tile({BM_, BN_}, f32, *lc);
   RTensorType sTile = tile({1, BN_}, f16, ls);
   RTensorType sTileF32 = tile({1, BN_}, f32, ls);
-  RTensorType rowSums = tile({BM_, 1}, f32, lx);
 
   SmallVector<Type> args{xType_, wType_, sType_};
   if (!spec_.symmetric)
@@ -182,6 +179,11 @@ LogicalResult GemmBuilder::buildKernel() {
   Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
   Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
+  Value ones; // a B tile of 1.0, for the row sums of A that offsets multiply
+  if (!spec_.symmetric) {
+    Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
+    ones = AllocRegsOp::create(b_, loc_, bType, one);
+  }
   // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
   auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
     Value k0 = muli(chunk, index(KI_));
@@ -214,11 +216,10 @@ LogicalResult GemmBuilder::buildKernel() {
     Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
     acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
     if (offset) {
-      // sum_k A[m, k] * offset[group, n]
-      Value a32 = CastOp::create(b_, l, aF32, a);
-      Value sums = ReduceOp::create(b_, l, rowSums, ReduceKindAttr::get(ctx_, ReduceKind::sum), a32,
-                                    b_.getI64IntegerAttr(1));
-      Value sumsB = BroadcastOp::create(b_, l, cType, sums);
+      // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
+      // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
+      // per fragment and an fma instead of a cross-thread reduction per step.
+      Value sumsB = DotOp::create(b_, l, cType, a, ones, zero);
       Value o32 = CastOp::create(b_, l, sTileF32, offset);
       Value oB = BroadcastOp::create(b_, l, cType, o32);
       acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
