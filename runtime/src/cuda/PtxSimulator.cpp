@@ -535,87 +535,65 @@ absl::Status BlockSim::execWarp(size_t pc, int warp) {
       }
     return absl::OkStatus();
   }
-  if (in.op == Op::kMmaSp) {
-    // m16n8k32 with 2:4 sparse A (f16/bf16 -> f32): the kept values (16x16, mmaALayout)
-    // are expanded to 16x32 by the metadata of the lanes the selector names (lane
-    // 4g + 2 sel + h: row g in bits 0-15, row g + 8 in bits 16-31, nibbles 4h..4h+3).
-    const vm::Layout &fa = vm::mmaALayout(), &fb = vm::mmaSpBLayout(), &fc = vm::mmaCLayout();
+  if (in.op == Op::kMma || in.op == Op::kMmaSp) {
+    // 16-bit float inputs into f32. Dense m16n8k16: A 16x16, B 16x8. Sparse m16n8k32
+    // (mma.sp::ordered_metadata): the kept values of A (16x16, the dense A fragment) are
+    // expanded to 16x32 by the metadata of the lanes the selector names (lane 4g + 2 sel
+    // + h: row g in bits 0-15, row g + 8 in bits 16-31, nibbles 4h..4h+3), B is 32x8.
+    bool sparse = in.op == Op::kMmaSp;
+    int K = sparse ? 32 : 16;
+    size_t bFirst = 4, cFirst = sparse ? 8 : 6;
     bool bf = in.type2 == Type::kBF16;
     auto dec = [&](uint32_t h) { return bf ? float(bf16(h)) : float(half(h)); };
-    int64_t sel = in.src[13].imm;
-    if (sel < 0 || sel > 1)
-      return fault(pc, "sparsity selector of m16n8k32 must be 0 or 1");
-    float V[16][16], A[16][32] = {}, B[32][8], C[16][8];
-    for (int lane = 0; lane < 32; ++lane) {
-      for (int s = 0; s < 8; ++s) {
-        uint32_t r = uint32_t(get(in.src[size_t(s / 2)], first + lane));
-        std::vector<int64_t> x = fa.indexOf(lane, s);
-        V[x[0]][x[1]] = dec((r >> (16 * (s % 2))) & 0xFFFF);
-      }
-      for (int s = 0; s < 8; ++s) {
-        uint32_t r = uint32_t(get(in.src[size_t(4 + s / 2)], first + lane));
-        std::vector<int64_t> x = fb.indexOf(lane, s);
-        B[x[0]][x[1]] = dec((r >> (16 * (s % 2))) & 0xFFFF);
-      }
+    // The warp's fragment of layout f, two 16-bit elements per register from src[reg0].
+    auto gather16 = [&](const vm::Layout &f, size_t reg0, float *out, int cols) {
+      for (int lane = 0; lane < 32; ++lane)
+        for (int64_t s = 0; s < f.localSize(); ++s) {
+          uint32_t r = uint32_t(get(in.src[reg0 + size_t(s / 2)], first + lane));
+          std::vector<int64_t> x = f.indexOf(lane, s);
+          out[x[0] * cols + x[1]] = dec((r >> (16 * (s % 2))) & 0xFFFF);
+        }
+    };
+    float V[16 * 16], A[16 * 32] = {}, B[32 * 8];
+    gather16(vm::mmaALayout(), 0, V, 16);
+    gather16(sparse ? vm::mmaSpBLayout() : vm::mmaBLayout(), bFirst, B, 8);
+    if (!sparse) {
+      for (int i = 0; i < 16 * 16; ++i)
+        A[(i / 16) * 32 + i % 16] = V[i];
+    } else {
+      int64_t sel = in.src[13].imm;
+      if (sel < 0 || sel > 1)
+        return fault(pc, "sparsity selector of m16n8k32 must be 0 or 1");
+      for (int g = 0; g < 8; ++g)
+        for (int h = 0; h < 2; ++h) {
+          uint32_t meta = uint32_t(get(in.src[12], first + 4 * g + 2 * int(sel) + h));
+          for (int hi = 0; hi < 2; ++hi)
+            for (int j = 0; j < 4; ++j) {
+              int row = g + 8 * hi, group = 4 * h + j; // group of four K columns
+              uint32_t nibble = (meta >> (16 * hi + 4 * j)) & 0xF;
+              uint32_t i0 = nibble & 3, i1 = nibble >> 2;
+              if (i0 >= i1)
+                return fault(pc, "mma.sp::ordered_metadata needs the first index below the "
+                                 "second (row " + std::to_string(row) + ", group " +
+                                     std::to_string(group) + ": " + std::to_string(nibble) + ")");
+              A[row * 32 + 4 * group + int(i0)] = V[row * 16 + 2 * group];
+              A[row * 32 + 4 * group + int(i1)] = V[row * 16 + 2 * group + 1];
+            }
+        }
+    }
+    const vm::Layout &fc = vm::mmaCLayout();
+    float C[16][8];
+    for (int lane = 0; lane < 32; ++lane)
       for (int s = 0; s < 4; ++s) {
         std::vector<int64_t> x = fc.indexOf(lane, s);
-        C[x[0]][x[1]] = f32(get(in.src[size_t(8 + s)], first + lane));
-      }
-    }
-    for (int g = 0; g < 8; ++g)
-      for (int h = 0; h < 2; ++h) {
-        uint32_t meta = uint32_t(get(in.src[12], first + 4 * g + 2 * int(sel) + h));
-        for (int hi = 0; hi < 2; ++hi)
-          for (int j = 0; j < 4; ++j) {
-            int row = g + 8 * hi, group = 4 * h + j; // group of four K columns
-            uint32_t nibble = (meta >> (16 * hi + 4 * j)) & 0xF;
-            uint32_t i0 = nibble & 3, i1 = nibble >> 2;
-            if (i0 >= i1)
-              return fault(pc, "mma.sp::ordered_metadata needs the first index below the "
-                               "second (row " + std::to_string(row) + ", group " +
-                                   std::to_string(group) + ": " + std::to_string(nibble) + ")");
-            A[row][4 * group + i0] = V[row][2 * group];
-            A[row][4 * group + i1] = V[row][2 * group + 1];
-          }
+        C[x[0]][x[1]] = f32(get(in.src[cFirst + size_t(s)], first + lane));
       }
     for (int lane = 0; lane < 32; ++lane)
       for (int s = 0; s < 4; ++s) {
         std::vector<int64_t> x = fc.indexOf(lane, s);
         float acc = C[x[0]][x[1]];
-        for (int k = 0; k < 32; ++k)
-          acc = std::fmaf(A[x[0]][k], B[k][x[1]], acc); // exact products, f32 sums
-        set(in.dst[size_t(s)], first + lane, fromF32(acc), 32);
-      }
-    return absl::OkStatus();
-  }
-  if (in.op == Op::kMma) {
-    // Gather the 16x16 A, 16x8 B and 16x8 C of the warp from the fragment layouts.
-    const vm::Layout &fa = vm::mmaALayout(), &fb = vm::mmaBLayout(), &fc = vm::mmaCLayout();
-    bool bf = in.type2 == Type::kBF16;
-    auto dec = [&](uint32_t h) { return bf ? float(bf16(h)) : float(half(h)); };
-    float A[16][16], B[16][8], C[16][8];
-    for (int lane = 0; lane < 32; ++lane) {
-      for (int s = 0; s < 8; ++s) {
-        uint32_t r = uint32_t(get(in.src[size_t(s / 2)], first + lane));
-        std::vector<int64_t> x = fa.indexOf(lane, s);
-        A[x[0]][x[1]] = dec((r >> (16 * (s % 2))) & 0xFFFF);
-      }
-      for (int s = 0; s < 4; ++s) {
-        uint32_t r = uint32_t(get(in.src[size_t(4 + s / 2)], first + lane));
-        std::vector<int64_t> x = fb.indexOf(lane, s);
-        B[x[0]][x[1]] = dec((r >> (16 * (s % 2))) & 0xFFFF);
-      }
-      for (int s = 0; s < 4; ++s) {
-        std::vector<int64_t> x = fc.indexOf(lane, s);
-        C[x[0]][x[1]] = f32(get(in.src[size_t(6 + s)], first + lane));
-      }
-    }
-    for (int lane = 0; lane < 32; ++lane)
-      for (int s = 0; s < 4; ++s) {
-        std::vector<int64_t> x = fc.indexOf(lane, s);
-        float acc = C[x[0]][x[1]];
-        for (int k = 0; k < 16; ++k)
-          acc = std::fmaf(A[x[0]][k], B[k][x[1]], acc); // exact products, f32 sums
+        for (int k = 0; k < K; ++k)
+          acc = std::fmaf(A[x[0] * 32 + k], B[k * 8 + x[1]], acc); // exact products, f32 sums
         set(in.dst[size_t(s)], first + lane, fromF32(acc), 32);
       }
     return absl::OkStatus();
