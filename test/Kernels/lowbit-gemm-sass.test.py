@@ -8,10 +8,11 @@ sys.path.insert(0, inputs)
 import lowbit_cases  # noqa: E402
 
 # Shortest-path SASS instructions per K step of the M = 1 decode kernel (sm_90, CUDA 13.0
-# ptxas), measured 2026-11-26 after div/rem by powers of two became shifts and offsets
-# took their row sums from the tensor cores; +3% slack.
-BUDGET = {"ui1": 608, "ui2": 625, "si3": 884, "si4": 559, "ui4": 676, "si5": 971, "si6": 913,
-          "si7": 1081, "si8": 559}
+# ptxas), measured 2026-11-26 after div/rem by powers of two became shifts, offsets took
+# their row sums from the tensor cores and global accesses in loops started from a
+# per-thread pointer; +3% slack.
+BUDGET = {"ui1": 520, "ui2": 523, "si3": 790, "si4": 494, "ui4": 576, "si5": 794, "si6": 787,
+          "si7": 814, "si8": 484}
 FORBIDDEN = {"MUFU", "I2F", "F2I", "CALL"}  # generic integer division, subroutine calls
 
 os.makedirs(work, exist_ok=True)

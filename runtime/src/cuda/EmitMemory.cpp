@@ -3,7 +3,9 @@
 // checked once at run time), cp.async copies, ldmatrix, atomics, views and slices.
 #include "cuda/KernelEmitter.h"
 
+#include <map>
 #include <numeric>
+#include <optional>
 
 namespace tessel::cuda {
 
@@ -78,6 +80,11 @@ struct TileAccess {
   vm::Swizzle swizzle;         // shared only
   std::vector<Reg> offsets;    // b64 per dim (the tile's origin)
   std::vector<int64_t> offsetMultiples;
+  std::vector<std::optional<int64_t>> offsetConstants; // origins known when emitting
+  // Global: the tensor is a kernel argument (value id `tensor`), so its strides and each
+  // thread's pointer can be computed once in the prologue.
+  bool hoistable = false;
+  uint32_t tensor = 0;
 };
 
 namespace {
@@ -99,7 +106,23 @@ private:
   // The index of slot `s`'s element along dimension d: base_d + slotPart.
   void prepareBase();
   Reg linearOf(int64_t slot);          // b64 linear element index of slot `slot`
-  Reg inBounds(int64_t slot);          // predicate (global) or invalid reg (shared)
+  /// Predicate (global) that slot `slot`'s element lies inside the tensor, or kAlways
+  /// when that holds statically (a constant origin and static dimensions hold the tile).
+  Reg inBounds(int64_t slot);
+  static constexpr uint32_t kAlways = 0xFFFFFFFFu;
+  // Global tensors that are kernel arguments: the per-thread pointer (prologue) plus this
+  // access's origin (once per path), and a slot's offset from it (an immediate when the
+  // strides it crosses are static, else a prologue register).
+  bool hoisted() const { return a_.isGlobal && a_.hoistable && a_.bits % 8 == 0; }
+  HoistedAccess &hoistedAccess();
+  Reg accessPointer();
+  Operand slotAddress(int64_t slot);
+  void resetPath() {
+    prepared_ = false;
+    pointer_ = Reg();
+    havePointer_ = false;
+    predicates_.clear();
+  }
   Reg addressOf(Reg linear, int64_t &subBitOut, bool needSubBit);
   void vectorPath(std::vector<Reg> &regs, int64_t k);
   void scalarPath(std::vector<Reg> &regs);
@@ -110,6 +133,10 @@ private:
   const vm::ValueType &tile_;
   const LayoutInfo &info_;
   int rank_;
+  bool prepared_ = false;
+  Reg pointer_;
+  bool havePointer_ = false;
+  std::map<std::pair<int, int64_t>, Reg> predicates_; // (dim, slot part) -> in bounds
   std::vector<Reg> base_;    // b64: offset_d + threadPart_d
   std::vector<Reg> strides_; // b64 row-major strides (global); empty for shared (constants)
   std::vector<int64_t> staticStrides_;
@@ -117,6 +144,10 @@ private:
 };
 
 void AccessEmitter::prepareBase() {
+  if (prepared_)
+    return;
+  prepared_ = true;
+  base_.clear();
   for (int d = 0; d < rank_; ++d) {
     Reg tp = e_.newReg(RegKind::kB64);
     e_.emit(Op::kCvt, Type::kU64, {Operand::r(tp)}, {Operand::r(info_.threadPart[size_t(d)])}).type2 =
@@ -168,32 +199,139 @@ Reg AccessEmitter::linearOf(int64_t slot) {
 }
 
 Reg AccessEmitter::inBounds(int64_t slot) {
-  Reg all;
-  bool first = true;
+  Reg all{RegKind::kPred, kAlways};
   const auto &sp = info_.slotPart[size_t(slot)];
   for (int d = 0; d < rank_; ++d) {
-    Reg idx = base_[size_t(d)];
-    if (sp[size_t(d)] != 0) {
-      idx = e_.newReg(RegKind::kB64);
-      e_.emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(base_[size_t(d)]), Operand::i(sp[size_t(d)])});
+    const std::optional<int64_t> &origin = a_.offsetConstants[size_t(d)];
+    if (a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
+        *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)])
+      continue; // the whole tile is inside along d
+    auto key = std::make_pair(d, sp[size_t(d)]);
+    auto it = predicates_.find(key);
+    Reg p;
+    if (it != predicates_.end()) {
+      p = it->second;
+    } else {
+      // origin + threadPart + slotPart < dim, unsigned: a negative index wraps out of range.
+      Reg tp = e_.newReg(RegKind::kB64), idx = e_.newReg(RegKind::kB64);
+      e_.emit(Op::kCvt, Type::kU64, {Operand::r(tp)}, {Operand::r(info_.threadPart[size_t(d)])}).type2 =
+          Type::kU32;
+      e_.emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(a_.offsets[size_t(d)]), Operand::r(tp)});
+      if (sp[size_t(d)] != 0)
+        e_.emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(idx), Operand::i(sp[size_t(d)])});
+      p = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(a_.dims[size_t(d)])}).cmp =
+          ptx::Cmp::kLo;
+      predicates_[key] = p;
     }
-    Reg p = e_.newReg(RegKind::kPred);
-    e_.emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(a_.dims[size_t(d)])}).cmp =
-        ptx::Cmp::kLo;
-    if (first) {
+    if (all.id == kAlways) {
       all = p;
-      first = false;
     } else {
       Reg q = e_.newReg(RegKind::kPred);
       e_.emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(all), Operand::r(p)});
       all = q;
     }
   }
-  if (first) { // rank 0: always in bounds
-    all = e_.newReg(RegKind::kPred);
-    e_.emit(Op::kSetp, Type::kU32, {Operand::r(all)}, {Operand::i(0), Operand::i(1)}).cmp = ptx::Cmp::kLo;
-  }
   return all;
+}
+
+HoistedAccess &AccessEmitter::hoistedAccess() {
+  auto key = std::make_pair(a_.tensor, tile_.layout);
+  auto it = e_.hoisted_.find(key);
+  if (it != e_.hoisted_.end())
+    return it->second;
+  HoistedAccess h;
+  std::vector<Inst> &pro = e_.prologue_;
+  // Strides: of another layout's accesses to the same tensor when there are some.
+  for (const auto &[k, other] : e_.hoisted_)
+    if (k.first == a_.tensor) {
+      h.strides = other.strides;
+      break;
+    }
+  if (h.strides.empty()) {
+    h.strides.assign(size_t(rank_), Reg());
+    for (int d = rank_ - 1; d >= 0; --d) {
+      Reg s = e_.newReg(RegKind::kB64);
+      if (d == rank_ - 1)
+        e_.emitTo(pro, Op::kMov, Type::kB64, {Operand::r(s)}, {Operand::i(1)});
+      else
+        e_.emitTo(pro, Op::kMul, Type::kS64, {Operand::r(s)},
+                  {Operand::r(h.strides[size_t(d + 1)]), Operand::r(a_.dims[size_t(d + 1)])});
+      h.strides[size_t(d)] = s;
+    }
+  }
+  Reg lin = e_.newReg(RegKind::kB64);
+  e_.emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
+  for (int d = 0; d < rank_; ++d) {
+    Reg tp = e_.newReg(RegKind::kB64), next = e_.newReg(RegKind::kB64);
+    e_.emitTo(pro, Op::kCvt, Type::kU64, {Operand::r(tp)}, {Operand::r(info_.threadPart[size_t(d)])}).type2 =
+        Type::kU32;
+    e_.emitTo(pro, Op::kMad, Type::kS64, {Operand::r(next)},
+              {Operand::r(tp), Operand::r(h.strides[size_t(d)]), Operand::r(lin)});
+    lin = next;
+  }
+  h.threadPointer = e_.newReg(RegKind::kB64);
+  Reg bytes = e_.newReg(RegKind::kB64);
+  e_.emitTo(pro, Op::kMul, Type::kS64, {Operand::r(bytes)}, {Operand::r(lin), Operand::i(a_.bits / 8)});
+  e_.emitTo(pro, Op::kAdd, Type::kS64, {Operand::r(h.threadPointer)}, {Operand::r(a_.address), Operand::r(bytes)});
+  return e_.hoisted_.emplace(key, std::move(h)).first->second;
+}
+
+Reg AccessEmitter::accessPointer() {
+  if (havePointer_)
+    return pointer_;
+  HoistedAccess &h = hoistedAccess();
+  // The origin's byte offset: sum_d offset_d * stride_d * bytes.
+  Reg lin = e_.imm64(0);
+  for (int d = 0; d < rank_; ++d) {
+    const std::optional<int64_t> &c = a_.offsetConstants[size_t(d)];
+    if (c && *c == 0)
+      continue;
+    Reg next = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
+            {Operand::r(a_.offsets[size_t(d)]), Operand::r(h.strides[size_t(d)]), Operand::r(lin)});
+    lin = next;
+  }
+  Reg bytes = e_.newReg(RegKind::kB64);
+  e_.emit(Op::kMul, Type::kS64, {Operand::r(bytes)}, {Operand::r(lin), Operand::i(a_.bits / 8)});
+  pointer_ = e_.newReg(RegKind::kB64);
+  e_.emit(Op::kAdd, Type::kS64, {Operand::r(pointer_)}, {Operand::r(h.threadPointer), Operand::r(bytes)});
+  havePointer_ = true;
+  return pointer_;
+}
+
+Operand AccessEmitter::slotAddress(int64_t slot) {
+  Reg p = accessPointer();
+  HoistedAccess &h = hoistedAccess();
+  const auto &sp = info_.slotPart[size_t(slot)];
+  // Static strides from the last dimension back while the dimensions are static.
+  int64_t imm = 0;
+  bool isStatic = true;
+  int64_t stride = 1;
+  for (int d = rank_ - 1; d >= 0; --d) {
+    if (sp[size_t(d)] != 0) {
+      if (stride < 0)
+        isStatic = false;
+      else
+        imm += sp[size_t(d)] * stride;
+    }
+    stride = stride >= 0 && a_.staticDims[size_t(d)] >= 0 ? stride * a_.staticDims[size_t(d)] : -1;
+  }
+  if (isStatic)
+    return Operand::addr(p, imm * int64_t(a_.bits / 8));
+  // A stride that is not static: the offset is computed here (a prologue register per
+  // slot would live through the kernel).
+  Reg lin = p;
+  for (int d = 0; d < rank_; ++d) {
+    if (sp[size_t(d)] == 0)
+      continue;
+    Reg next = e_.newReg(RegKind::kB64);
+    e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
+            {Operand::r(h.strides[size_t(d)]), Operand::i(sp[size_t(d)] * int64_t(a_.bits / 8)), Operand::r(lin)});
+    lin = next;
+  }
+  Reg addr = lin;
+  return Operand::addr(addr);
 }
 
 // The byte address of the element at `linear` (after the swizzle for shared tiles). For
@@ -269,13 +407,20 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
   int64_t bytes = k * a_.bits / 8;
   for (const Run &run : runsOf(info_)) {
     for (int64_t s = run.slot; s < run.slot + run.count; s += k) {
-      Reg lin = linearOf(s);
-      int64_t unused = 0;
-      Reg addr = addressOf(lin, unused, false);
+      Operand mem;
+      if (hoisted()) {
+        mem = slotAddress(s);
+      } else {
+        prepareBase();
+        int64_t unused = 0;
+        mem = Operand::addr(addressOf(linearOf(s), unused, false));
+      }
       Reg pred;
       bool guarded = a_.isGlobal;
       if (guarded)
         pred = inBounds(s);
+      if (guarded && pred.id == kAlways)
+        guarded = false;
       int64_t bit = s * int64_t(a_.bits);
       Inst in;
       in.op = a_.isLoad ? Op::kLd : Op::kSt;
@@ -283,7 +428,6 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
       in.cache = a_.cache;
       in.guarded = guarded;
       in.guard = pred;
-      Operand mem = Operand::addr(addr);
       if (bytes >= 4) {
         in.type = Type::kB32;
         in.width = uint8_t(bytes / 4);
@@ -329,6 +473,7 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
 }
 
 void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
+  prepareBase();
   unsigned bits = a_.bits;
   int64_t slots = int64_t(info_.slotPart.size());
   for (int64_t s = 0; s < slots; ++s) {
@@ -339,6 +484,8 @@ void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
     bool guarded = a_.isGlobal;
     if (guarded)
       pred = inBounds(s);
+    if (guarded && pred.id == kAlways)
+      guarded = false;
     auto guard = [&](Inst &in) {
       in.guarded = guarded;
       in.guard = pred;
@@ -467,7 +614,8 @@ void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
 }
 
 void AccessEmitter::run(std::vector<Reg> &regs) {
-  prepareBase();
+  // Each path computes what it needs itself (the vector and scalar paths are alternatives).
+  resetPath();
   if (a_.isAtomicAdd) {
     scalarPath(regs);
     return;
@@ -490,6 +638,7 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
   vectorPath(regs, k);
   e_.branch(done);
   e_.label(scalarLabel);
+  resetPath();
   scalarPath(regs);
   e_.label(done);
 }
@@ -506,12 +655,16 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
       const EValue &v = values_[inst.operands[first + i]];
       a.offsets.push_back(asIndex(v, typeOf(inst.operands[first + i])));
       a.offsetMultiples.push_back(v.multipleOf);
+      a.offsetConstants.push_back(v.constant);
     }
   };
   auto globalAccess = [&](uint32_t tensorId, TileAccess &a) {
     const EValue &g = values_[tensorId];
     const vm::ValueType &gt = typeOf(tensorId);
     a.isGlobal = true;
+    // Prologue values live through the whole kernel: worth it for accesses in loops.
+    a.hoistable = g.argument && loopDepth_ > 0;
+    a.tensor = tensorId;
     a.address = g.reg;
     a.alignment = g.alignment;
     a.dims = g.regs;

@@ -446,7 +446,9 @@ absl::Status KernelEmitter::emitFor(const vm::Instruction &inst) {
   emit(Op::kSetp, t, {Operand::r(done)}, {Operand::r(iv.reg), Operand::r(values_[inst.operands[1]].reg)})
       .cmp = ptx::Cmp::kGe;
   branch(end, &done);
+  ++loopDepth_;
   absl::Status status = emitBlock(body);
+  --loopDepth_;
   if (!status.ok())
     return status;
   // The yield's values, copied through temporaries (a yield may swap carried values).

@@ -348,6 +348,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
     if (type.kind == ValueKind::kGTensor) {
       v.kind = EValue::Kind::kGlobal;
       v.reg = newReg(RegKind::kB64);
+      v.argument = true;
       v.alignment = 16; // runtime allocations are at least 256-byte aligned
       kernel_.params.push_back({base, Type::kU64});
       emitTo(params, Op::kLd, Type::kU64, {Operand::r(v.reg)}, {Operand::param(base)}).space =

@@ -48,6 +48,9 @@ struct EValue {
   int64_t multipleOf = 1;
   /// An integer scalar known at emission time (an arith.constant): its value.
   std::optional<int64_t> constant;
+  /// kGlobal: a kernel argument (its address and dimensions are loaded before any code,
+  /// so thread-invariant arithmetic on them may go to the prologue).
+  bool argument = false;
   /// kGlobal: the address is a multiple of this many bytes.
   int64_t alignment = 1;
 };
@@ -59,6 +62,13 @@ struct LayoutInfo {
   /// Largest power of two dividing every thread part of the last dimension (so vector
   /// groups stay aligned whatever the thread).
   int64_t lastDimThreadMultiple = 1;
+};
+
+/// Prologue values of the accesses to one global kernel argument through one register
+/// layout: the tensor's row-major strides and each thread's pointer to its first element.
+struct HoistedAccess {
+  std::vector<Reg> strides; // b64 per dim
+  Reg threadPointer;        // b64: address + sum_d threadPart_d * stride_d * bytes
 };
 
 class KernelEmitter {
@@ -137,6 +147,8 @@ public:
   std::vector<Inst> prologue_; // hoisted thread-index arithmetic, emitted first
   std::vector<EValue> values_;
   std::map<int32_t, LayoutInfo> layouts_;
+  std::map<std::pair<uint32_t, int32_t>, HoistedAccess> hoisted_; // (tensor, layout)
+  int loopDepth_ = 0; // scf.for bodies being emitted
   Reg tid_;
   Reg warp_, lane_;
   bool haveWarp_ = false;
