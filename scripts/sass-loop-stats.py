@@ -8,7 +8,7 @@ For each loop (a backward branch), prints the instructions on its shortest path 
 loop head to the back edge (where the body branches, e.g. an aligned vector access or
 its scalar fallback, the shorter side: the path a well-aligned input takes) and their
 opcodes. cuobjdump comes from the CUDA toolkit or the nvidia-cuda-cuobjdump wheel
-(scripts/install-deps.sh installs it under build/tools).
+(scripts/install-deps.sh installs it under /opt/tessel-tools).
 """
 import argparse
 import collections
@@ -25,7 +25,7 @@ BRANCH = re.compile(r"^(@!?U?P[T0-9]\s+)?(BRA|EXIT|RET|BRX|JMP)\b[^0-9x]*(0x[0-9
 
 def find_cuobjdump(explicit):
     here = os.path.dirname(os.path.abspath(__file__))
-    for c in [explicit, os.path.join(here, "..", "build", "tools", "bin", "cuobjdump"),
+    for c in [explicit, os.path.join(os.environ.get("TESSEL_TOOLS_DIR", "/opt/tessel-tools"), "bin", "cuobjdump"),
               "/usr/local/cuda/bin/cuobjdump"]:
         if c and os.path.exists(c):
             return c

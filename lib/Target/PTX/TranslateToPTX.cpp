@@ -22,11 +22,19 @@ static llvm::cl::opt<std::string>
     archOption("arch", llvm::cl::desc("GPU architecture for --tbvm-to-ptx: sm_80, sm_86, "
                                       "sm_89, sm_90 or sm_90a"),
                llvm::cl::init("sm_80"));
+static llvm::cl::opt<int> minBlocksOption(
+    "min-blocks-per-sm",
+    llvm::cl::desc("for --tbvm-to-ptx: ask ptxas to fit this many blocks per SM "
+                   "(.minnctapersm, a register cap; the runtime's $TESSEL_CUDA_MIN_BLOCKS)"),
+    llvm::cl::init(0));
 
 LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
   absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
   if (!target.ok())
     return module.emitError() << target.status().message();
+  if (minBlocksOption < 0 || minBlocksOption > 32)
+    return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
+  target->minBlocksPerSm = minBlocksOption;
   std::string bytes;
   llvm::raw_string_ostream bytesStream(bytes);
   if (failed(writeBytecode(module, bytesStream)))

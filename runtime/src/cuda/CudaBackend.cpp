@@ -1,5 +1,6 @@
 #include "cuda/CudaBackend.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
@@ -251,6 +252,14 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
                                                      " cannot run on cuda:", ordinal, " (",
                                                      info.name, ", ", info.archName(), ")"));
     target = *parsed;
+  }
+  if (const char *blocks = std::getenv("TESSEL_CUDA_MIN_BLOCKS"); blocks && *blocks) {
+    // Ask ptxas to fit this many blocks per SM (a register cap), for A/B timings.
+    int n = 0;
+    if (!absl::SimpleAtoi(blocks, &n) || n < 1 || n > 32)
+      return absl::InvalidArgumentError(
+          absl::StrCat("TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 1..32"));
+    target->minBlocksPerSm = n;
   }
 
   if (absl::Status s = driver.check(driver.devicePrimaryCtxRetain(&context->context, device),

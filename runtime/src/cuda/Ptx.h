@@ -160,6 +160,7 @@ struct Kernel {
   uint32_t numRegs[4] = {0, 0, 0, 0}; // by RegKind
   int64_t sharedBytes = 0;            // dynamic shared memory the kernel uses
   int threads = 32;
+  int minBlocksPerSm = 0; // > 0: .minnctapersm
   std::vector<Inst> body;
 };
 

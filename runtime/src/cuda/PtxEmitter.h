@@ -29,6 +29,9 @@ struct Target {
   int major = 8, minor = 0;
   /// sm_90a: architecture-specific instructions (wgmma, setmaxnreg).
   bool archSpecific = false;
+  /// When > 0, each kernel asks ptxas (.minnctapersm) to fit this many blocks on an SM,
+  /// which caps its registers (an experiment knob: $TESSEL_CUDA_MIN_BLOCKS).
+  int minBlocksPerSm = 0;
 
   /// "sm_80", "sm_90a".
   std::string smName() const;

@@ -328,7 +328,10 @@ static void printEntry(std::ostringstream &os, const Kernel &kernel) {
   for (size_t i = 0; i < kernel.params.size(); ++i)
     os << (i ? ",\n" : "\n") << "  .param ." << typeName(kernel.params[i].type) << " "
        << kernel.params[i].name;
-  os << "\n)\n.maxntid " << kernel.threads << ", 1, 1\n{\n";
+  os << "\n)\n.maxntid " << kernel.threads << ", 1, 1\n";
+  if (kernel.minBlocksPerSm > 0)
+    os << ".minnctapersm " << kernel.minBlocksPerSm << "\n";
+  os << "{\n";
   const char *decls[4] = {".pred %p", ".b16 %h", ".b32 %r", ".b64 %rd"};
   for (int k = 0; k < 4; ++k)
     if (kernel.numRegs[k] > 0)
