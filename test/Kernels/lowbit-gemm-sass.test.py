@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -22,7 +23,9 @@ for kind, budget in BUDGET.items():
     mlir = lowbit_cases.generate(f"type={kind} group=128 m=1", tslm)
     ptx, cubin = os.path.join(work, kind + ".ptx"), os.path.join(work, kind + ".cubin")
     subprocess.run(["tessel-translate", "--tbvm-to-ptx", "--arch=sm_90", mlir, "-o", ptx], check=True)
-    subprocess.run([ptxas, "-arch=sm_90", ptx, "-o", cubin], check=True)
+    v = subprocess.run([ptxas, "-arch=sm_90", "-v", ptx, "-o", cubin], check=True,
+                       capture_output=True, text=True).stderr
+    regs = re.search(r"Used (\d+) registers", v)
     r = subprocess.run([sys.executable, os.path.join(scripts, "sass-loop-stats.py"), cubin,
                         "--cuobjdump", cuobjdump, "--json"], check=True, capture_output=True, text=True)
     loops = [l for ls in json.loads(r.stdout).values() for l in ls
@@ -35,7 +38,7 @@ for kind, budget in BUDGET.items():
     n = loop["shortest_path"]
     bad = sorted(FORBIDDEN & set(loop["opcodes"]))
     print(f"{kind} {n} instructions per K step ({n / 128:.2f} per weight), budget "
-          f"{int(budget * 1.03)}; {loop['opcodes']}")
+          f"{int(budget * 1.03)}, {regs.group(1) if regs else '?'} registers; {loop['opcodes']}")
     if n > budget * 1.03 or bad:
         print(f"FAILED {kind}: {n} > {int(budget * 1.03)} or forbidden {bad}")
         failed = True

@@ -6,7 +6,7 @@ import subprocess
 
 # type, bits, extra generator options, m, n, k, group: every width, signed and unsigned
 # (with offsets), float codes, grouped and per channel, decode (m = 3, one 16-row tile,
-# split-K) and tensor-core tiles (m = 20, 70).
+# split-K) and tensor-core tiles (m = 20, 70), register and shared-memory pipelines.
 CASES = [
     ("ui1", 1, "", 3, 64, 512, 128),
     ("ui2", 2, "", 3, 64, 512, 128),
@@ -22,6 +22,9 @@ CASES = [
     ("e2m3", 6, "", 70, 32, 256, 128),
     ("f4E2M1FN", 4, "", 3, 64, 512, 128),
     ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+    # the shared-memory pipeline (cp.async ring of activations and weights)
+    ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
+    ("ui4", 4, " stages=4", 20, 40, 768, 128),
 ]
 
 
