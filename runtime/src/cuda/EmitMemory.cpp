@@ -242,24 +242,7 @@ HoistedAccess &AccessEmitter::hoistedAccess() {
     return it->second;
   HoistedAccess h;
   std::vector<Inst> &pro = e_.prologue_;
-  // Strides: of another layout's accesses to the same tensor when there are some.
-  for (const auto &[k, other] : e_.hoisted_)
-    if (k.first == a_.tensor) {
-      h.strides = other.strides;
-      break;
-    }
-  if (h.strides.empty()) {
-    h.strides.assign(size_t(rank_), Reg());
-    for (int d = rank_ - 1; d >= 0; --d) {
-      Reg s = e_.newReg(RegKind::kB64);
-      if (d == rank_ - 1)
-        e_.emitTo(pro, Op::kMov, Type::kB64, {Operand::r(s)}, {Operand::i(1)});
-      else
-        e_.emitTo(pro, Op::kMul, Type::kS64, {Operand::r(s)},
-                  {Operand::r(h.strides[size_t(d + 1)]), Operand::r(a_.dims[size_t(d + 1)])});
-      h.strides[size_t(d)] = s;
-    }
-  }
+  h.strides = e_.hoistedStrides(a_.tensor);
   Reg lin = e_.newReg(RegKind::kB64);
   e_.emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
   for (int d = 0; d < rank_; ++d) {

@@ -253,6 +253,24 @@ const LayoutInfo &KernelEmitter::layoutInfo(int32_t layoutIndex) {
   return layouts_.emplace(layoutIndex, std::move(info)).first->second;
 }
 
+const std::vector<Reg> &KernelEmitter::hoistedStrides(uint32_t tensor) {
+  auto it = hoistedStrides_.find(tensor);
+  if (it != hoistedStrides_.end())
+    return it->second;
+  const EValue &g = values_[tensor];
+  int rank = int(g.regs.size());
+  std::vector<Reg> strides(static_cast<size_t>(rank));
+  for (int d = rank - 1; d >= 0; --d) {
+    strides[size_t(d)] = newReg(RegKind::kB64);
+    if (d == rank - 1)
+      emitTo(prologue_, Op::kMov, Type::kB64, {Operand::r(strides[size_t(d)])}, {Operand::i(1)});
+    else
+      emitTo(prologue_, Op::kMul, Type::kS64, {Operand::r(strides[size_t(d)])},
+             {Operand::r(strides[size_t(d + 1)]), Operand::r(g.regs[size_t(d + 1)])});
+  }
+  return hoistedStrides_.emplace(tensor, std::move(strides)).first->second;
+}
+
 Reg KernelEmitter::warpId() {
   if (!haveWarp_) {
     warp_ = newReg(RegKind::kB32);

@@ -98,6 +98,8 @@ public:
   /// Layout data of any layout with `thread` (a b32 register) as its thread index;
   /// the arithmetic goes to the prologue.
   LayoutInfo computeLayoutInfo(const vm::Layout &layout, Reg thread);
+  /// Row-major element strides (b64, prologue) of global kernel argument `tensor`.
+  const std::vector<Reg> &hoistedStrides(uint32_t tensor);
   /// tid / 32 and tid % 32 (prologue).
   Reg warpId();
   Reg laneId();
@@ -148,6 +150,7 @@ public:
   std::vector<EValue> values_;
   std::map<int32_t, LayoutInfo> layouts_;
   std::map<std::pair<uint32_t, int32_t>, HoistedAccess> hoisted_; // (tensor, layout)
+  std::map<uint32_t, std::vector<Reg>> hoistedStrides_;
   int loopDepth_ = 0; // scf.for bodies being emitted
   Reg tid_;
   Reg warp_, lane_;
