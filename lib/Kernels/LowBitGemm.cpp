@@ -153,7 +153,10 @@ LogicalResult GemmBuilder::buildKernel() {
   b_.setInsertionPointToEnd(module_.getBody());
   auto kernel = KernelOp::create(b_, loc_, spec_.name + "_kernel",
                                  b_.getFunctionType(args, {}), ArrayAttr(), ArrayAttr(),
-                                 uint64_t(W_), uint64_t(0));
+                                 uint64_t(W_), uint64_t(0),
+                                 spec_.schedule.getMinBlocks() > 0
+                                     ? b_.getI64IntegerAttr(spec_.schedule.getMinBlocks())
+                                     : IntegerAttr());
   Block *entry = kernel.addEntryBlock();
   b_.setInsertionPointToEnd(entry);
   Value x = entry->getArgument(0), w = entry->getArgument(1), sc = entry->getArgument(2);
@@ -389,7 +392,12 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
   // stages: fastest or within 5% at N x K = 57344 x 8192 and 8192 x 8192, with at most
   // 128 registers and no spills for 1..7 bits. (The shared pipeline was 1.4x slower.)
+  // min_blocks = 3 (at most 170 registers) makes ptxas economize registers again: left
+  // alone it spends ~150-200 on the shorter loop; with 3 it keeps 115-140 for 1..7 bits
+  // (si4: 118, so 4 blocks of 128 threads fit, the occupancy that was measured) without
+  // spills on sm_80..sm_90, where 4 spills. Whether more registers pay is for a GPU to
+  // say (run.sh, section m1-minblocks0).
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1);
-  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3);
+  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1, 0);
 }

@@ -60,7 +60,7 @@ LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, 
 
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bm,
                                    int64_t warps, int64_t nPerWarp, int64_t kStep,
-                                   int64_t splitK, int64_t stages) {
+                                   int64_t splitK, int64_t stages, int64_t minBlocks) {
   if (bm < 16 || bm % 16 != 0 || bm > 256)
     return emitError() << "schedule bm must be a multiple of 16 in 16..256, got " << bm;
   if (warps < 1 || warps > 32)
@@ -73,5 +73,7 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule split_k must be >= 0, got " << splitK;
   if (stages < 1 || stages > 8)
     return emitError() << "schedule stages must be in 1..8, got " << stages;
+  if (minBlocks < 0 || minBlocks > 32)
+    return emitError() << "schedule min_blocks must be in 0..32, got " << minBlocks;
   return success();
 }

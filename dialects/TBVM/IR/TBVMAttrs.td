@@ -51,14 +51,17 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
     - `k_step`: reduction elements per main-loop iteration (multiple of 128);
     - `split_k`: blocks that share one output tile's reduction (0: chosen at run time
       from the problem size, 1: none; more than one accumulate with atomics);
-    - `stages`: shared-memory stages of the activation pipeline.
+    - `stages`: shared-memory stages of the activation pipeline;
+    - `min_blocks` (optional, 0: no request): blocks the kernel must fit on an SM, which
+      caps the registers per thread (more warps to hide latency, or fewer instructions).
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>
     ```
   }];
   let parameters = (ins "int64_t":$bm, "int64_t":$warps, "int64_t":$n_per_warp,
-                        "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages);
+                        "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages,
+                        DefaultValuedParameter<"int64_t", "0">:$min_blocks);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -75,6 +75,8 @@ LogicalResult KernelOp::verify() {
     return emitOpError() << "needs 1..32 warps (at most 1024 threads), got " << warps;
   if (int64_t(getSharedBytes()) < 0)
     return emitOpError() << "shared_bytes cannot be negative";
+  if (std::optional<uint64_t> n = getMinBlocksPerSm(); n && (int64_t(*n) < 0 || int64_t(*n) > 32))
+    return emitOpError() << "min_blocks_per_sm must be 0..32, got " << int64_t(*n);
   if (!getFunctionType().getResults().empty())
     return emitOpError() << "a kernel returns nothing; write results to global tensors";
   for (auto [i, type] : llvm::enumerate(getArgumentTypes()))

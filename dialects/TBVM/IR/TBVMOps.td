@@ -37,7 +37,8 @@ def TBVM_KernelOp : TBVM_Op<"kernel", [
   let description = [{
     Arguments are global tensors and scalars, bound at launch. `warps` sets the block
     size (32 * warps threads); `shared_bytes` is the shared memory the block needs
-    (set by tbvm-plan-shared-memory).
+    (set by tbvm-plan-shared-memory); `min_blocks_per_sm` (0: no request) asks the GPU
+    code generator to fit that many blocks on an SM, capping registers per thread.
 
     ```mlir
     tbvm.kernel @add(%x: !tbvm.gtensor<?xf32>, %y: !tbvm.gtensor<?xf32>) attributes {warps = 4 : i64} {
@@ -51,7 +52,8 @@ def TBVM_KernelOp : TBVM_Op<"kernel", [
                        OptionalAttr<DictArrayAttr>:$arg_attrs,
                        OptionalAttr<DictArrayAttr>:$res_attrs,
                        I64Attr:$warps,
-                       DefaultValuedAttr<I64Attr, "0">:$shared_bytes);
+                       DefaultValuedAttr<I64Attr, "0">:$shared_bytes,
+                       OptionalAttr<I64Attr>:$min_blocks_per_sm);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;

@@ -336,7 +336,10 @@ LogicalResult Reader::readFunction(const fb::Function &f, ModuleOp module) {
   Operation *op;
   if (f.kind() == fb::FunctionKind::Kernel)
     op = KernelOp::create(builder_, loc_, name, fnType, ArrayAttr(), ArrayAttr(),
-                          uint64_t(f.warps()), uint64_t(f.shared_bytes()));
+                          uint64_t(f.warps()), uint64_t(f.shared_bytes()),
+                          f.min_blocks_per_sm() > 0
+                              ? builder_.getI64IntegerAttr(f.min_blocks_per_sm())
+                              : IntegerAttr());
   else
     op = HostOp::create(builder_, loc_, name, fnType, ArrayAttr(), ArrayAttr());
   auto function = cast<FunctionOpInterface>(op);

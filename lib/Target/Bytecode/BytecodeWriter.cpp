@@ -269,17 +269,18 @@ FailureOr<Offset<fb::Function>> Writer::writeFunction(FunctionOpInterface functi
                         [&](unsigned i) { return function.getArgAttr(i, kNameAttr); });
   auto resNames = names(function.getNumResults(),
                         [&](unsigned i) { return function.getResultAttr(i, kNameAttr); });
-  int32_t warps = 0;
+  int32_t warps = 0, minBlocks = 0;
   int64_t shared = 0;
   fb::FunctionKind kind = fb::FunctionKind::Host;
   if (auto kernel = dyn_cast<KernelOp>(op)) {
     kind = fb::FunctionKind::Kernel;
     warps = int32_t(kernel.getWarps());
     shared = int64_t(kernel.getSharedBytes());
+    minBlocks = int32_t(kernel.getMinBlocksPerSm().value_or(0));
   }
   return fb::CreateFunctionDirect(fbb_, function.getName().str().c_str(), kind,
                                   &state.valueTypes, &arguments, &resultTypes, *body, warps,
-                                  shared, &argNames, &resNames);
+                                  shared, &argNames, &resNames, minBlocks);
 }
 
 FailureOr<Offset<fb::Constant>> Writer::writeGlobal(GlobalOp global) {

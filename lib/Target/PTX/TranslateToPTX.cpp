@@ -25,14 +25,15 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<int> minBlocksOption(
     "min-blocks-per-sm",
     llvm::cl::desc("for --tbvm-to-ptx: ask ptxas to fit this many blocks per SM "
-                   "(.minnctapersm, a register cap; the runtime's $TESSEL_CUDA_MIN_BLOCKS)"),
-    llvm::cl::init(0));
+                   "(.minnctapersm, a register cap; 0: none; default: each kernel's "
+                   "min_blocks_per_sm; the runtime's $TESSEL_CUDA_MIN_BLOCKS)"),
+    llvm::cl::init(-1));
 
 LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
   absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
   if (!target.ok())
     return module.emitError() << target.status().message();
-  if (minBlocksOption < 0 || minBlocksOption > 32)
+  if (minBlocksOption < -1 || minBlocksOption > 32)
     return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
   target->minBlocksPerSm = minBlocksOption;
   std::string bytes;

@@ -256,9 +256,9 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   if (const char *blocks = std::getenv("TESSEL_CUDA_MIN_BLOCKS"); blocks && *blocks) {
     // Ask ptxas to fit this many blocks per SM (a register cap), for A/B timings.
     int n = 0;
-    if (!absl::SimpleAtoi(blocks, &n) || n < 1 || n > 32)
-      return absl::InvalidArgumentError(
-          absl::StrCat("TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 1..32"));
+    if (!absl::SimpleAtoi(blocks, &n) || n < 0 || n > 32)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 0..32 (0: none)"));
     target->minBlocksPerSm = n;
   }
 

@@ -352,7 +352,8 @@ LayoutInfo KernelEmitter::computeLayoutInfo(const vm::Layout &layout, Reg thread
 absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   kernel_.name = entryName(program_, kernelIndex_);
   kernel_.threads = int(fn_.numThreads());
-  kernel_.minBlocksPerSm = target_.minBlocksPerSm;
+  kernel_.minBlocksPerSm =
+      target_.minBlocksPerSm >= 0 ? target_.minBlocksPerSm : int(fn_.minBlocksPerSm);
   values_.assign(fn_.numValues(), EValue());
   tid_ = newReg(RegKind::kB32);
   emitTo(prologue_, Op::kMov, Type::kU32, {Operand::r(tid_)}, {Operand::sp(ptx::Special::kTidX)});

@@ -29,9 +29,10 @@ struct Target {
   int major = 8, minor = 0;
   /// sm_90a: architecture-specific instructions (wgmma, setmaxnreg).
   bool archSpecific = false;
-  /// When > 0, each kernel asks ptxas (.minnctapersm) to fit this many blocks on an SM,
-  /// which caps its registers (an experiment knob: $TESSEL_CUDA_MIN_BLOCKS).
-  int minBlocksPerSm = 0;
+  /// Blocks per SM each kernel asks ptxas to fit (.minnctapersm, a register cap): -1
+  /// takes the kernel's own request (tbvm.kernel's min_blocks_per_sm), 0 none, N > 0
+  /// overrides it (an experiment knob: $TESSEL_CUDA_MIN_BLOCKS).
+  int minBlocksPerSm = -1;
 
   /// "sm_80", "sm_90a".
   std::string smName() const;

@@ -493,6 +493,10 @@ absl::Status ProgramLoader::loadSignatures() {
     if (f.kind == FunctionKind::kKernel) {
       f.warps = ff->warps();
       f.sharedBytes = ff->shared_bytes();
+      f.minBlocksPerSm = ff->min_blocks_per_sm();
+      if (f.minBlocksPerSm < 0 || f.minBlocksPerSm > 32)
+        return invalid(absl::StrCat(where, " asks for ", f.minBlocksPerSm,
+                                    " blocks per SM (0..32 allowed)"));
       if (f.warps < 1 || f.warps > 32)
         return invalid(absl::StrCat(where, " needs 1..32 warps, has ", f.warps));
       if (f.sharedBytes < 0 || f.sharedBytes > kMaxSharedBytes)

@@ -121,6 +121,8 @@ struct Function {
   /// Kernels: block size in warps and shared memory in bytes.
   int64_t warps = 0;
   int64_t sharedBytes = 0;
+  /// Kernels: blocks per SM the GPU code must fit (ptxas caps registers), 0: no request.
+  int64_t minBlocksPerSm = 0;
 
   int64_t numThreads() const { return 32 * warps; }
   size_t numValues() const { return valueTypes.size(); }

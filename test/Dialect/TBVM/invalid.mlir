@@ -202,3 +202,10 @@ tbvm.kernel @dot_sparse_layouts() attributes {warps = 1 : i64} {
   %d = tbvm.dot_sparse %v, %m, %b, %c : !v, !m, !bb, !c -> !c
   tbvm.return
 }
+
+// -----
+
+// expected-error @+1 {{min_blocks_per_sm must be 0..32, got 33}}
+tbvm.kernel @too_many_blocks() attributes {warps = 1 : i64, min_blocks_per_sm = 33 : i64} {
+  tbvm.return
+}

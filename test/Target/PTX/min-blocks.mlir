@@ -1,16 +1,36 @@
-// --min-blocks-per-sm (the runtime's $TESSEL_CUDA_MIN_BLOCKS) adds .minnctapersm to each
-// kernel, which ptxas honours by capping registers; without it there is none.
-// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=4 %s | FileCheck %s
-// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 %s | FileCheck %s --check-prefix=NONE
+// A kernel's min_blocks_per_sm becomes .minnctapersm (ptxas then caps registers so that
+// many blocks fit on an SM); --min-blocks-per-sm (the runtime's $TESSEL_CUDA_MIN_BLOCKS)
+// overrides it for every kernel, 0 meaning none. The attribute survives the bytecode.
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 %s | FileCheck %s
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=4 %s | FileCheck %s --check-prefix=ALL4
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=0 %s | FileCheck %s --check-prefix=NONE
 // RUN: not tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=40 %s 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: tessel-translate --tbvm-to-bytecode %s | tessel-translate --bytecode-to-tbvm | FileCheck %s --check-prefix=ROUND
+// The low-bit GEMM template asks for 3 blocks at M = 1 unless told otherwise:
+// RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1" | FileCheck %s --check-prefix=GEN
+// RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1 min-blocks=0" | FileCheck %s --check-prefix=GEN0
+// CHECK-LABEL: .entry tessel_copy(
 // CHECK: .maxntid 32, 1, 1
-// CHECK-NEXT: .minnctapersm 4
+// CHECK-NOT: .minnctapersm
+// CHECK-LABEL: .entry tessel_copy3(
+// CHECK: .maxntid 32, 1, 1
+// CHECK-NEXT: .minnctapersm 3
+// ALL4-COUNT-2: .minnctapersm 4
 // NONE-NOT: .minnctapersm
 // BAD: --min-blocks-per-sm must be 0..32, not 40
+// ROUND: tbvm.kernel @copy3({{.*}} attributes {min_blocks_per_sm = 3 : i64
+// GEN: tbvm.kernel @main_kernel({{.*}}min_blocks_per_sm = 3 : i64
+// GEN0-NOT: min_blocks_per_sm
 
 !v = !tbvm.gtensor<?xf32>
 !r = !tbvm.rtensor<32xf32, #tbvm.layout<"spatial(32)">>
 tbvm.kernel @copy(%x: !v, %y: !v) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %a = tbvm.load_global %x[%c0] : !v -> !r
+  tbvm.store_global %a, %y[%c0] : !r, !v
+  tbvm.return
+}
+tbvm.kernel @copy3(%x: !v, %y: !v) attributes {warps = 1 : i64, min_blocks_per_sm = 3 : i64} {
   %c0 = arith.constant 0 : index
   %a = tbvm.load_global %x[%c0] : !v -> !r
   tbvm.store_global %a, %y[%c0] : !r, !v
