@@ -64,6 +64,7 @@ struct TFunction {
   std::vector<uint32_t> resultTypes;
   int32_t warps = 1;
   int64_t sharedBytes = 0;
+  int32_t minBlocksPerSm = 0;
   std::vector<std::string> argumentNames, resultNames;
 };
 
@@ -175,6 +176,8 @@ public:
     return layoutIds_[key] = uint32_t(layouts_.size() - 1);
   }
 
+  /// The last kernel's request of blocks per SM.
+  void setMinBlocksPerSm(int32_t n) { functions_.back().minBlocksPerSm = n; }
   FunctionBuilder kernel(const std::string &name, int32_t warps, int64_t sharedBytes = 0) {
     functions_.emplace_back();
     TFunction &f = functions_.back();
@@ -299,7 +302,7 @@ inline std::vector<uint8_t> ModuleBuilder::finish(uint32_t version) {
         b, f.name.c_str(), f.kernel ? fb::FunctionKind::Kernel : fb::FunctionKind::Host,
         &f.valueTypes, &f.body.arguments, &f.resultTypes, body, f.kernel ? f.warps : 0,
         f.kernel ? f.sharedBytes : 0, f.kernel ? nullptr : &argNames,
-        f.kernel ? nullptr : &resNames));
+        f.kernel ? nullptr : &resNames, f.kernel ? f.minBlocksPerSm : 0));
   }
   std::vector<flatbuffers::Offset<fb::Constant>> constants;
   for (const TConstant &c : constants_) {

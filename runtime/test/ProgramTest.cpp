@@ -473,6 +473,13 @@ TEST(Loader, KernelSignatureRules) {
   FunctionBuilder k = mb.kernel("k", 40);
   k.ret();
   expectLoadError(mb.finish(), "needs 1..32 warps, has 40");
+  {
+    ModuleBuilder mb3;
+    FunctionBuilder k3 = mb3.kernel("k", 1);
+    mb3.setMinBlocksPerSm(33);
+    k3.ret();
+    expectLoadError(mb3.finish(), "asks for 33 blocks per SM (0..32 allowed)");
+  }
   ModuleBuilder mb2;
   FunctionBuilder k2 = mb2.kernel("k", 1);
   k2.arg(mb2.scalar(DType::signlessInt(8)));
