@@ -5,8 +5,9 @@
 //    magic 0x6400 (1024.0; 0x4300 = 128.0 for bf16), one lop3 per pair also flipping the
 //    sign bit of signed codes (offset binary), then one subtraction (or an fma that also
 //    undoes a position shift) leaves the exact value;
-//  - 1, 2, 4 and 8 bits in natural order: one prmt spreads a byte over both halves and
-//    each lop3 picks one pair out of it;
+//  - 1, 2 and 8 bits in natural order: one prmt spreads a byte over both halves and
+//    each lop3 picks one pair out of it; 4 bits: one prmt per pair from the word and the
+//    word shifted by 4, so both codes sit at bit 0 and a subtraction finishes them;
 //  - small floats without NaN/inf: sign, exponent and mantissa placed into a half and one
 //    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
 //  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
@@ -151,7 +152,29 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    if (fb == 1 || fb == 2 || fb == 4) {
+    if (fb == 4) {
+      // A word holds 8 codes; h = w >> 4 brings each byte's high code down to bits 0-3,
+      // so one prmt takes byte b of w and of h into the two halves: both codes at bit 0,
+      // and one subtraction (an immediate, no multiplier register) finishes the pair.
+      Reg high;
+      for (int64_t s = 0; s < slots; s += 2) {
+        int64_t byte = s / 2, b = byte % 4;
+        Reg w = src[size_t(byte / 4)];
+        if (b == 0) {
+          high = newReg(RegKind::kB32);
+          emit(Op::kShr, Type::kB32, {Operand::r(high)}, {Operand::r(w), Operand::i(4)});
+        }
+        Reg t = newReg(RegKind::kB32);
+        emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
+             {Operand::r(w), Operand::r(high), Operand::i(b | (b << 4) | ((4 + b) << 8) | ((4 + b) << 12))});
+        out.regs.push_back(finish(place(t, 0, 0), 0, 0));
+      }
+      return absl::OkStatus();
+    }
+    // (bf16 has 7 mantissa bits: a code at bits 6-7 of a half would reach the exponent, so
+    // 2-bit codes go the general way below; 1-bit ones stay within bits 0-7, where the
+    // magic sum 128 + 128 u is still exact.)
+    if (fb == 1 || (fb == 2 && toHalf)) {
       // Natural order: a byte holds 8/fb codes; copy it into both halves once, then each
       // lop3 takes one pair (codes 2m and 2m+1 of the byte, at bits 2m*fb and (2m+1)*fb).
       int64_t perByte = 8 / fb;

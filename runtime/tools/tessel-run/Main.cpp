@@ -47,7 +47,8 @@ options:
   --help                 this text
 
 Inputs must have the function's element type; .npy float32 data is converted (rounded)
-to f16/bf16 inputs, and uint8/int8 codes are packed for sub-byte inputs.)";
+to f16/bf16 inputs, and uint8/int8 data are the codes of any type of at most 8 bits
+(integer or float: si3, e2m1, f8E4M3FN, ...), packed for sub-byte inputs.)";
 
 struct Options {
   std::string module, function, device = "auto", outputDir, compareWith;
@@ -95,8 +96,14 @@ absl::StatusOr<Tensor> inputFromNpy(const std::string &path, const TensorSpec &s
       dst[i] = uint16_t(tessel::vm::encode(want, src[i], tessel::vm::Overflow::kIeee));
     return c;
   }
-  if (want.bits() < 8 && t.dtype().bits() == 8 && !want.isFloat() == !t.dtype().isFloat()) {
+  if (want.bits() <= 8 && t.dtype().bits() == 8 && t.dtype().isInteger()) {
+    // Codes: bytes of int8/uint8 data are the codes of any type of at most 8 bits
+    // (integer or float), packed LSB first below 8 bits.
     Tensor c = Tensor::allocate(want, t.shape());
+    if (want.bits() == 8) {
+      std::memcpy(c.dataAs<uint8_t>(), t.dataAs<uint8_t>(), size_t(t.numElements()));
+      return c;
+    }
     std::vector<uint8_t> codes(size_t(t.numElements()));
     const auto *src = t.dataAs<uint8_t>();
     for (size_t i = 0; i < codes.size(); ++i)
@@ -360,7 +367,7 @@ int main(int argc, char **argv) {
       int64_t bad = 0;
       for (int64_t e = 0; e < a.numElements(); ++e) {
         double x = valueAt(a, e), y = valueAt(b, e);
-        if (std::isnan(x) && std::isnan(y))
+        if ((std::isnan(x) && std::isnan(y)) || x == y) // equal infinities too
           continue;
         double d = std::fabs(x - y);
         if (std::isnan(d))

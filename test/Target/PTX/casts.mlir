@@ -68,9 +68,11 @@ tbvm.kernel @cast_si3(%x: !tbvm.gtensor<512xsi3>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_ui4(
-// CHECK: prmt.b32
-// CHECK: lop3.b32 {{.*}}, 0xEA;
-// CHECK: fma.rn.f16x2
+// CHECK: shr.b32 {{.*}}, 0x4;
+// CHECK: prmt.b32 {{.*}}, 0x4400;
+// CHECK: lop3.b32 {{.*}}, 0xF000F, {{.*}}, 0xEA;
+// CHECK-NOT: fma.rn.f16x2
+// CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -84,9 +86,11 @@ tbvm.kernel @cast_ui4(%x: !tbvm.gtensor<512xui4>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si4(
-// CHECK: prmt.b32
-// CHECK: lop3.b32 {{.*}}, 0x6A;
-// CHECK: fma.rn.f16x2
+// CHECK: shr.b32 {{.*}}, 0x4;
+// CHECK: prmt.b32 {{.*}}, 0x4400;
+// CHECK: lop3.b32 {{.*}}, 0xF000F, {{.*}}, 0x6A;
+// CHECK-NOT: fma.rn.f16x2
+// CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32

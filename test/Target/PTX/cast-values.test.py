@@ -1,0 +1,69 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+work = sys.argv[1]
+os.makedirs(work, exist_ok=True)
+TYPES = [f"{s}i{b}" for b in range(1, 9) for s in "su"] + [
+    "!lowp.float<e2m1>", "!lowp.float<e2m3>", "!lowp.float<e3m2>", "f4E2M1FN", "f8E4M3FN",
+    "f8E5M2"]
+MODULE = """
+!q = !tbvm.gtensor<?x{T}>
+!h = !tbvm.gtensor<?x{F}>
+!rq = !tbvm.rtensor<512x{T}, #tbvm.layout<"spatial(32).local(16)">>
+!rh = !tbvm.rtensor<512x{F}, #tbvm.layout<"spatial(32).local(16)">>
+module {{
+  tbvm.kernel @cast(%x: !q, %y: !h) attributes {{warps = 1 : i64}} {{
+    %c512 = arith.constant 512 : index
+    %b = tbvm.block_idx x
+    %o = arith.muli %b, %c512 : index
+    %v = tbvm.load_global %x[%o] : !q -> !rq
+    %f = tbvm.cast %v : !rq -> !rh
+    tbvm.store_global %f, %y[%o] : !rh, !h
+    tbvm.return
+  }}
+  tbvm.host @main(%x: !q {{tbvm.name = "x"}}) -> (!h {{tbvm.name = "y"}}) {{
+    %c1 = arith.constant 1 : index
+    %c512 = arith.constant 512 : index
+    %n = tbvm.dim %x, 0 : !q
+    %y = tbvm.alloc_global(%n) : !h
+    %g = arith.ceildivui %n, %c512 : index
+    tbvm.launch @cast grid(%g, %c1, %c1) (%x, %y) : (!q, !h) -> ()
+    tbvm.return %y : !h
+  }}
+}}
+"""
+failed = False
+count = 0
+for t in TYPES:
+    for f in ["f16", "bf16"]:
+        name = t.replace("!lowp.float<", "").replace(">", "") + "_" + f
+        mlir = os.path.join(work, name + ".mlir")
+        tslm = os.path.join(work, name + ".tslm")
+        with open(mlir, "w") as out:
+            out.write(MODULE.format(T=t, F=f))
+        r = subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print("FAILED", name, r.stderr)
+            failed = True
+            continue
+        # Every code at every position of a 32-bit register (8 / bits codes per byte), in
+        # order and shuffled.
+        bits = int(t[2:]) if t[0] in "su" else {"e2m1": 4, "e2m3": 6, "e3m2": 6}.get(
+            t.replace("!lowp.float<", "").replace(">", ""), 4 if t.startswith("f4") else 8)
+        codes = np.arange(4096) % (1 << bits)
+        codes = np.concatenate([codes, np.random.default_rng(0).permutation(codes)])
+        npy = os.path.join(work, name + ".npy")
+        np.save(npy, codes.astype(np.uint8))
+        r = subprocess.run(["tessel-run", tslm, "--device=ptx-sim", "--compare-with=cpu",
+                            "--tolerance=0,0", "--input=x=" + npy],
+                           capture_output=True, text=True)
+        if r.returncode != 0 or "differ" in r.stdout:
+            print("FAILED", name, r.stdout, r.stderr)
+            failed = True
+        count += 1
+print("FAILED" if failed else f"all casts agree ({count} kernels)")
+sys.exit(1 if failed else 0)
