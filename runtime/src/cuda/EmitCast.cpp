@@ -8,6 +8,8 @@
 //  - 1, 2 and 8 bits in natural order: one prmt spreads a byte over both halves and
 //    each lop3 picks one pair out of it; 4 bits: one prmt per pair from the word and the
 //    word shifted by 4, so both codes sit at bit 0 and a subtraction finishes them;
+//    3, 5, 6 and 7 bits: each code shifted down to bit 0 (a funnel shift across two
+//    registers where it straddles them) and one prmt per pair;
 //  - small floats without NaN/inf: sign, exponent and mantissa placed into a half and one
 //    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
 //  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
@@ -194,17 +196,25 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    // 3, 5, 6, 7 bits in natural order: gather each pair into (bits [0, fb) , bits
-    // [16, 16 + fb)) of one register first.
+    // 3, 5, 6, 7 bits in natural order (and 2 bits to bf16): each code of a pair shifted
+    // down to bit 0 (a funnel shift when it straddles two registers), one prmt puts the
+    // pair's low halves side by side, and the lop3 keeps the codes.
+    auto codeAt = [&](int64_t slot) {
+      int64_t bit = slot * int64_t(fb), word = bit / 32, shift = bit % 32;
+      if (shift == 0)
+        return src[size_t(word)];
+      Reg r = newReg(RegKind::kB32);
+      if (shift + int64_t(fb) <= 32 || size_t(word + 1) >= src.size())
+        emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
+      else
+        emit(Op::kShf, Type::kB32, {Operand::r(r)},
+             {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
+      return r;
+    };
     for (int64_t s = 0; s < slots; s += 2) {
-      Reg lo = extract(src, s, fb);
+      Reg lo = codeAt(s), hi = s + 1 < slots ? codeAt(s + 1) : lo;
       Reg t = newReg(RegKind::kB32);
-      if (s + 1 < slots) {
-        Reg hi = extract(src, s + 1, fb);
-        emit(Op::kBfi, Type::kB32, {Operand::r(t)}, {Operand::r(hi), Operand::r(lo), Operand::i(16), Operand::i(fb)});
-      } else {
-        emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::r(lo)});
-      }
+      emit(Op::kPrmt, Type::kB32, {Operand::r(t)}, {Operand::r(lo), Operand::r(hi), Operand::i(0x5410)});
       out.regs.push_back(finish(place(t, 0, 0), 0, 0));
     }
     return absl::OkStatus();

@@ -105,6 +105,7 @@ enum class Op : uint16_t {
   kComment, // name: text
   kMov, kAdd, kSub, kMul, kMulHi, kMulWide, kMad, kFma, kDiv, kRem, kMin, kMax, kNeg, kAbs,
   kAnd, kOr, kXor, kNot, kShl, kShr, kBfe, kBfi, kPrmt, kLop3, kCvt, kSetp, kSelp,
+  kShf, // shf.r.wrap.b32 d, lo, hi, n: the 64-bit hi:lo shifted right by n % 32, low word
   kSqrt, kRsqrt, kRcp, kEx2, kLg2, kTanh,
   kLd, kSt, kCpAsync, kCpAsyncCommit, kCpAsyncWait, kLdmatrix, kMma,
   kMmaSp, // mma.sp::ordered_metadata m16n8k32: dst d(4); src a(4), b(4), c(4), meta, selector

@@ -214,6 +214,7 @@ std::string printInst(const Inst &in) {
   case Op::kShr: return guard + simple("shr", in);
   case Op::kBfe: return guard + simple("bfe", in);
   case Op::kBfi: return guard + simple("bfi", in);
+  case Op::kShf: return guard + simple("shf.r.wrap", in);
   case Op::kPrmt: return guard + simple("prmt", in);
   case Op::kLop3: return guard + simple("lop3", in);
   case Op::kSelp: return guard + simple("selp", in);

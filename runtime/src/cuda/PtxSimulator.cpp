@@ -362,6 +362,11 @@ absl::Status BlockSim::exec(size_t pc, int t) {
     return absl::OkStatus();
   }
   case Op::kPrmt: dst(prmt(uint32_t(src(0)), uint32_t(src(1)), uint32_t(src(2)))); return absl::OkStatus();
+  case Op::kShf: {
+    uint64_t both = (uint64_t(uint32_t(src(1))) << 32) | uint32_t(src(0));
+    dst(uint32_t(both >> (uint32_t(src(2)) & 31)));
+    return absl::OkStatus();
+  }
   case Op::kLop3: {
     uint32_t a = uint32_t(src(0)), b = uint32_t(src(1)), c = uint32_t(src(2)), lut = uint32_t(src(3));
     uint32_t r = 0;

@@ -52,8 +52,9 @@ tbvm.kernel @cast_ui3(%x: !tbvm.gtensor<512xui3>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si3(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0x6A;
+// CHECK: shf.r.wrap.b32
+// CHECK: prmt.b32 {{.*}}, 0x5410;
+// CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
 // CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
@@ -120,8 +121,9 @@ tbvm.kernel @cast_ui5(%x: !tbvm.gtensor<512xui5>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si5(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0x6A;
+// CHECK: shf.r.wrap.b32
+// CHECK: prmt.b32 {{.*}}, 0x5410;
+// CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
 // CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
@@ -152,8 +154,9 @@ tbvm.kernel @cast_ui6(%x: !tbvm.gtensor<512xui6>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si7(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0x6A;
+// CHECK: shf.r.wrap.b32
+// CHECK: prmt.b32 {{.*}}, 0x5410;
+// CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
 // CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
