@@ -97,6 +97,44 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     return absl::OkStatus();
   }
 
+  // Codes s and s + 1 of the source at bits [0, fb) and [16, 16 + fb) of one register
+  // (the bits above each code unspecified). 4 bits: h = w >> 4 brings each byte's high
+  // code down to bits 0-3, so one prmt takes byte b of w and of h into the two halves;
+  // other widths: each code shifted down to bit 0 (a funnel shift where it straddles two
+  // registers) and one prmt puts the two low halves side by side.
+  auto codeAt = [&](int64_t slot) {
+    int64_t bit = slot * int64_t(fb), word = bit / 32, shift = bit % 32;
+    if (shift == 0)
+      return src[size_t(word)];
+    Reg r = newReg(RegKind::kB32);
+    if (shift + int64_t(fb) <= 32 || size_t(word + 1) >= src.size())
+      emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
+    else
+      emit(Op::kShf, Type::kB32, {Operand::r(r)},
+           {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
+    return r;
+  };
+  Reg high4;
+  int64_t high4Word = -1;
+  auto pairAtBitZero = [&](int64_t s) {
+    Reg t = newReg(RegKind::kB32);
+    if (fb == 4) {
+      int64_t byte = s / 2, b = byte % 4, word = byte / 4;
+      if (word != high4Word) {
+        high4 = newReg(RegKind::kB32);
+        emit(Op::kShr, Type::kB32, {Operand::r(high4)}, {Operand::r(src[size_t(word)]), Operand::i(4)});
+        high4Word = word;
+      }
+      emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
+           {Operand::r(src[size_t(word)]), Operand::r(high4),
+            Operand::i(b | (b << 4) | ((4 + b) << 8) | ((4 + b) << 12))});
+      return t;
+    }
+    Reg lo = codeAt(s), hi = s + 1 < slots ? codeAt(s + 1) : lo;
+    emit(Op::kPrmt, Type::kB32, {Operand::r(t)}, {Operand::r(lo), Operand::r(hi), Operand::i(0x5410)});
+    return t;
+  };
+
   // ---- integer codes of up to 8 bits -> f16 / bf16: magic-number pairs ----
   if ((toHalf || (toBF16 && fb <= 7)) && from.isInteger() && fb <= 8) {
     bool isSigned = !from.isUnsignedInteger();
@@ -154,25 +192,6 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    if (fb == 4) {
-      // A word holds 8 codes; h = w >> 4 brings each byte's high code down to bits 0-3,
-      // so one prmt takes byte b of w and of h into the two halves: both codes at bit 0,
-      // and one subtraction (an immediate, no multiplier register) finishes the pair.
-      Reg high;
-      for (int64_t s = 0; s < slots; s += 2) {
-        int64_t byte = s / 2, b = byte % 4;
-        Reg w = src[size_t(byte / 4)];
-        if (b == 0) {
-          high = newReg(RegKind::kB32);
-          emit(Op::kShr, Type::kB32, {Operand::r(high)}, {Operand::r(w), Operand::i(4)});
-        }
-        Reg t = newReg(RegKind::kB32);
-        emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
-             {Operand::r(w), Operand::r(high), Operand::i(b | (b << 4) | ((4 + b) << 8) | ((4 + b) << 12))});
-        out.regs.push_back(finish(place(t, 0, 0), 0, 0));
-      }
-      return absl::OkStatus();
-    }
     // (bf16 has 7 mantissa bits: a code at bits 6-7 of a half would reach the exponent, so
     // 2-bit codes go the general way below; 1-bit ones stay within bits 0-7, where the
     // magic sum 128 + 128 u is still exact.)
@@ -196,27 +215,10 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    // 3, 5, 6, 7 bits in natural order (and 2 bits to bf16): each code of a pair shifted
-    // down to bit 0 (a funnel shift when it straddles two registers), one prmt puts the
-    // pair's low halves side by side, and the lop3 keeps the codes.
-    auto codeAt = [&](int64_t slot) {
-      int64_t bit = slot * int64_t(fb), word = bit / 32, shift = bit % 32;
-      if (shift == 0)
-        return src[size_t(word)];
-      Reg r = newReg(RegKind::kB32);
-      if (shift + int64_t(fb) <= 32 || size_t(word + 1) >= src.size())
-        emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
-      else
-        emit(Op::kShf, Type::kB32, {Operand::r(r)},
-             {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
-      return r;
-    };
-    for (int64_t s = 0; s < slots; s += 2) {
-      Reg lo = codeAt(s), hi = s + 1 < slots ? codeAt(s + 1) : lo;
-      Reg t = newReg(RegKind::kB32);
-      emit(Op::kPrmt, Type::kB32, {Operand::r(t)}, {Operand::r(lo), Operand::r(hi), Operand::i(0x5410)});
-      out.regs.push_back(finish(place(t, 0, 0), 0, 0));
-    }
+    // 3..7 bits (and 4 bits, and 2 bits to bf16): the pair at bit 0 of each half, the
+    // lop3 keeps the codes and the subtraction finishes them.
+    for (int64_t s = 0; s < slots; s += 2)
+      out.regs.push_back(finish(place(pairAtBitZero(s), 0, 0), 0, 0));
     return absl::OkStatus();
   }
 
@@ -239,6 +241,25 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     const FloatFormat &f = from.floatFormat();
     unsigned magBits = f.exponentBits + f.mantissaBits;
     Reg scale = imm32(pack2(halfBits(std::ldexp(1.0, 15 - f.bias)), halfBits(std::ldexp(1.0, 15 - f.bias))));
+    if (fb == magBits + 1) {
+      // Both codes at once: the pair at bit 0 of each half, shifted so each code's sign is
+      // bit 15 of its half; the magnitude moves down to bits (10 - M)..(9 + E), the lop3
+      // keeps it and the two signs, and one multiplication scales the pair.
+      uint32_t magMask = ((1u << magBits) - 1) << (10 - f.mantissaBits);
+      for (int64_t s = 0; s < slots; s += 2) {
+        Reg top = newReg(RegKind::kB32), mag = newReg(RegKind::kB32), t = newReg(RegKind::kB32);
+        emit(Op::kShl, Type::kB32, {Operand::r(top)}, {Operand::r(pairAtBitZero(s)), Operand::i(16 - fb)});
+        emit(Op::kShr, Type::kB32, {Operand::r(mag)}, {Operand::r(top), Operand::i(5 - f.exponentBits)});
+        // t = (top & 0x80008000) | (mag & magMask, both halves)
+        emit(Op::kAnd, Type::kB32, {Operand::r(mag)}, {Operand::r(mag), Operand::i(magMask | (magMask << 16))});
+        emit(Op::kLop3, Type::kB32, {Operand::r(t)},
+             {Operand::r(top), Operand::i(0x80008000u), Operand::r(mag), Operand::i(kLutAndOr)});
+        Reg d = newReg(RegKind::kB32);
+        emit(Op::kMul, Type::kF16x2, {Operand::r(d)}, {Operand::r(t), Operand::r(scale)}).rounding = ptx::Rounding::kRn;
+        out.regs.push_back(d);
+      }
+      return absl::OkStatus();
+    }
     for (int64_t s = 0; s < slots; s += 2) {
       Reg t = newReg(RegKind::kB32);
       emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::i(0)});
