@@ -10,8 +10,9 @@
 //    word shifted by 4, so both codes sit at bit 0 and a subtraction finishes them;
 //    3, 5, 6 and 7 bits: each code shifted down to bit 0 (a funnel shift across two
 //    registers where it straddles them) and one prmt per pair;
-//  - small floats without NaN/inf: sign, exponent and mantissa placed into a half and one
-//    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
+//  - small floats without NaN/inf: sign, exponent and mantissa placed into a half (both
+//    codes of a pair at once: two shifts, a mask and a lop3) and one multiplication by
+//    2^(15 - bias) (exact for normals and subnormals alike);
 //  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
 // Everything else goes element by element through exact f32 / integer arithmetic.
 #include "cuda/KernelEmitter.h"
