@@ -436,6 +436,7 @@ absl::Status KernelEmitter::emitFor(const vm::Instruction &inst) {
       return error(inst, "loop-carried shared or global tensors are not supported");
     EValue carried = freshLike(init);
     carried.multipleOf = 1;
+    carried.constant.reset(); // changes from iteration to iteration
     copyValue(carried, init);
     values_[body.arguments[1 + i]] = carried;
   }
@@ -497,6 +498,7 @@ absl::Status KernelEmitter::emitIf(const vm::Instruction &inst) {
         else
           return error(inst, "scf.if yielding shared or global tensors is not supported");
         r.multipleOf = 1;
+        r.constant.reset(); // the branches may yield different values
         results.push_back(r);
       }
       EValue &dst = results[i];
