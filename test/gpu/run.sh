@@ -84,6 +84,8 @@ want integration && {
 want integration && echo "integration: $pass of $total pass" >&2
 
 # 2. Benchmarks, one report per group of M.
+# Each kernel's registers and shared memory go to the bench logs (occupancy).
+export TESSEL_CUDA_LOG_KERNELS=1
 bench() { # NAME SECONDS ARGS...
   local name=$1 seconds=$2
   shift 2

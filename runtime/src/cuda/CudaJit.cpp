@@ -4,6 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace tessel::cuda {
 
 namespace {
@@ -126,6 +129,10 @@ CudaBackend::loadCubin(const std::vector<uint8_t> &cubin, const std::string &ent
                                "cuFuncGetAttribute");
         !s.ok())
       return s;
+  if (const char *log = std::getenv("TESSEL_CUDA_LOG_KERNELS"); log && *log && *log != '0')
+    std::fprintf(stderr, "tessel: loaded %s: %d registers, %d threads, %lld bytes of shared memory\n",
+                 entry.c_str(), kernel->registers_, static_cast<int>(threads),
+                 static_cast<long long>(staticShared + sharedBytes));
   if (threads > maxThreads)
     return absl::ResourceExhaustedError(absl::StrCat(
         "'", entry, "' uses ", kernel->registers_, " registers per thread, so a block may have at most ",
