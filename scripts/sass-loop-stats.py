@@ -58,17 +58,16 @@ def functions(sass):
     return out
 
 
-def successors(ins, i):
-    """Indices control may pass to after instruction i."""
+def successors(ins, i, index):
+    """Indices control may pass to after instruction i (`index`: address -> index)."""
     text = ins[i][1]
     m = BRANCH.match(text)
     if not m:
         return [i + 1] if i + 1 < len(ins) else []
     guarded, kind, target = m.group(1), m.group(2), m.group(3)
     out = []
-    if kind == "BRA" and target:
-        addr = int(target, 16)
-        out += [j for j, (a, _) in enumerate(ins) if a == addr]
+    if kind == "BRA" and target and int(target, 16) in index:
+        out.append(index[int(target, 16)])
     if guarded and i + 1 < len(ins):
         out.append(i + 1)
     return out
@@ -76,6 +75,7 @@ def successors(ins, i):
 
 def loops(ins):
     result = []
+    index = {a: j for j, (a, _) in enumerate(ins)}
     for i, (addr, text) in enumerate(ins):
         m = BRANCH.match(text)
         if not m or m.group(2) != "BRA" or not m.group(3):
@@ -83,7 +83,9 @@ def loops(ins):
         target = int(m.group(3), 16)
         if target >= addr:
             continue
-        head = next(j for j, (a, _) in enumerate(ins) if a == target)
+        if target not in index:
+            continue
+        head = index[target]
         # Shortest path head -> i inside [head, i] (Dijkstra on instruction counts).
         dist = {head: 1}
         prev = {}
@@ -94,7 +96,7 @@ def loops(ins):
                 break
             if d > dist.get(j, 1 << 60):
                 continue
-            for s in successors(ins, j):
+            for s in successors(ins, j, index):
                 if head <= s <= i and d + 1 < dist.get(s, 1 << 60):
                     dist[s] = d + 1
                     prev[s] = j

@@ -230,6 +230,23 @@ LogicalResult GemmBuilder::buildKernel() {
     return acc;
   };
   Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
+  // The main loop over the block's chunks: `body` computes chunk kc from the carried
+  // values (the accumulator first), appends the next chunk's to `next` and returns the
+  // new accumulator.
+  using ChunkBody =
+      llvm::function_ref<Value(Location, Value kc, ValueRange carried, SmallVectorImpl<Value> &next)>;
+  auto chunkLoop = [&](ArrayRef<Value> initial, ChunkBody body) {
+    return scf::ForOp::create(
+        b_, loc_, begin, end, c1, initial,
+        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b_);
+          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> next;
+          SmallVector<Value> yielded{body(l, kc, carried, next)};
+          yielded.append(next.begin(), next.end());
+          scf::YieldOp::create(b_, l, yielded);
+        });
+  };
   const int64_t S = spec_.schedule.getStages();
   scf::ForOp loop;
   if (S >= 2) {
@@ -263,32 +280,25 @@ LogicalResult GemmBuilder::buildKernel() {
       issue(loc_, addi(begin, index(st)), index(st));
     SmallVector<Value> initial{zero};
     loadScales(loc_, begin, initial);
-    loop = scf::ForOp::create(
-        b_, loc_, begin, end, c1, initial,
-        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b_);
-          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value acc = carried[0];
-          Value rel = arith::SubIOp::create(b_, l, kc, begin);
-          Value stage = arith::RemUIOp::create(b_, l, rel, index(S));
-          CopyAsyncWaitOp::create(b_, l, S - 2);
-          SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
-          // Refill the stage chunk kc - 1 used.
-          issue(l, addi(kc, index(S - 1)), arith::RemUIOp::create(b_, l, addi(rel, index(S - 1)), index(S)));
-          SmallVector<Value> next;
-          loadScales(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
-          Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
-          Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-          for (int64_t s = 0; s < KS_; ++s) {
-            Value a = LoadMatrixOp::create(b_, l, aType, xsl, ValueRange{c0, index(128 * s)}, false);
-            Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
-            acc = step(l, acc, a, bytes, carried[size_t(1 + s)],
-                       spec_.symmetric ? Value() : carried[size_t(1 + KS_ + s)]);
-          }
-          SmallVector<Value> yielded{acc};
-          yielded.append(next.begin(), next.end());
-          scf::YieldOp::create(b_, l, yielded);
-        });
+    loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
+      Value acc = carried[0];
+      Value rel = arith::SubIOp::create(b_, l, kc, begin);
+      Value stage = arith::RemUIOp::create(b_, l, rel, index(S));
+      CopyAsyncWaitOp::create(b_, l, S - 2);
+      SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
+      // Refill the stage chunk kc - 1 used.
+      issue(l, addi(kc, index(S - 1)), arith::RemUIOp::create(b_, l, addi(rel, index(S - 1)), index(S)));
+      loadScales(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
+      Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
+      Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+      for (int64_t s = 0; s < KS_; ++s) {
+        Value a = LoadMatrixOp::create(b_, l, aType, xsl, ValueRange{c0, index(128 * s)}, false);
+        Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
+        acc = step(l, acc, a, bytes, carried[size_t(1 + s)],
+                   spec_.symmetric ? Value() : carried[size_t(1 + KS_ + s)]);
+      }
+      return acc;
+    });
     CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   } else {
     // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
@@ -299,29 +309,22 @@ LogicalResult GemmBuilder::buildKernel() {
     Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
     SmallVector<Value> initial{zero};
     loadWeights(loc_, begin, initial);
-    loop = scf::ForOp::create(
-        b_, loc_, begin, end, c1, initial,
-        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b_);
-          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value acc = carried[0];
-          Value k0 = muli(kc, index(KI_));
-          CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
-          CopyAsyncCommitOp::create(b_, l);
-          SmallVector<Value> next;
-          loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
-          CopyAsyncWaitOp::create(b_, l, 0);
-          SyncOp::create(b_, l);
-          for (int64_t s = 0; s < KS_; ++s) {
-            Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
-            acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
-                       spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
-          }
-          SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
-          SmallVector<Value> yielded{acc};
-          yielded.append(next.begin(), next.end());
-          scf::YieldOp::create(b_, l, yielded);
-        });
+    loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
+      Value acc = carried[0];
+      Value k0 = muli(kc, index(KI_));
+      CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
+      CopyAsyncCommitOp::create(b_, l);
+      loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
+      CopyAsyncWaitOp::create(b_, l, 0);
+      SyncOp::create(b_, l);
+      for (int64_t s = 0; s < KS_; ++s) {
+        Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
+        acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
+                   spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
+      }
+      SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
+      return acc;
+    });
   }
   Value acc = loop.getResult(0);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.

@@ -199,7 +199,6 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     if (fb == 1 || (fb == 2 && toHalf)) {
       // Natural order: a byte holds 8/fb codes; copy it into both halves once, then each
       // lop3 takes one pair (codes 2m and 2m+1 of the byte, at bits 2m*fb and (2m+1)*fb).
-      int64_t perByte = 8 / fb;
       Reg spread;
       for (int64_t s = 0; s < slots; s += 2) {
         int64_t bit = s * fb;
@@ -212,7 +211,6 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
         }
         int xlo = int(inByte), xhi = int(inByte + fb);
         out.regs.push_back(finish(place(spread, xlo, xhi), xlo, xhi));
-        (void)perByte;
       }
       return absl::OkStatus();
     }

@@ -112,9 +112,9 @@ private:
   static constexpr uint32_t kAlways = 0xFFFFFFFFu;
   // Global tensors that are kernel arguments: the per-thread pointer (prologue) plus this
   // access's origin (once per path), and a slot's offset from it (an immediate when the
-  // strides it crosses are static, else a prologue register).
+  // strides it crosses are static, else computed at the access).
   bool hoisted() const { return a_.isGlobal && a_.hoistable && a_.bits % 8 == 0; }
-  HoistedAccess &hoistedAccess();
+  Reg threadPointer();
   Reg accessPointer();
   Operand slotAddress(int64_t slot);
   void resetPath() {
@@ -235,14 +235,13 @@ Reg AccessEmitter::inBounds(int64_t slot) {
   return all;
 }
 
-HoistedAccess &AccessEmitter::hoistedAccess() {
+Reg AccessEmitter::threadPointer() {
   auto key = std::make_pair(a_.tensor, tile_.layout);
-  auto it = e_.hoisted_.find(key);
-  if (it != e_.hoisted_.end())
+  auto it = e_.threadPointers_.find(key);
+  if (it != e_.threadPointers_.end())
     return it->second;
-  HoistedAccess h;
   std::vector<Inst> &pro = e_.prologue_;
-  h.strides = e_.hoistedStrides(a_.tensor);
+  const std::vector<Reg> &strides = e_.hoistedStrides(a_.tensor);
   Reg lin = e_.newReg(RegKind::kB64);
   e_.emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
   for (int d = 0; d < rank_; ++d) {
@@ -250,20 +249,19 @@ HoistedAccess &AccessEmitter::hoistedAccess() {
     e_.emitTo(pro, Op::kCvt, Type::kU64, {Operand::r(tp)}, {Operand::r(info_.threadPart[size_t(d)])}).type2 =
         Type::kU32;
     e_.emitTo(pro, Op::kMad, Type::kS64, {Operand::r(next)},
-              {Operand::r(tp), Operand::r(h.strides[size_t(d)]), Operand::r(lin)});
+              {Operand::r(tp), Operand::r(strides[size_t(d)]), Operand::r(lin)});
     lin = next;
   }
-  h.threadPointer = e_.newReg(RegKind::kB64);
-  Reg bytes = e_.newReg(RegKind::kB64);
+  Reg pointer = e_.newReg(RegKind::kB64), bytes = e_.newReg(RegKind::kB64);
   e_.emitTo(pro, Op::kMul, Type::kS64, {Operand::r(bytes)}, {Operand::r(lin), Operand::i(a_.bits / 8)});
-  e_.emitTo(pro, Op::kAdd, Type::kS64, {Operand::r(h.threadPointer)}, {Operand::r(a_.address), Operand::r(bytes)});
-  return e_.hoisted_.emplace(key, std::move(h)).first->second;
+  e_.emitTo(pro, Op::kAdd, Type::kS64, {Operand::r(pointer)}, {Operand::r(a_.address), Operand::r(bytes)});
+  return e_.threadPointers_.emplace(key, pointer).first->second;
 }
 
 Reg AccessEmitter::accessPointer() {
   if (havePointer_)
     return pointer_;
-  HoistedAccess &h = hoistedAccess();
+  const std::vector<Reg> &strides = e_.hoistedStrides(a_.tensor);
   // The origin's byte offset: sum_d offset_d * stride_d * bytes.
   Reg lin = e_.imm64(0);
   for (int d = 0; d < rank_; ++d) {
@@ -272,20 +270,19 @@ Reg AccessEmitter::accessPointer() {
       continue;
     Reg next = e_.newReg(RegKind::kB64);
     e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
-            {Operand::r(a_.offsets[size_t(d)]), Operand::r(h.strides[size_t(d)]), Operand::r(lin)});
+            {Operand::r(a_.offsets[size_t(d)]), Operand::r(strides[size_t(d)]), Operand::r(lin)});
     lin = next;
   }
   Reg bytes = e_.newReg(RegKind::kB64);
   e_.emit(Op::kMul, Type::kS64, {Operand::r(bytes)}, {Operand::r(lin), Operand::i(a_.bits / 8)});
   pointer_ = e_.newReg(RegKind::kB64);
-  e_.emit(Op::kAdd, Type::kS64, {Operand::r(pointer_)}, {Operand::r(h.threadPointer), Operand::r(bytes)});
+  e_.emit(Op::kAdd, Type::kS64, {Operand::r(pointer_)}, {Operand::r(threadPointer()), Operand::r(bytes)});
   havePointer_ = true;
   return pointer_;
 }
 
 Operand AccessEmitter::slotAddress(int64_t slot) {
   Reg p = accessPointer();
-  HoistedAccess &h = hoistedAccess();
   const auto &sp = info_.slotPart[size_t(slot)];
   // Static strides from the last dimension back while the dimensions are static.
   int64_t imm = 0;
@@ -310,11 +307,11 @@ Operand AccessEmitter::slotAddress(int64_t slot) {
       continue;
     Reg next = e_.newReg(RegKind::kB64);
     e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
-            {Operand::r(h.strides[size_t(d)]), Operand::i(sp[size_t(d)] * int64_t(a_.bits / 8)), Operand::r(lin)});
+            {Operand::r(e_.hoistedStrides(a_.tensor)[size_t(d)]),
+             Operand::i(sp[size_t(d)] * int64_t(a_.bits / 8)), Operand::r(lin)});
     lin = next;
   }
-  Reg addr = lin;
-  return Operand::addr(addr);
+  return Operand::addr(lin);
 }
 
 // The byte address of the element at `linear` (after the swizzle for shared tiles). For
@@ -357,7 +354,7 @@ Reg AccessEmitter::addressOf(Reg linear, int64_t &subBitReg, bool needSubBit) {
 
 // Uniform run-time check that k-element vector accesses are aligned and never straddle
 // the edge of the tensor: the last dimension, the tile's offset along it and the address
-// must be multiples. Returns an invalid register when it holds statically.
+// must be multiples. Returns kAlways when it holds statically.
 Reg AccessEmitter::vectorCondition(int64_t k) {
   int64_t bytes = k * a_.bits / 8;
   bool staticOk = a_.alignment % bytes == 0 && a_.offsetMultiples.back() % k == 0;
@@ -368,7 +365,7 @@ Reg AccessEmitter::vectorCondition(int64_t k) {
     staticOk = staticOk && (a_.staticDims.back() % k == 0) &&
                (a_.swizzle.isIdentity() || k <= (int64_t(1) << a_.swizzle.base));
   if (staticOk)
-    return Reg{RegKind::kPred, 0xFFFFFFFFu};
+    return Reg{RegKind::kPred, kAlways};
   // Anything not proven is checked: (dim_last | offset_last) % k == 0 and address % bytes.
   Reg acc = e_.newReg(RegKind::kB64);
   e_.emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(a_.offsets.back()), Operand::r(a_.isGlobal ? a_.dims.back() : a_.offsets.back())});
@@ -473,6 +470,17 @@ void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
       in.guarded = guarded;
       in.guard = pred;
     };
+    // The element's bits reach the next byte (word): position > limit, and in bounds.
+    auto crossesInBounds = [&](Reg position, int64_t limit) {
+      Reg p = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kSetp, Type::kU32, {Operand::r(p)}, {Operand::r(position), Operand::i(limit)}).cmp =
+          ptx::Cmp::kHi;
+      if (!guarded)
+        return p;
+      Reg both = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(p), Operand::r(pred)});
+      return both;
+    };
     ptx::Space space = a_.isGlobal ? ptx::Space::kGlobal : ptx::Space::kShared;
     if (bits % 8 == 0) {
       Type t = bits == 8 ? Type::kU8 : bits == 16 ? Type::kU16 : Type::kB32;
@@ -523,14 +531,7 @@ void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
       Inst &l0 = e_.emit(Op::kLd, Type::kU8, {Operand::r(b0)}, {Operand::addr(addr)});
       l0.space = space;
       guard(l0);
-      Reg straddle = e_.newReg(RegKind::kPred);
-      e_.emit(Op::kSetp, Type::kU32, {Operand::r(straddle)}, {Operand::r(subBit), Operand::i(8 - bits)}).cmp =
-          ptx::Cmp::kHi;
-      if (guarded) {
-        Reg both = e_.newReg(RegKind::kPred);
-        e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(straddle), Operand::r(pred)});
-        straddle = both;
-      }
+      Reg straddle = crossesInBounds(subBit, 8 - bits);
       Inst &l1 = e_.emit(Op::kLd, Type::kU8, {Operand::r(b1)}, {Operand::addr(addr, 1)});
       l1.space = space;
       l1.guarded = true;
@@ -572,14 +573,7 @@ void AccessEmitter::scalarPath(std::vector<Reg> &regs) {
     s0.space = sp;
     guard(s0);
     // Second word when the element crosses it: the high bits, shifted down.
-    Reg cross = e_.newReg(RegKind::kPred);
-    e_.emit(Op::kSetp, Type::kU32, {Operand::r(cross)}, {Operand::r(off), Operand::i(32 - bits)}).cmp =
-        ptx::Cmp::kHi;
-    if (guarded) {
-      Reg both = e_.newReg(RegKind::kPred);
-      e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(cross), Operand::r(pred)});
-      cross = both;
-    }
+    Reg cross = crossesInBounds(off, 32 - bits);
     Reg back = e_.newReg(RegKind::kB32), hiMask = e_.newReg(RegKind::kB32), hiVal = e_.newReg(RegKind::kB32);
     e_.emit(Op::kSub, Type::kU32, {Operand::r(back)}, {Operand::i(32), Operand::r(off)});
     e_.emit(Op::kShr, Type::kB32, {Operand::r(hiMask)}, {Operand::r(e_.imm32((1u << bits) - 1)), Operand::r(back)});
@@ -612,7 +606,7 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
     return;
   }
   Reg ok = vectorCondition(k);
-  if (ok.id == 0xFFFFFFFFu) {
+  if (ok.id == kAlways) {
     vectorPath(regs, k);
     return;
   }

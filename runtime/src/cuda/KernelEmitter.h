@@ -64,13 +64,6 @@ struct LayoutInfo {
   int64_t lastDimThreadMultiple = 1;
 };
 
-/// Prologue values of the accesses to one global kernel argument through one register
-/// layout: the tensor's row-major strides and each thread's pointer to its first element.
-struct HoistedAccess {
-  std::vector<Reg> strides; // b64 per dim
-  Reg threadPointer;        // b64: address + sum_d threadPart_d * stride_d * bytes
-};
-
 class KernelEmitter {
 public:
   KernelEmitter(const vm::Program &program, uint32_t kernel, const Target &target);
@@ -149,7 +142,9 @@ public:
   std::vector<Inst> prologue_; // hoisted thread-index arithmetic, emitted first
   std::vector<EValue> values_;
   std::map<int32_t, LayoutInfo> layouts_;
-  std::map<std::pair<uint32_t, int32_t>, HoistedAccess> hoisted_; // (tensor, layout)
+  /// Prologue pointers of global kernel arguments accessed in loops, per (tensor, tile
+  /// layout): the tensor's address + sum_d threadPart_d * stride_d * element bytes.
+  std::map<std::pair<uint32_t, int32_t>, Reg> threadPointers_;
   std::map<uint32_t, std::vector<Reg>> hoistedStrides_;
   int loopDepth_ = 0; // scf.for bodies being emitted
   Reg tid_;
