@@ -193,10 +193,9 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    // (bf16 has 7 mantissa bits: a code at bits 6-7 of a half would reach the exponent, so
-    // 2-bit codes go the general way below; 1-bit ones stay within bits 0-7, where the
-    // magic sum 128 + 128 u is still exact.)
-    if (fb == 1 || (fb == 2 && toHalf)) {
+    // (Codes sit up to bit 7 of a half here: inside f16's 10 mantissa bits, but past
+    // bf16's 7, so bf16 takes the general way below.)
+    if ((fb == 1 || fb == 2) && toHalf) {
       // Natural order: a byte holds 8/fb codes; copy it into both halves once, then each
       // lop3 takes one pair (codes 2m and 2m+1 of the byte, at bits 2m*fb and (2m+1)*fb).
       Reg spread;
@@ -214,8 +213,8 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    // 3..7 bits (and 4 bits, and 2 bits to bf16): the pair at bit 0 of each half, the
-    // lop3 keeps the codes and the subtraction finishes them.
+    // 3..7 bits (and 4 bits, and 1 or 2 bits to bf16): the pair at bit 0 of each half,
+    // the lop3 keeps the codes and the subtraction finishes them.
     for (int64_t s = 0; s < slots; s += 2)
       out.regs.push_back(finish(place(pairAtBitZero(s), 0, 0), 0, 0));
     return absl::OkStatus();
