@@ -44,7 +44,8 @@ public:
         emitErrorFn, ctx, pick(bm, def.getBm()), pick(warps, def.getWarps()),
         pick(nPerWarp, def.getNPerWarp()), pick(kStep, def.getKStep()),
         int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), pick(stages, def.getStages()),
-        int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks());
+        int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
+        pick(warpsM, def.getWarpsM()));
     if (!schedule)
       return signalPassFailure();
     kernels::LowBitGemmSpec spec;

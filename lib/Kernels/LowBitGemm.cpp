@@ -1,25 +1,31 @@
 //===- LowBitGemm.cpp - the low-bit GEMM kernel template ------------------===//
 //
-// The kernel, per block (warps w = 0..W-1, each owning n_per_warp 8-column tiles):
+// The kernel, per block (warps_m x warps_n warps; warp (wm, wn) owns bm / warps_m rows
+// and n_per_warp 8-column tiles):
 //
 //   for each K chunk of k_step (the block's share of them when split-K):
-//     copy the [bm, k_step] activation tile to shared memory (cp.async)
-//     have the weight bytes of a later chunk in flight: per warp and n-tile, 128 * bits
-//       contiguous bytes per 128 of K (one unit of the mma_k128 order); with stages = 1
-//       the next chunk's are loaded into registers the loop carries, with stages S >= 2
-//       chunk + S - 1 is copied into an S-stage ring in shared memory
-//     for each 128-wide sub-chunk:
-//       A = ldmatrix of the activations (every warp holds all bm rows)
-//       B = cast(view(bytes)) : the codes land in mma B-fragment order, as f16
-//       D = A * B on tensor cores (f32, from zero)
-//       acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
+//     have the activation tile and the weight bytes of a later chunk in flight: per
+//       n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the mma_k128 order)
+//     register pipeline (stages = 1): the activation tile is copied to shared memory
+//       (cp.async) while each warp loads the next chunk's weight bytes into registers
+//       the loop carries; per 128-wide sub-chunk:
+//         A = ldmatrix [bm, 128]; B = cast(view(bytes)) : codes in mma B-fragment order
+//         D = A * B on tensor cores (f32, from zero)
+//         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
+//     shared pipeline (stages = S >= 2): chunk kc + S - 1's activations and weight bytes
+//       are copied (cp.async) into an S-stage ring while chunk kc is computed, in K
+//       slices of kw (32 for 4-bit codes; one 32-bit word of codes per lane and n-tile):
+//         A = ldmatrix [bm, kw]; bytes = ld.shared (swizzled: no bank conflicts)
+//         B = cast(view(bytes)) * scale (+ offset), rounded to f16 (f16 dequantization)
+//         acc += A * B on tensor cores (f32)
+//       so registers hold one slice of A and B, and warps along M share the weights.
 //   store acc, or add it atomically when the K chunks are split over blocks
 //
-// Layouts (the layout algebra; mma* are the PTX fragments):
-//   A     replicate(W).local(MT,8) . mmaA          [16 MT, 128]
-//   bytes spatial(1,W,1).local(1,NW,1).spatial(1,1,32).local(1,1,4 bits)
-//   B     spatial(1,W).local(1,NW).local(8,1) . mmaB   [128, 8 W NW] (same bits per thread)
-//   C     spatial(1,W).local(MT,NW) . mmaC         [16 MT, 8 W NW]
+// Layouts (the layout algebra; mma* are the PTX fragments; WM x WN warps):
+//   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
+//   bytes replicate(WM).spatial(1,WN,1).local(1,NW,1).spatial(1,1,32).local(1,1,bytes)
+//   B     replicate(WM).spatial(1,WN).local(1,NW).local(kw/16,1) . mmaB   [kw, 8 WN NW]
+//   C     spatial(WM,WN).local(MT,NW) . mmaC                      [16 MT WM, 8 WN NW]
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/Kernels/LowBitGemm.h"
@@ -29,6 +35,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace tessel;
@@ -71,7 +78,7 @@ private:
   MLIRContext *ctx_;
   OpBuilder b_;
   unsigned bits_ = 0;
-  int64_t W_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0;
+  int64_t W_ = 0, WM_ = 1, WN_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0, KW_ = 128;
   GTensorType xType_, wType_, sType_, yType_;
 };
 
@@ -88,24 +95,31 @@ LogicalResult GemmBuilder::build() {
   bits_ = d->bits();
   ScheduleAttr s = spec_.schedule;
   W_ = s.getWarps();
+  WM_ = s.getWarpsM();
+  WN_ = W_ / WM_;
   NW_ = s.getNPerWarp();
   BM_ = s.getBm();
-  MT_ = BM_ / 16;
+  MT_ = BM_ / (16 * WM_);
   KI_ = s.getKStep();
   KS_ = KI_ / 128;
-  BN_ = 8 * W_ * NW_;
-  // Registers per thread: the A fragments of a 128-wide step (32 per 16 rows), the
-  // accumulator and one product (4 per mma tile each), the f16 weights (16 per n-tile).
-  int64_t regs = 32 * MT_ + 8 * MT_ * NW_ + 16 * NW_;
+  BN_ = 8 * WN_ * NW_;
+  const int64_t stages = s.getStages();
+  // K slice of one compute step: the register pipeline casts a whole 128-wide unit; the
+  // shared pipeline reads 32 of K at a time (bits bytes per lane and n-tile).
+  KW_ = stages >= 2 ? 32 : 128;
+  // Registers per thread for fragments: register pipeline: A of a 128-wide step (32 per
+  // 16 rows), the accumulator and one product (4 per mma tile each), the f16 weights (16
+  // per n-tile); shared pipeline: one kw slice of A and B and the accumulator.
+  int64_t regs = stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + 4 * MT_ * NW_
+                             : 32 * MT_ + 8 * MT_ * NW_ + 16 * NW_;
   if (regs > 168)
-    return emitError(loc_) << "low-bit GEMM: bm = " << BM_ << " with n_per_warp = " << NW_
-                           << " needs about " << regs << " registers per thread for "
-                              "fragments (at most 168)";
+    return emitError(loc_) << "low-bit GEMM: " << 16 * MT_ << " rows and " << NW_
+                           << " n-tiles per warp need about " << regs
+                           << " registers per thread for fragments (at most 168)";
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
   // stage.
-  int64_t stages = s.getStages();
   int64_t shared = (stages >= 2 ? stages : 1) *
-                   (BM_ * KI_ * 2 + (stages >= 2 ? KS_ * W_ * NW_ * 128 * int64_t(bits_) : 0));
+                   (BM_ * KI_ * 2 + (stages >= 2 ? KS_ * WN_ * NW_ * 128 * int64_t(bits_) : 0));
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -125,21 +139,43 @@ LogicalResult GemmBuilder::build() {
 
 LogicalResult GemmBuilder::buildKernel() {
   Type f16 = b_.getF16Type(), f32 = b_.getF32Type(), i8 = b_.getI8Type();
-  std::string W = std::to_string(W_), NW = std::to_string(NW_), MT = std::to_string(MT_);
+  auto str = [](int64_t v) { return std::to_string(v); };
+  // Warp placement: warp = wm * WN + wn. Operands of the rows are replicated over the
+  // warps of a row band (WN of them), operands of the columns over the bands (WM).
+  std::string repM = WM_ > 1 ? "replicate(" + str(WM_) + ")." : "";
+  std::string repN = WN_ > 1 ? "replicate(" + str(WN_) + ")." : "";
+  std::string rowsM = WM_ > 1 ? "spatial(" + str(WM_) + ",1)." : "";
   const char *mmaA = "column_local(2,2).spatial(8,4).local(1,2)";
   const char *mmaB = "local(2,1).column_spatial(4,8).local(2,1)";
   const char *mmaC = "local(2,1).spatial(8,4).local(1,2)";
-  auto la = layout("replicate(" + W + ").local(" + MT + ",8)." + mmaA);
-  auto lw = layout("spatial(1," + W + ",1).local(1," + NW + ",1).spatial(1,1,32).local(1,1," +
-                   std::to_string(4 * bits_) + ")");
-  auto lb = layout("spatial(1," + W + ").local(1," + NW + ").local(8,1)." + mmaB);
-  auto lc = layout("spatial(1," + W + ").local(" + MT + "," + NW + ")." + mmaC);
-  if (failed(la) || failed(lw) || failed(lb) || failed(lc))
+  // A, B and the weight bytes of a kw-wide K slice (`bytes` per lane and n-tile).
+  auto aLayout = [&](int64_t kw) {
+    return layout(rowsM + repN + "local(" + str(MT_) + "," + str(kw / 16) + ")." + mmaA);
+  };
+  auto bLayout = [&](int64_t kw) {
+    return layout(repM + "spatial(1," + str(WN_) + ").local(1," + str(NW_) + ").local(" +
+                  str(kw / 16) + ",1)." + mmaB);
+  };
+  auto lc = layout("spatial(" + str(WM_) + "," + str(WN_) + ").local(" + str(MT_) + "," +
+                   str(NW_) + ")." + mmaC);
+  auto la = aLayout(128), lb = bLayout(128), laS = aLayout(KW_), lbS = bLayout(KW_);
+  auto lw = layout(repM + "spatial(1," + str(WN_) + ",1).local(1," + str(NW_) +
+                   ",1).spatial(1,1,32).local(1,1," + str(4 * bits_) + ")");
+  const int64_t sliceBytes = KW_ * bits_ / 32;
+  auto lwS = layout(repM + "spatial(1," + str(WN_) + ",1,1).local(1," + str(NW_) +
+                    ",1,1).spatial(1,1,32,1).local(1,1,1," + str(sliceBytes) + ")");
+  if (failed(la) || failed(lw) || failed(lb) || failed(lc) || failed(laS) || failed(lbS) ||
+      failed(lwS))
     return failure();
-  LayoutAttr ls = LayoutAttr::get(ctx_, lc->getLayout().reduce(0));
+  const int64_t S = spec_.schedule.getStages();
+  const bool sharedPipe = S >= 2;
+  // Scales and offsets: per column of the accumulator (register pipeline) or of the
+  // weight fragments (shared pipeline, which scales B).
+  LayoutAttr ls = LayoutAttr::get(
+      ctx_, sharedPipe ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
 
   RTensorType aType = tile({BM_, 128}, f16, *la);
-  RTensorType bytesType = tile({1, W_ * NW_, 128 * bits_}, i8, *lw);
+  RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
   RTensorType codesType = tile({128, BN_}, spec_.weightType, *lb);
   RTensorType bType = tile({128, BN_}, f16, *lb);
   RTensorType cType = tile({BM_, BN_}, f32, *lc);
@@ -157,6 +193,8 @@ LogicalResult GemmBuilder::buildKernel() {
                                  spec_.schedule.getMinBlocks() > 0
                                      ? b_.getI64IntegerAttr(spec_.schedule.getMinBlocks())
                                      : IntegerAttr());
+  // The schedule it was instantiated with, for readers of the module (tests, tools).
+  kernel->setAttr("tbvm.schedule", spec_.schedule);
   Block *entry = kernel.addEntryBlock();
   b_.setInsertionPointToEnd(entry);
   Value x = entry->getArgument(0), w = entry->getArgument(1), sc = entry->getArgument(2);
@@ -182,11 +220,6 @@ LogicalResult GemmBuilder::buildKernel() {
   Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
   Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
-  Value ones; // a B tile of 1.0, for the row sums of A that offsets multiply
-  if (!spec_.symmetric) {
-    Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
-    ones = AllocRegsOp::create(b_, loc_, bType, one);
-  }
   // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
   auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
     Value k0 = muli(chunk, index(KI_));
@@ -199,35 +232,6 @@ LogicalResult GemmBuilder::buildKernel() {
         out.push_back(LoadGlobalOp::create(b_, l, sTile, t, ValueRange{group, n0}, CacheHint::normal));
       }
     }
-  };
-  // The weights of chunk c into registers, one load per 128-wide sub-chunk, then its
-  // scales: KS + KS (+ KS) values after the accumulator in the loop's carried list.
-  auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
-    for (int64_t s = 0; s < KS_; ++s) {
-      Value row = addi(muli(chunk, index(KS_)), index(s));
-      out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
-                                         CacheHint::evict_first));
-    }
-    loadScales(l, chunk, out);
-  };
-  // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset).
-  auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {
-    Value codes = ViewOp::create(b_, l, codesType, bytes);
-    Value bf = CastOp::create(b_, l, bType, codes);
-    Value d = DotOp::create(b_, l, cType, a, bf, zero);
-    Value scale32 = CastOp::create(b_, l, sTileF32, scale);
-    Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
-    acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
-    if (offset) {
-      // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
-      // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
-      // per fragment and an fma instead of a cross-thread reduction per step.
-      Value sumsB = DotOp::create(b_, l, cType, a, ones, zero);
-      Value o32 = CastOp::create(b_, l, sTileF32, offset);
-      Value oB = BroadcastOp::create(b_, l, cType, o32);
-      acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
-    }
-    return acc;
   };
   Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
   // The main loop over the block's chunks: `body` computes chunk kc from the carried
@@ -247,20 +251,37 @@ LogicalResult GemmBuilder::buildKernel() {
           scf::YieldOp::create(b_, l, yielded);
         });
   };
-  const int64_t S = spec_.schedule.getStages();
   scf::ForOp loop;
-  if (S >= 2) {
+  if (sharedPipe) {
     // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
     // chunk kc + S - 1 are copied (cp.async) while chunk kc is computed, so S - 1 chunks
     // are in flight without holding registers. Group accounting: every iteration commits
     // one group (empty past the block's last chunk), so waiting until S - 2 groups are
     // pending means chunk kc has landed.
+    //
+    // The weights stay in the mma_k128 order, viewed as [K/128, N/8, lane, 4 * bits
+    // bytes]; a 32-wide K slice is `bits` bytes of each lane's run. For 2, 4 and 8 bits the
+    // swizzle XORs the slice's position in the run with bits 7.. of the byte offset (the
+    // lane bits above a 128-byte row of banks), so the lanes reading slice j hit distinct
+    // banks; odd widths have runs of an odd number of words, conflict-free as they are.
+    const int64_t laneBytes = 4 * bits_;
+    const int64_t WNW = WN_ * NW_;
+    SwizzleAttr wSwizzle;
+    if (llvm::isPowerOf2_64(bits_) && bits_ >= 2) {
+      int64_t base = std::max<int64_t>(2, llvm::Log2_64(sliceBytes));
+      wSwizzle = SwizzleAttr::get(ctx_, llvm::Log2_64(laneBytes) - base, base, 7 - base);
+    }
     auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
     auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
-    auto wsType = STensorType::get(ctx_, {S, KS_, W_ * NW_, int64_t(128 * bits_)}, i8, SwizzleAttr());
-    auto wsSlice = STensorType::get(ctx_, {KS_, W_ * NW_, int64_t(128 * bits_)}, i8, SwizzleAttr());
+    auto wsType = STensorType::get(ctx_, {S, KS_, WNW, 32, laneBytes}, i8, wSwizzle);
+    auto wsSlice = STensorType::get(ctx_, {KS_, WNW, 32, laneBytes}, i8, wSwizzle);
     Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
     Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
+    auto w4Type = GTensorType::get(ctx_, {ShapedType::kDynamic, ShapedType::kDynamic, 32, laneBytes}, i8);
+    Value w4 = GlobalViewOp::create(
+        b_, loc_, w4Type, w, c0,
+        ValueRange{DimOp::create(b_, loc_, idx, w, b_.getI64IntegerAttr(0)),
+                   DimOp::create(b_, loc_, idx, w, b_.getI64IntegerAttr(1))});
     // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
     auto issue = [&](Location l, Value chunk, Value stage) {
       Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
@@ -271,11 +292,15 @@ LogicalResult GemmBuilder::buildKernel() {
         Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
         CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, xsl, CacheHint::normal);
         Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-        CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
+        CopyAsyncOp::create(b_, l, w4, ValueRange{muli(chunk, index(KS_)), nt0, c0, c0}, wsl,
                             CacheHint::evict_first);
       }
       CopyAsyncCommitOp::create(b_, l);
     };
+    RTensorType aSlice = tile({BM_, KW_}, f16, *laS);
+    RTensorType bytesSlice = tile({1, WNW, 32, sliceBytes}, i8, *lwS);
+    RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lbS);
+    RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
     for (int64_t st = 0; st + 1 < S; ++st)
       issue(loc_, addi(begin, index(st)), index(st));
     SmallVector<Value> initial{zero};
@@ -292,15 +317,62 @@ LogicalResult GemmBuilder::buildKernel() {
       Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
       for (int64_t s = 0; s < KS_; ++s) {
-        Value a = LoadMatrixOp::create(b_, l, aType, xsl, ValueRange{c0, index(128 * s)}, false);
-        Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
-        acc = step(l, acc, a, bytes, carried[size_t(1 + s)],
-                   spec_.symmetric ? Value() : carried[size_t(1 + KS_ + s)]);
+        // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
+        // weight fragments, which every mma tile of the warp's rows reuses, instead of
+        // each accumulator tile; the accumulator then takes the products directly.
+        Value scale = BroadcastOp::create(b_, l, bSlice, carried[size_t(1 + s)]);
+        Value offset = spec_.symmetric
+                           ? Value()
+                           : BroadcastOp::create(b_, l, bSlice, carried[size_t(1 + KS_ + s)]);
+        for (int64_t j = 0; j < 128 / KW_; ++j) {
+          Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
+          Value bytes = LoadSharedOp::create(b_, l, bytesSlice, wsl,
+                                             ValueRange{index(s), c0, c0, index(sliceBytes * j)});
+          Value codes = ViewOp::create(b_, l, codesSlice, bytes);
+          Value bf = CastOp::create(b_, l, bSlice, codes);
+          Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
+                            : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
+          acc = DotOp::create(b_, l, cType, a, bw, acc);
+        }
       }
       return acc;
     });
     CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   } else {
+    Value ones; // a B tile of 1.0, for the row sums of A that offsets multiply
+    if (!spec_.symmetric) {
+      Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
+      ones = AllocRegsOp::create(b_, loc_, bType, one);
+    }
+    // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset).
+    auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {
+      Value codes = ViewOp::create(b_, l, codesType, bytes);
+      Value bf = CastOp::create(b_, l, bType, codes);
+      Value d = DotOp::create(b_, l, cType, a, bf, zero);
+      Value scale32 = CastOp::create(b_, l, sTileF32, scale);
+      Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
+      acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
+      if (offset) {
+        // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A
+        // times a B tile of ones puts sum_k A[m, k] in every column), so the offset costs
+        // one mma per fragment and an fma instead of a cross-thread reduction per step.
+        Value sumsB = DotOp::create(b_, l, cType, a, ones, zero);
+        Value o32 = CastOp::create(b_, l, sTileF32, offset);
+        Value oB = BroadcastOp::create(b_, l, cType, o32);
+        acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
+      }
+      return acc;
+    };
+    // The weights of chunk c into registers, one load per 128-wide sub-chunk, then its
+    // scales: KS + KS (+ KS) values after the accumulator in the loop's carried list.
+    auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
+      for (int64_t s = 0; s < KS_; ++s) {
+        Value row = addi(muli(chunk, index(KS_)), index(s));
+        out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
+                                           CacheHint::evict_first));
+      }
+      loadScales(l, chunk, out);
+    };
     // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
     // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
     // mmas. The first chunk's weights load before the loop; the last iteration reloads
@@ -401,6 +473,6 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // spills on sm_80..sm_90, where 4 spills. Whether more registers pay is for a GPU to
   // say (run.sh, section m1-minblocks0).
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3);
-  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1, 0);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1);
+  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1, 0, 1);
 }

@@ -16,9 +16,11 @@ for (kind, bits, extra, m, n, k, group) in lowbit_cases.CASES:
     os.makedirs(d, exist_ok=True)
     asym = kind.startswith("ui")
     tslm = os.path.join(d, "gemm.tslm")
-    lowbit_cases.generate(f"type={kind} group={group} m={m}{extra}", tslm)
+    mlir = lowbit_cases.generate(f"type={kind} group={group} m={m}{extra}", tslm)
     args = [sys.executable, gen, d, f"--type={kind}", f"--bits={bits}", f"--m={m}", f"--n={n}",
             f"--k={k}", f"--group={group}"] + (["--asymmetric"] if asym else [])
+    if lowbit_cases.f16_dequant(mlir):
+        args.append("--f16-dequant")
     subprocess.run(args, check=True)
     inputs_args = [f"--input=x={d}/x.npy", f"--input=w={d}/w.npy", f"--input=s={d}/s.npy"]
     if asym:

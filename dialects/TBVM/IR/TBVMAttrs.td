@@ -47,11 +47,16 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
 
     - `bm`: rows of the output tile of a block (multiple of 16);
     - `warps`: warps of a block;
+    - `warps_m` (optional, 1 when absent): how many of the warps split the rows (each
+      holding bm / warps_m of them; the others split the columns), so a block tile can
+      grow in both directions and the warps along M share the weights;
     - `n_per_warp`: 8-column mma tiles each warp computes;
     - `k_step`: reduction elements per main-loop iteration (multiple of 128);
     - `split_k`: blocks that share one output tile's reduction (0: chosen at run time
       from the problem size, 1: none; more than one accumulate with atomics);
-    - `stages`: shared-memory stages of the activation pipeline;
+    - `stages`: 1 = the register pipeline (each warp loads its own weights into
+      registers a step ahead); 2..8 = shared-memory stages of activations and weights
+      (cp.async), computed in 32-wide K slices;
     - `min_blocks` (optional, 0: no request): blocks the kernel must fit on an SM, which
       caps the registers per thread (more warps to hide latency, or fewer instructions).
 
@@ -61,7 +66,8 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
   }];
   let parameters = (ins "int64_t":$bm, "int64_t":$warps, "int64_t":$n_per_warp,
                         "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages,
-                        DefaultValuedParameter<"int64_t", "0">:$min_blocks);
+                        DefaultValuedParameter<"int64_t", "0">:$min_blocks,
+                        DefaultValuedParameter<"int64_t", "1">:$warps_m);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

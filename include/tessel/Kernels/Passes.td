@@ -23,6 +23,8 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
     Option<"m", "m", "int64_t", "1", "Rows the schedule is chosen for">,
     Option<"bm", "bm", "int64_t", "0", "Schedule: rows per block (0: default)">,
     Option<"warps", "warps", "int64_t", "0", "Schedule: warps per block (0: default)">,
+    Option<"warpsM", "warps-m", "int64_t", "0",
+           "Schedule: warps splitting the rows, the rest split columns (0: default)">,
     Option<"nPerWarp", "n-per-warp", "int64_t", "0", "Schedule: 8-column tiles per warp (0: default)">,
     Option<"kStep", "k-step", "int64_t", "0", "Schedule: K per main-loop step (0: default)">,
     Option<"splitK", "split-k", "int64_t", "-1", "Schedule: K splits (-1: default, 0: run time)">,

@@ -209,3 +209,13 @@ tbvm.kernel @dot_sparse_layouts() attributes {warps = 1 : i64} {
 tbvm.kernel @too_many_blocks() attributes {warps = 1 : i64, min_blocks_per_sm = 33 : i64} {
   tbvm.return
 }
+
+// -----
+
+// expected-error @+1 {{schedule warps_m must divide warps (4) and leave each warp a multiple of 16 of bm (64), got 3}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 64, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 2, warps_m = 3>} {}
+
+// -----
+
+// expected-error @+1 {{schedule warps_m must divide warps (8) and leave each warp a multiple of 16 of bm (32), got 4}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 32, warps = 8, n_per_warp = 2, k_step = 128, split_k = 0, stages = 2, warps_m = 4>} {}

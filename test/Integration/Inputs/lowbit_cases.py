@@ -25,11 +25,31 @@ CASES = [
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
+    # warps split over rows and columns (warps_m), the weights shared through shared
+    # memory and dequantized in f16: every swizzle (2, 4, 8 bits), odd widths, offsets,
+    # float codes, partial row and column blocks, per channel
+    ("si4", 4, " bm=64 warps=4 warps-m=2 n-per-warp=2 stages=3", 70, 96, 640, 128),
+    ("ui2", 2, " bm=64 warps=4 warps-m=2 n-per-warp=2 stages=2", 50, 64, 384, 0),
+    ("si8", 8, " bm=32 warps=4 warps-m=2 n-per-warp=1 stages=3", 40, 48, 512, 256),
+    ("ui3", 3, " bm=64 warps=4 warps-m=4 n-per-warp=2 stages=2", 64, 40, 384, 128),
+    ("e2m1", 4, " bm=128 warps=8 warps-m=2 n-per-warp=4 stages=2", 130, 136, 256, 128),
 ]
 
 
 def case_name(kind, extra, m, n, k, group):
     return f"{kind}-m{m}-n{n}-k{k}-g{group}{extra.replace(' ', '_').replace('=', '')}"
+
+
+def f16_dequant(mlir_path):
+    """Whether the generated kernel dequantizes in f16 (the shared-memory pipeline, stages
+    >= 2, scales the weight fragments): its results carry one more f16 rounding per
+    weight."""
+    import re
+    text = open(mlir_path).read()
+    m = re.search(r"tbvm\.schedule = #tbvm\.schedule<[^>]*stages = (\d+)", text)
+    if not m:
+        raise ValueError(f"{mlir_path}: no tbvm.schedule attribute on the kernel")
+    return int(m.group(1)) >= 2
 
 
 def generate(options, path, tessel_opt="tessel-opt", tessel_translate="tessel-translate"):

@@ -63,6 +63,8 @@ def main():
     p.add_argument("--group", type=int, default=128)
     p.add_argument("--asymmetric", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--f16-dequant", action="store_true",
+                   help="the kernel rounds each scaled weight to f16 (shared pipeline)")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     bits = a.bits
@@ -83,7 +85,9 @@ def main():
     y = x64 @ w.T
     # f16 codes and f16 x are exact; products exact; f32 sums over the K chunks and one
     # rounding of each group's scaled partial sum.
-    bound = (a.k + 8) * U32 * (np.abs(x64) @ np.abs(w).T) + 1e-30
+    # With f16 dequantization each weight q * s (+ m) is rounded to f16 once more.
+    rel = (a.k + 8) * U32 + (1.01 * 2.0 ** -11 if a.f16_dequant else 0.0)
+    bound = rel * (np.abs(x64) @ np.abs(w).T) + 1e-30
     np.save(os.path.join(a.dir, "expected_y.npy"), y)
     np.save(os.path.join(a.dir, "bound_y.npy"), bound)
 
