@@ -303,16 +303,23 @@ LogicalResult GemmBuilder::buildKernel() {
     RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
     for (int64_t st = 0; st + 1 < S; ++st)
       issue(loc_, addi(begin, index(st)), index(st));
-    SmallVector<Value> initial{zero};
+    // Carried: the accumulator, chunk kc's stage (kc - begin) mod S, kept by the loop so no
+    // division by a stage count that is not a power of two is left in it, and the scales.
+    SmallVector<Value> initial{zero, c0};
     loadScales(loc_, begin, initial);
     loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
       Value acc = carried[0];
-      Value rel = arith::SubIOp::create(b_, l, kc, begin);
-      Value stage = arith::RemUIOp::create(b_, l, rel, index(S));
+      Value stage = carried[1];
+      auto eq = [&](Value v, int64_t c) {
+        return arith::CmpIOp::create(b_, l, arith::CmpIPredicate::eq, v, index(c));
+      };
+      Value previous = arith::SelectOp::create(b_, l, eq(stage, 0), index(S - 1),
+                                               arith::SubIOp::create(b_, l, stage, c1));
+      next.push_back(arith::SelectOp::create(b_, l, eq(stage, S - 1), c0, addi(stage, c1)));
       CopyAsyncWaitOp::create(b_, l, S - 2);
       SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
-      // Refill the stage chunk kc - 1 used.
-      issue(l, addi(kc, index(S - 1)), arith::RemUIOp::create(b_, l, addi(rel, index(S - 1)), index(S)));
+      // Refill the stage chunk kc - 1 used (stage kc + S - 1 mod S).
+      issue(l, addi(kc, index(S - 1)), previous);
       loadScales(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
       Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
@@ -320,10 +327,10 @@ LogicalResult GemmBuilder::buildKernel() {
         // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
         // weight fragments, which every mma tile of the warp's rows reuses, instead of
         // each accumulator tile; the accumulator then takes the products directly.
-        Value scale = BroadcastOp::create(b_, l, bSlice, carried[size_t(1 + s)]);
+        Value scale = BroadcastOp::create(b_, l, bSlice, carried[size_t(2 + s)]);
         Value offset = spec_.symmetric
                            ? Value()
-                           : BroadcastOp::create(b_, l, bSlice, carried[size_t(1 + KS_ + s)]);
+                           : BroadcastOp::create(b_, l, bSlice, carried[size_t(2 + KS_ + s)]);
         for (int64_t j = 0; j < 128 / KW_; ++j) {
           Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
           Value bytes = LoadSharedOp::create(b_, l, bytesSlice, wsl,
@@ -474,5 +481,12 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // say (run.sh, section m1-minblocks0).
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1);
-  return ScheduleAttr::get(context, 32, 4, 2, 128, 0, 1, 0, 1);
+  // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a
+  // decoded weight fragment feeds 4 mmas and an A fragment 4), a 3-stage cp.async ring
+  // of activations and weights, 32-wide K slices. min_blocks = 2 lets ptxas use up to
+  // 255 registers (it keeps 240-255, no spills) while 2 blocks fit an SM. SASS on sm_90:
+  // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 8-9.6 for 3, 5, 6, 7 (their slices
+  // are not whole words); the previous schedule (bm 32, all warps on all rows, register
+  // pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
+  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1);
 }

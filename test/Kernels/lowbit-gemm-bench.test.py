@@ -11,7 +11,7 @@ os.makedirs(work, exist_ok=True)
 failed = False
 kernels = [(t, "m=1") for t in ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8",
                                  "e2m1", "e3m2", "e2m3", "f4E2M1FN"]]
-kernels += [("si4", "m=64"), ("si3", "m=64"), ("ui4", "m=64")]
+kernels += [(t, "m=64") for t in ["si4", "si3", "ui4", "ui2", "si8", "e2m1"]]
 manifest = []
 for kind, options in kernels:
     name = f"{kind}_{options.replace('=', '')}"

@@ -70,6 +70,13 @@ BENCH = [
     ("fp6a16-e2m3-g128", "e2m3", 128, 1, 1, "m=1"),
     ("w4a16-si4-g128-tc", "si4", 128, 17, 1 << 30, "m=64"),
     ("w3a16-si3-g128-tc", "si3", 128, 17, 1 << 30, "m=64"),
+    ("w2a16-ui2-g128-tc", "ui2", 128, 17, 1 << 30, "m=64"),
+    ("w8a16-si8-g128-tc", "si8", 128, 17, 1 << 30, "m=64"),
+    ("fp4a16-e2m1-g128-tc", "e2m1", 128, 17, 1 << 30, "m=64"),
+    # the tensor-core schedule before warps_m and the sliced shared pipeline, for
+    # comparison: 32-row tiles, every warp on all rows, the register pipeline
+    ("w4a16-si4-g128-tc-bm32", "si4", 128, 17, 1 << 30,
+     "m=64 bm=32 warps=4 n-per-warp=2 stages=1 min-blocks=0"),
 ]
 
 # Schedule variants of the decode template (M = 1), timed on two shapes in a separate
@@ -88,12 +95,15 @@ def run(args, **kw):
 
 
 def generate(bin_dir, options, path):
+    """Writes the module; returns whether it dequantizes in f16 (lowbit_cases.f16_dequant)."""
     try:
         mlir = lowbit_cases.generate(options, path, os.path.join(bin_dir, "tessel-opt"),
                                      os.path.join(bin_dir, "tessel-translate"))
     except subprocess.CalledProcessError as e:
         sys.exit(f"make_bundle: {' '.join(e.cmd)} failed:\n{e.stdout}{e.stderr}")
+    f16 = lowbit_cases.f16_dequant(mlir)
     os.remove(mlir)
+    return f16
 
 
 def case_inputs(d):
@@ -132,10 +142,10 @@ def main():
         name = "lowbit-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
         d = os.path.join(b, "cases", name)
         os.makedirs(d)
-        generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
+        f16 = generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
         run([sys.executable, os.path.join(INPUTS, "lowbit_gemm.py"), d, f"--type={kind}",
              f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
-            (["--asymmetric"] if kind.startswith("ui") else []))
+            (["--asymmetric"] if kind.startswith("ui") else []) + (["--f16-dequant"] if f16 else []))
         cases.append((d, []))
     for d, extra in cases:
         with open(os.path.join(d, "args"), "w") as f:
