@@ -40,6 +40,9 @@ inline TAttr boolAttr(std::string name, bool v) {
 inline TAttr symbolAttr(std::string name, std::string symbol) {
   return {std::move(name), fb::AttrKind::Symbol, {}, {}, std::move(symbol), -1};
 }
+inline TAttr intArrayAttr(std::string name, std::vector<int64_t> v) {
+  return {std::move(name), fb::AttrKind::IntArray, std::move(v), {}, "", -1};
+}
 inline TAttr stringAttr(std::string name, std::string text) {
   return {std::move(name), fb::AttrKind::String, {}, {}, std::move(text), -1};
 }

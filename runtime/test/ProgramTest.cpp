@@ -423,6 +423,23 @@ TEST(Loader, RejectsBadInstructions) {
                     k.ret();
                   }),
                   "reduced along dimension 1");
+  // slice: offsets missing, of the wrong count, or placing the tile outside the source.
+  auto sliceModule = [&](std::vector<TAttr> attrs) {
+    return kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+      uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(1,32).local(8,1)"));
+      k.op1(Opcode::Slice, {a}, tile(mb, "spatial(1,32).local(2,1)"), std::move(attrs));
+      k.ret();
+    });
+  };
+  expectLoadError(sliceModule({}), "needs 'offsets', one integer per dimension (2)");
+  expectLoadError(sliceModule({intArrayAttr("offsets", {1})}), "one integer per dimension");
+  expectLoadError(sliceModule({intArrayAttr("offsets", {7, 0})}),
+                  "at offsets [7, 0] does not lie inside");
+  expectLoadError(sliceModule({intArrayAttr("offsets", {-1, 0})}), "does not lie inside");
+  {
+    std::vector<uint8_t> ok = sliceModule({intArrayAttr("offsets", {6, 0})});
+    EXPECT_TRUE(vm::loadProgram(ok.data(), ok.size()).ok());
+  }
   // Host-only instructions in a kernel.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     k.op1(Opcode::AllocGlobal, {}, mb.gtensor({4}, DType::f32()));

@@ -343,6 +343,31 @@ LogicalResult IotaOp::verify() {
   return success();
 }
 
+/// Every thread holding result[x] must hold source[toSource(x)] (broadcast and slice: no
+/// data moves between threads).
+static LogicalResult verifyHeldByOwnThreads(
+    Operation *op, RTensorType s, RTensorType r,
+    llvm::function_ref<void(ArrayRef<int64_t>, MutableArrayRef<int64_t>)> toSource) {
+  const vm::Layout &ls = s.getLayout().getLayout(), &lr = r.getLayout().getLayout();
+  if (ls.numThreads() != lr.numThreads())
+    return op->emitOpError() << "source and result span different numbers of threads";
+  std::vector<int64_t> index(size_t(r.getRank()), 0), sourceIndex(index.size());
+  for (int64_t e = 0; e < lr.numElements(); ++e) {
+    int64_t rest = e;
+    for (int64_t d = r.getRank() - 1; d >= 0; --d) {
+      index[size_t(d)] = rest % r.getShape()[d];
+      rest /= r.getShape()[d];
+    }
+    toSource(index, sourceIndex);
+    ThreadSet have = holders(ls, sourceIndex.data());
+    for (int64_t t : lr.threadsOf(index.data()))
+      if (!have[size_t(t)])
+        return op->emitOpError() << "thread " << t << " holds result[" << index
+                                 << "] but not source[" << sourceIndex << "]";
+  }
+  return success();
+}
+
 LogicalResult BroadcastOp::verify() {
   RTensorType s = getSource().getType(), r = getResult().getType();
   if (s.getElementType() != r.getElementType() || s.getRank() != r.getRank())
@@ -351,25 +376,29 @@ LogicalResult BroadcastOp::verify() {
     if (a != b && a != 1)
       return emitOpError() << "can only repeat dimensions of size 1: [" << s.getShape()
                            << "] to [" << r.getShape() << "]";
-  const vm::Layout &ls = s.getLayout().getLayout(), &lr = r.getLayout().getLayout();
-  if (ls.numThreads() != lr.numThreads())
-    return emitOpError() << "source and result span different numbers of threads";
-  // Every holder of result[x] must hold source[x with broadcast dims at 0].
-  std::vector<int64_t> index(size_t(r.getRank()), 0), sourceIndex(index.size());
-  for (int64_t e = 0; e < lr.numElements(); ++e) {
-    int64_t rest = e;
-    for (int64_t d = r.getRank() - 1; d >= 0; --d) {
-      index[size_t(d)] = rest % r.getShape()[d];
-      rest /= r.getShape()[d];
-      sourceIndex[size_t(d)] = s.getShape()[d] == 1 ? 0 : index[size_t(d)];
-    }
-    ThreadSet have = holders(ls, sourceIndex.data());
-    for (int64_t t : lr.threadsOf(index.data()))
-      if (!have[size_t(t)])
-        return emitOpError() << "thread " << t << " holds result[" << index
-                             << "] but not source[" << sourceIndex << "]";
-  }
-  return success();
+  ArrayRef<int64_t> sourceShape = s.getShape();
+  return verifyHeldByOwnThreads(*this, s, r, [&](ArrayRef<int64_t> x, MutableArrayRef<int64_t> out) {
+    for (size_t d = 0; d < x.size(); ++d)
+      out[d] = sourceShape[d] == 1 ? 0 : x[d];
+  });
+}
+
+LogicalResult SliceOp::verify() {
+  RTensorType s = getSource().getType(), r = getResult().getType();
+  if (s.getElementType() != r.getElementType() || s.getRank() != r.getRank())
+    return emitOpError() << "keeps the element type and rank";
+  ArrayRef<int64_t> offsets = getOffsets();
+  if (int64_t(offsets.size()) != s.getRank())
+    return emitOpError() << "needs one offset per dimension (" << s.getRank() << "), got "
+                         << offsets.size();
+  for (int64_t d = 0; d < s.getRank(); ++d)
+    if (offsets[size_t(d)] < 0 || offsets[size_t(d)] + r.getShape()[d] > s.getShape()[d])
+      return emitOpError() << "the [" << r.getShape() << "] tile at [" << offsets
+                           << "] does not lie inside [" << s.getShape() << "]";
+  return verifyHeldByOwnThreads(*this, s, r, [&](ArrayRef<int64_t> x, MutableArrayRef<int64_t> out) {
+    for (size_t d = 0; d < x.size(); ++d)
+      out[d] = x[d] + offsets[d];
+  });
 }
 
 LogicalResult ReduceOp::verify() {

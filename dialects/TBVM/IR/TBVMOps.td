@@ -351,6 +351,24 @@ def TBVM_ViewOp : TBVM_Op<"view", [Pure]> {
   let hasVerifier = 1;
 }
 
+def TBVM_SliceOp : TBVM_Op<"slice", [Pure]> {
+  let summary = "A sub-tile of a register tile, kept by the threads that hold it";
+  let description = [{
+    result[i] = source[i + offsets]. Every thread that holds result[i] must hold
+    source[i + offsets], so no data moves between threads: on the GPU a slice is a
+    choice of registers (or funnel shifts of packed sub-word elements). A kernel can,
+    for example, load and decode weights for 128 of K and feed the mma 32 of K at a time.
+
+    ```mlir
+    %q = tbvm.slice %codes [32, 0] : !tbvm.rtensor<128x32xi3, #lb128> -> !tbvm.rtensor<32x32xi3, #lb32>
+    ```
+  }];
+  let arguments = (ins TBVM_RTensor:$source, DenseI64ArrayAttr:$offsets);
+  let results = (outs TBVM_RTensor:$result);
+  let assemblyFormat = "$source $offsets attr-dict `:` qualified(type($source)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
 def TBVM_BinaryOp : TBVM_Op<"binary", [Pure]> {
   let summary = "Elementwise binary operation";
   let description = [{

@@ -185,6 +185,7 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
   case Opcode::View: return view(ins);
   case Opcode::Iota: return iota(ins);
   case Opcode::Broadcast:
+  case Opcode::Slice:
   case Opcode::Shuffle: return gather(ins);
   case Opcode::Reduce: return reduce(ins);
   case Opcode::Print: return print(ins);

@@ -91,7 +91,14 @@ private:
         out.gather[size_t(c)] = src.elementCell[size_t(dst.cellElement[size_t(c)])];
       return absl::OkStatus();
     }
-    case Opcode::Broadcast: return prepareBroadcast(ins, out);
+    case Opcode::Broadcast: {
+      const ValueType &st = typeOf(ins.operands[0]);
+      return prepareOwnThreadGather(ins, out, [&](int d, int64_t x) {
+        return st.shape[size_t(d)] == 1 ? 0 : x;
+      });
+    }
+    case Opcode::Slice:
+      return prepareOwnThreadGather(ins, out, [&](int d, int64_t x) { return x + ins.offsets[size_t(d)]; });
     case Opcode::Cast: {
       DType from = typeOf(ins.operands[0]).dtype, to = typeOf(ins.results[0]).dtype;
       if (from.bits() > 16 || from == to)
@@ -115,8 +122,10 @@ private:
     }
   }
 
-  // Each result cell reads the source element (broadcast dims at 0) from its own thread.
-  absl::Status prepareBroadcast(const Instruction &ins, InstructionPlan &out) {
+  // Each result cell reads source element toSource(its coordinates) (broadcast: the
+  // broadcast dims at 0; slice: plus the offsets) from its own thread.
+  template <typename ToSource>
+  absl::Status prepareOwnThreadGather(const Instruction &ins, InstructionPlan &out, ToSource toSource) {
     const ValueType &st = typeOf(ins.operands[0]), &rt = typeOf(ins.results[0]);
     const Layout &sl = p_.layoutOf(st);
     const LayoutTable &dst = plan_->table(rt);
@@ -128,7 +137,7 @@ private:
       int64_t thread = c / dst.localSize;
       int64_t e = 0;
       for (int d = 0; d < rank; ++d) {
-        index[size_t(d)] = st.shape[size_t(d)] == 1 ? 0 : dst.cellCoords[size_t(c * rank + d)];
+        index[size_t(d)] = toSource(d, dst.cellCoords[size_t(c * rank + d)]);
         e = e * st.shape[size_t(d)] + index[size_t(d)];
       }
       int64_t slot = sl.slotOf(index.data());

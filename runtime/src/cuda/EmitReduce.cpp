@@ -216,6 +216,98 @@ absl::Status KernelEmitter::emitBroadcast(const vm::Instruction &inst) {
   return absl::OkStatus();
 }
 
+absl::Status KernelEmitter::emitSlice(const vm::Instruction &inst) {
+  const vm::ValueType &st = typeOf(inst.operands[0]);
+  const vm::ValueType &rt = typeOf(inst.results[0]);
+  const vm::Layout &ls = program_.layoutOf(st), &lr = program_.layoutOf(rt);
+  const int64_t bits = rt.dtype.bits();
+  std::vector<int64_t> fromSource;
+  auto toSource = [&](std::vector<int64_t> x) {
+    for (size_t d = 0; d < x.size(); ++d)
+      x[d] += inst.offsets[d];
+    return x;
+  };
+  if (!staticSlotMap(lr, ls, toSource, fromSource))
+    return error(inst, "slice whose source slots differ per thread");
+  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
+  EValue &out = values_[inst.results[0]];
+  out.kind = EValue::Kind::kTile;
+  out.regs.clear();
+  if (bits == 32) {
+    for (int64_t s = 0; s < lr.localSize(); ++s)
+      out.regs.push_back(src[size_t(fromSource[size_t(s)])]);
+    return absl::OkStatus();
+  }
+  // Packed elements: result slots whose source slots are consecutive form runs, copied as
+  // bit ranges. Output word r is assembled from the pieces of runs that overlap it: 32
+  // source bits starting at the piece's first bit (a register when aligned, else a funnel
+  // shift), masked or inserted at the piece's position. Runs aligned to whole registers
+  // (4-bit codes sliced at 8-code boundaries, for instance) cost nothing.
+  const int64_t srcBits = int64_t(src.size()) * 32;
+  auto window = [&](int64_t bit, int64_t len) -> Reg {
+    int64_t word = bit / 32, shift = bit % 32;
+    if (shift == 0)
+      return src[size_t(word)];
+    Reg r = newReg(RegKind::kB32);
+    if (shift + len <= 32 || (word + 1) * 32 >= srcBits)
+      emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
+    else
+      emit(Op::kShf, Type::kB32, {Operand::r(r)},
+           {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
+    return r;
+  };
+  struct Piece {
+    int64_t lo, hi, srcBit; // bits [lo, hi) of the output word, from source bit srcBit
+  };
+  const int64_t totalBits = lr.localSize() * bits;
+  std::vector<std::vector<Piece>> pieces(size_t((totalBits + 31) / 32));
+  for (int64_t s = 0; s < lr.localSize();) {
+    int64_t n = 1;
+    while (s + n < lr.localSize() && fromSource[size_t(s + n)] == fromSource[size_t(s)] + n)
+      ++n;
+    for (int64_t bit = s * bits, end = (s + n) * bits; bit < end;) {
+      int64_t word = bit / 32, stop = std::min(end, (word + 1) * 32);
+      pieces[size_t(word)].push_back(
+          {bit - word * 32, stop - word * 32, fromSource[size_t(s)] * bits + (bit - s * bits)});
+      bit = stop;
+    }
+    s += n;
+  }
+  for (const std::vector<Piece> &word : pieces) {
+    Reg acc;
+    bool have = false;
+    for (const Piece &p : word) {
+      int64_t len = p.hi - p.lo;
+      Reg w = window(p.srcBit, len);
+      if (!have && p.lo == 0) {
+        if (len == 32) {
+          acc = w;
+        } else {
+          acc = newReg(RegKind::kB32);
+          emit(Op::kAnd, Type::kB32, {Operand::r(acc)},
+               {Operand::r(w), Operand::i(int64_t((uint64_t(1) << len) - 1))});
+        }
+      } else {
+        Reg base = acc;
+        if (!have) {
+          base = newReg(RegKind::kB32);
+          emit(Op::kMov, Type::kB32, {Operand::r(base)}, {Operand::i(0)});
+        }
+        acc = newReg(RegKind::kB32);
+        emit(Op::kBfi, Type::kB32, {Operand::r(acc)},
+             {Operand::r(w), Operand::r(base), Operand::i(p.lo), Operand::i(len)});
+      }
+      have = true;
+    }
+    if (!have) { // no element lands in this word (cannot happen for a dense tile)
+      acc = newReg(RegKind::kB32);
+      emit(Op::kMov, Type::kB32, {Operand::r(acc)}, {Operand::i(0)});
+    }
+    out.regs.push_back(acc);
+  }
+  return absl::OkStatus();
+}
+
 std::vector<Reg> KernelEmitter::relayoutThroughShared(const std::vector<Reg> &src,
                                                       const vm::ValueType &from,
                                                       const vm::ValueType &to,

@@ -517,6 +517,8 @@ absl::Status KernelEmitter::emitInstruction(const vm::Instruction &inst) {
     return emitReduce(inst);
   case Opcode::Broadcast:
     return emitBroadcast(inst);
+  case Opcode::Slice:
+    return emitSlice(inst);
   case Opcode::Shuffle:
     return emitShuffle(inst);
   case Opcode::Lookup:

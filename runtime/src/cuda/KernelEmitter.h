@@ -122,7 +122,8 @@ public:
   Reg encodeSmallFloat(Reg f, vm::DType to);
   absl::Status emitDot(const vm::Instruction &inst);      // EmitDot.cpp
   absl::Status emitReduce(const vm::Instruction &inst);   // EmitReduce.cpp (+ broadcast,
-  absl::Status emitBroadcast(const vm::Instruction &inst); //  shuffle, lookup)
+  absl::Status emitBroadcast(const vm::Instruction &inst); //  slice, shuffle, lookup)
+  absl::Status emitSlice(const vm::Instruction &inst);
   absl::Status emitShuffle(const vm::Instruction &inst);
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp

@@ -100,7 +100,9 @@ namespace tessel::vm {
   /* control flow (scf) */                                                              \
   X(For, "scf.for")                                                                      \
   X(If, "scf.if")                                                                        \
-  X(Yield, "scf.yield")
+  X(Yield, "scf.yield")                                                                  \
+  /* appended: register tiles */                                                        \
+  X(Slice, "tbvm.slice")
 
 enum class Opcode : uint16_t {
 #define TESSEL_OPCODE_ENUM(name, text) name,

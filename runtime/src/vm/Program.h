@@ -96,6 +96,7 @@ struct Instruction {
   //   symbol:    tbvm.launch kernel (function index), tbvm.get_global (constant index)
   //   intValue / floatValue: arith.constant (already in the result's type)
   //   label:     tbvm.print
+  //   offsets:   tbvm.slice
   int64_t kind = 0;
   int64_t attr = 0;
   bool transpose = false;
@@ -103,6 +104,7 @@ struct Instruction {
   int64_t intValue = 0;
   double floatValue = 0;
   std::string label;
+  std::vector<int64_t> offsets;
 };
 
 enum class FunctionKind : uint8_t { kKernel, kHost };

@@ -10,6 +10,7 @@
 #include "tessel/schema/module_generated.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 #include <cstring>
 
@@ -233,7 +234,7 @@ absl::Status InstructionVerifier::run() {
       (op >= Opcode::AllocRegs && op <= Opcode::LoadMatrix) || op == Opcode::AtomicAdd ||
       op == Opcode::Sync || op == Opcode::Exit || op == Opcode::Print)
     return verifyMemory();
-  if (op >= Opcode::Dot && op <= Opcode::Shuffle)
+  if ((op >= Opcode::Dot && op <= Opcode::Shuffle) || op == Opcode::Slice)
     return verifyCompute();
   if (op >= Opcode::Constant && op <= Opcode::TruncF)
     return verifyScalar();
@@ -564,6 +565,24 @@ absl::Status InstructionVerifier::verifyCompute() {
       return fail("needs an i1 condition tile of the result's shape and layout");
     TESSEL_TRY(elementwiseOperand(1, res, res.dtype, "true value"));
     return elementwiseOperand(2, res, res.dtype, "false value");
+  }
+  case Opcode::Slice: {
+    const ValueType &s = operand(0);
+    TESSEL_TRY(expectKind(s, ValueKind::kRTensor, "the source"));
+    if (s.dtype != res.dtype || s.shape.size() != res.shape.size())
+      return fail("keeps the element type and rank");
+    const fb::Attr *a = attrs_.find("offsets");
+    if (!a || a->kind() != fb::AttrKind::IntArray || !a->ints() ||
+        a->ints()->size() != s.shape.size())
+      return fail(absl::StrCat("needs 'offsets', one integer per dimension (", s.shape.size(), ")"));
+    ins_.offsets.assign(a->ints()->begin(), a->ints()->end());
+    for (size_t d = 0; d < s.shape.size(); ++d)
+      if (ins_.offsets[d] < 0 || ins_.offsets[d] > s.shape[d] - res.shape[d])
+        return fail("the tile " + name(res) + " at offsets [" + absl::StrJoin(ins_.offsets, ", ") +
+                    "] does not lie inside " + name(s));
+    // Whether every thread holds the elements it keeps is checked where a kernel is
+    // prepared (CPU plan, PTX emitter), as for broadcast.
+    return absl::OkStatus();
   }
   case Opcode::Iota:
     if (res.dtype != DType::signlessInt(32))

@@ -219,3 +219,22 @@ module attributes {tbvm.s = #tbvm.schedule<bm = 64, warps = 4, n_per_warp = 2, k
 
 // expected-error @+1 {{schedule warps_m must divide warps (8) and leave each warp a multiple of 16 of bm (32), got 4}}
 module attributes {tbvm.s = #tbvm.schedule<bm = 32, warps = 8, n_per_warp = 2, k_step = 128, split_k = 0, stages = 2, warps_m = 4>} {}
+
+// -----
+
+// A slice may not take elements from other threads.
+tbvm.kernel @slice_moves(%x: !tbvm.gtensor<?xf32>) attributes {warps = 1 : i64} {
+  %t = tbvm.alloc_regs -> !tbvm.rtensor<64xf32, #tbvm.layout<"spatial(32).local(2)">>
+  // expected-error @+1 {{thread 2 holds result[2] but not source[3]}}
+  %s = tbvm.slice %t [1] : !tbvm.rtensor<64xf32, #tbvm.layout<"spatial(32).local(2)">> -> !tbvm.rtensor<32xf32, #tbvm.layout<"spatial(32)">>
+  tbvm.return
+}
+
+// -----
+
+tbvm.kernel @slice_outside(%x: !tbvm.gtensor<?xf32>) attributes {warps = 1 : i64} {
+  %t = tbvm.alloc_regs -> !tbvm.rtensor<64xf32, #tbvm.layout<"local(2).spatial(32)">>
+  // expected-error @+1 {{the [32] tile at [48] does not lie inside [64]}}
+  %s = tbvm.slice %t [48] : !tbvm.rtensor<64xf32, #tbvm.layout<"local(2).spatial(32)">> -> !tbvm.rtensor<32xf32, #tbvm.layout<"spatial(32)">>
+  tbvm.return
+}
