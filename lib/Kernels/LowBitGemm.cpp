@@ -13,18 +13,20 @@
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
 //     shared pipeline (stages = S >= 2): chunk kc + S - 1's activations and weight bytes
-//       are copied (cp.async) into an S-stage ring while chunk kc is computed, in K
-//       slices of kw (32 for 4-bit codes; one 32-bit word of codes per lane and n-tile):
-//         A = ldmatrix [bm, kw]; bytes = ld.shared (swizzled: no bank conflicts)
-//         B = cast(view(bytes)) * scale (+ offset), rounded to f16 (f16 dequantization)
+//       are copied (cp.async) into an S-stage ring while chunk kc is computed; per
+//       128-wide sub-chunk, codes = view(ld.shared bytes) (each lane's whole run), then
+//       per 32-wide K slice j:
+//         A = ldmatrix [bm, 32]; q = slice(codes, [32 j, 0])
+//         B = cast(q) * scale (+ offset), rounded to f16 (f16 dequantization)
 //         acc += A * B on tensor cores (f32)
 //       so registers hold one slice of A and B, and warps along M share the weights.
 //   store acc, or add it atomically when the K chunks are split over blocks
 //
 // Layouts (the layout algebra; mma* are the PTX fragments; WM x WN warps):
 //   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
-//   bytes replicate(WM).spatial(1,WN,1).local(1,NW,1).spatial(1,1,32).local(1,1,bytes)
+//   bytes replicate(WM).spatial(1,WN,1).local(1,NW,1).spatial(1,1,32).local(1,1,4 bits)
 //   B     replicate(WM).spatial(1,WN).local(1,NW).local(kw/16,1) . mmaB   [kw, 8 WN NW]
+//   (kw = 128 in the register pipeline, 32 in the shared one)
 //   C     spatial(WM,WN).local(MT,NW) . mmaC                      [16 MT WM, 8 WN NW]
 //
 //===----------------------------------------------------------------------===//
@@ -105,12 +107,13 @@ LogicalResult GemmBuilder::build() {
   BN_ = 8 * WN_ * NW_;
   const int64_t stages = s.getStages();
   // K slice of one compute step: the register pipeline casts a whole 128-wide unit; the
-  // shared pipeline reads 32 of K at a time (bits bytes per lane and n-tile).
+  // shared pipeline loads a 128-wide unit of codes and casts 32 of K at a time.
   KW_ = stages >= 2 ? 32 : 128;
   // Registers per thread for fragments: register pipeline: A of a 128-wide step (32 per
   // 16 rows), the accumulator and one product (4 per mma tile each), the f16 weights (16
-  // per n-tile); shared pipeline: one kw slice of A and B and the accumulator.
-  int64_t regs = stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + 4 * MT_ * NW_
+  // per n-tile); shared pipeline: one kw slice of A and B, the codes of a 128-wide unit
+  // (bits words per n-tile) and the accumulator.
+  int64_t regs = stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ + 4 * MT_ * NW_
                              : 32 * MT_ + 8 * MT_ * NW_ + 16 * NW_;
   if (regs > 168)
     return emitError(loc_) << "low-bit GEMM: " << 16 * MT_ << " rows and " << NW_
@@ -161,11 +164,7 @@ LogicalResult GemmBuilder::buildKernel() {
   auto la = aLayout(128), lb = bLayout(128), laS = aLayout(KW_), lbS = bLayout(KW_);
   auto lw = layout(repM + "spatial(1," + str(WN_) + ",1).local(1," + str(NW_) +
                    ",1).spatial(1,1,32).local(1,1," + str(4 * bits_) + ")");
-  const int64_t sliceBytes = KW_ * bits_ / 32;
-  auto lwS = layout(repM + "spatial(1," + str(WN_) + ",1,1).local(1," + str(NW_) +
-                    ",1,1).spatial(1,1,32,1).local(1,1,1," + str(sliceBytes) + ")");
-  if (failed(la) || failed(lw) || failed(lb) || failed(lc) || failed(laS) || failed(lbS) ||
-      failed(lwS))
+  if (failed(la) || failed(lw) || failed(lb) || failed(lc) || failed(laS) || failed(lbS))
     return failure();
   const int64_t S = spec_.schedule.getStages();
   const bool sharedPipe = S >= 2;
@@ -259,29 +258,22 @@ LogicalResult GemmBuilder::buildKernel() {
     // one group (empty past the block's last chunk), so waiting until S - 2 groups are
     // pending means chunk kc has landed.
     //
-    // The weights stay in the mma_k128 order, viewed as [K/128, N/8, lane, 4 * bits
-    // bytes]; a 32-wide K slice is `bits` bytes of each lane's run. For 2, 4 and 8 bits the
-    // swizzle XORs the slice's position in the run with bits 7.. of the byte offset (the
-    // lane bits above a 128-byte row of banks), so the lanes reading slice j hit distinct
-    // banks; odd widths have runs of an odd number of words, conflict-free as they are.
-    const int64_t laneBytes = 4 * bits_;
+    // The weights stay in the mma_k128 order: each lane's 4 * bits bytes of a 128-wide
+    // unit are loaded whole (16-byte loads where they align; odd and 6-bit runs are
+    // conflict-free as they are), cast 32 of K at a time (tbvm.slice of the codes: whole
+    // registers, or funnel shifts for widths that do not divide 32). 8-bit runs (32 bytes)
+    // would put lanes l and l + 4 on the same banks: the swizzle swaps the two 16-byte
+    // halves of every lane with bit 2 set.
     const int64_t WNW = WN_ * NW_;
     SwizzleAttr wSwizzle;
-    if (llvm::isPowerOf2_64(bits_) && bits_ >= 2) {
-      int64_t base = std::max<int64_t>(2, llvm::Log2_64(sliceBytes));
-      wSwizzle = SwizzleAttr::get(ctx_, llvm::Log2_64(laneBytes) - base, base, 7 - base);
-    }
+    if (bits_ == 8)
+      wSwizzle = SwizzleAttr::get(ctx_, 1, 4, 3);
     auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
     auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
-    auto wsType = STensorType::get(ctx_, {S, KS_, WNW, 32, laneBytes}, i8, wSwizzle);
-    auto wsSlice = STensorType::get(ctx_, {KS_, WNW, 32, laneBytes}, i8, wSwizzle);
+    auto wsType = STensorType::get(ctx_, {S, KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
+    auto wsSlice = STensorType::get(ctx_, {KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
     Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
     Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
-    auto w4Type = GTensorType::get(ctx_, {ShapedType::kDynamic, ShapedType::kDynamic, 32, laneBytes}, i8);
-    Value w4 = GlobalViewOp::create(
-        b_, loc_, w4Type, w, c0,
-        ValueRange{DimOp::create(b_, loc_, idx, w, b_.getI64IntegerAttr(0)),
-                   DimOp::create(b_, loc_, idx, w, b_.getI64IntegerAttr(1))});
     // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
     auto issue = [&](Location l, Value chunk, Value stage) {
       Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
@@ -292,13 +284,12 @@ LogicalResult GemmBuilder::buildKernel() {
         Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
         CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, xsl, CacheHint::normal);
         Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-        CopyAsyncOp::create(b_, l, w4, ValueRange{muli(chunk, index(KS_)), nt0, c0, c0}, wsl,
+        CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
                             CacheHint::evict_first);
       }
       CopyAsyncCommitOp::create(b_, l);
     };
     RTensorType aSlice = tile({BM_, KW_}, f16, *laS);
-    RTensorType bytesSlice = tile({1, WNW, 32, sliceBytes}, i8, *lwS);
     RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lbS);
     RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
     for (int64_t st = 0; st + 1 < S; ++st)
@@ -331,11 +322,12 @@ LogicalResult GemmBuilder::buildKernel() {
         Value offset = spec_.symmetric
                            ? Value()
                            : BroadcastOp::create(b_, l, bSlice, carried[size_t(2 + KS_ + s)]);
+        Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
+        Value all = ViewOp::create(b_, l, codesType, bytes);
         for (int64_t j = 0; j < 128 / KW_; ++j) {
           Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-          Value bytes = LoadSharedOp::create(b_, l, bytesSlice, wsl,
-                                             ValueRange{index(s), c0, c0, index(sliceBytes * j)});
-          Value codes = ViewOp::create(b_, l, codesSlice, bytes);
+          Value codes = SliceOp::create(b_, l, codesSlice, all,
+                                        b_.getDenseI64ArrayAttr({KW_ * j, 0}));
           Value bf = CastOp::create(b_, l, bSlice, codes);
           Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
                             : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
