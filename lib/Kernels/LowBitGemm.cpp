@@ -438,10 +438,10 @@ void GemmBuilder::buildHost() {
   if (splitK > 0) {
     gz = index(splitK);
   } else {
-    // Enough blocks to fill the GPU: about 256 (two per SM of the largest parts), each
-    // keeping at least 2 K chunks.
+    // Enough blocks to fill the GPU: about target_blocks (256 by default: two per SM of
+    // the largest parts), each keeping at least 2 K chunks.
     Value blocks = muli(gx, gy);
-    Value want = arith::CeilDivUIOp::create(b_, loc_, index(256), blocks);
+    Value want = arith::CeilDivUIOp::create(b_, loc_, index(spec_.schedule.getTargetBlocks()), blocks);
     Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
     Value most = arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(2)), index(1));
     gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
@@ -472,7 +472,7 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // spills on sm_80..sm_90, where 4 spills. Whether more registers pay is for a GPU to
   // say (run.sh, section m1-minblocks0).
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a
   // decoded weight fragment feeds 4 mmas and an A fragment 4), a 3-stage cp.async ring
   // of activations and weights, 32-wide K slices. min_blocks = 2 lets ptxas use up to
@@ -480,5 +480,5 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 8-9.6 for 3, 5, 6, 7 (their slices
   // are not whole words); the previous schedule (bm 32, all warps on all rows, register
   // pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
-  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1);
+  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256);
 }

@@ -82,9 +82,14 @@ BENCH = [
 # Schedule variants of the decode template (M = 1), timed on two shapes in a separate
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8", "e2m1", "e3m2", "e2m3"]
-VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),
-            ("ks128-nw2-st6", "k-step=128 n-per-warp=2 stages=6"),
-            ("ks256-nw4-st3", "k-step=256 n-per-warp=4 stages=3")]
+VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default
+            # about 1024 blocks instead of 256 (more split-K): more blocks per SM
+            ("ks128-nw4-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
+            # the shared pipeline with 32-wide slices and f16 dequantization: fewer
+            # instructions (si4 445 vs 486 per step) and ~72 registers, so up to 6 blocks
+            ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=0"),
+            ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=0 target-blocks=1024"),
+            ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024")]
 
 
 def run(args, **kw):

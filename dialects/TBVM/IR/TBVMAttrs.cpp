@@ -61,7 +61,7 @@ LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, 
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bm,
                                    int64_t warps, int64_t nPerWarp, int64_t kStep,
                                    int64_t splitK, int64_t stages, int64_t minBlocks,
-                                   int64_t warpsM) {
+                                   int64_t warpsM, int64_t targetBlocks) {
   if (bm < 16 || bm % 16 != 0 || bm > 256)
     return emitError() << "schedule bm must be a multiple of 16 in 16..256, got " << bm;
   if (warps < 1 || warps > 32)
@@ -80,5 +80,7 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule warps_m must divide warps (" << warps
                        << ") and leave each warp a multiple of 16 of bm (" << bm << "), got "
                        << warpsM;
+  if (targetBlocks < 1 || targetBlocks > 65536)
+    return emitError() << "schedule target_blocks must be in 1..65536, got " << targetBlocks;
   return success();
 }

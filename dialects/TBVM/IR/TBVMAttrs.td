@@ -53,12 +53,14 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
     - `n_per_warp`: 8-column mma tiles each warp computes;
     - `k_step`: reduction elements per main-loop iteration (multiple of 128);
     - `split_k`: blocks that share one output tile's reduction (0: chosen at run time
-      from the problem size, 1: none; more than one accumulate with atomics);
+      so that the grid has about `target_blocks` blocks, 1: none; more than one
+      accumulate with atomics);
     - `stages`: 1 = the register pipeline (each warp loads its own weights into
       registers a step ahead); 2..8 = shared-memory stages of activations and weights
       (cp.async), computed in 32-wide K slices;
     - `min_blocks` (optional, 0: no request): blocks the kernel must fit on an SM, which
-      caps the registers per thread (more warps to hide latency, or fewer instructions).
+      caps the registers per thread (more warps to hide latency, or fewer instructions);
+    - `target_blocks` (optional, 256 when absent): the grid size split_k = 0 aims for.
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>
@@ -67,7 +69,8 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
   let parameters = (ins "int64_t":$bm, "int64_t":$warps, "int64_t":$n_per_warp,
                         "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages,
                         DefaultValuedParameter<"int64_t", "0">:$min_blocks,
-                        DefaultValuedParameter<"int64_t", "1">:$warps_m);
+                        DefaultValuedParameter<"int64_t", "1">:$warps_m,
+                        DefaultValuedParameter<"int64_t", "256">:$target_blocks);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

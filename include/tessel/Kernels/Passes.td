@@ -30,6 +30,8 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
     Option<"splitK", "split-k", "int64_t", "-1", "Schedule: K splits (-1: default, 0: run time)">,
     Option<"stages", "stages", "int64_t", "0",
            "Schedule: 1 = register pipeline, 2..8 = shared-memory stages (0: default)">,
+    Option<"targetBlocks", "target-blocks", "int64_t", "0",
+           "Schedule: grid size that run-time split-K aims for (0: default)">,
     Option<"minBlocks", "min-blocks", "int64_t", "-1",
            "Schedule: blocks per SM to fit, a register cap (-1: default, 0: none)">,
     Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,

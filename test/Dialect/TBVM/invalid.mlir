@@ -238,3 +238,8 @@ tbvm.kernel @slice_outside(%x: !tbvm.gtensor<?xf32>) attributes {warps = 1 : i64
   %s = tbvm.slice %t [48] : !tbvm.rtensor<64xf32, #tbvm.layout<"local(2).spatial(32)">> -> !tbvm.rtensor<32xf32, #tbvm.layout<"spatial(32)">>
   tbvm.return
 }
+
+// -----
+
+// expected-error @+1 {{schedule target_blocks must be in 1..65536, got 0}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1, target_blocks = 0>} {}
