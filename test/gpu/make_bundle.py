@@ -73,6 +73,10 @@ BENCH = [
     ("w2a16-ui2-g128-tc", "ui2", 128, 17, 1 << 30, "m=64"),
     ("w8a16-si8-g128-tc", "si8", 128, 17, 1 << 30, "m=64"),
     ("fp4a16-e2m1-g128-tc", "e2m1", 128, 17, 1 << 30, "m=64"),
+    # 128 x 128 blocks (8 warps of 64 x 32, two along M sharing the weights), 2 stages:
+    # less L2 traffic per flop than the default's 64 x 128, one block per SM
+    ("w4a16-si4-g128-tc128", "si4", 128, 17, 1 << 30,
+     "m=64 bm=128 warps=8 warps-m=2 n-per-warp=4 stages=2 min-blocks=1"),
     # the tensor-core schedule before warps_m and the sliced shared pipeline, for
     # comparison: 32-row tiles, every warp on all rows, the register pipeline
     ("w4a16-si4-g128-tc-bm32", "si4", 128, 17, 1 << 30,

@@ -184,51 +184,32 @@ absl::Status KernelEmitter::emitReduce(const vm::Instruction &inst) {
 
 absl::Status KernelEmitter::emitBroadcast(const vm::Instruction &inst) {
   const vm::ValueType &st = typeOf(inst.operands[0]);
-  const vm::ValueType &rt = typeOf(inst.results[0]);
-  const vm::Layout &ls = program_.layoutOf(st), &lr = program_.layoutOf(rt);
-  unsigned bits = rt.dtype.bits();
-  std::vector<int64_t> fromSource;
-  auto toSource = [&](std::vector<int64_t> x) {
+  return emitOwnThreadGather(inst, "broadcast", [&](std::vector<int64_t> x) {
     for (size_t d = 0; d < x.size(); ++d)
       if (st.shape[d] == 1)
         x[d] = 0;
     return x;
-  };
-  if (!staticSlotMap(lr, ls, toSource, fromSource))
-    return error(inst, "broadcast whose source slots differ per thread");
-  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
-  EValue &out = values_[inst.results[0]];
-  out.kind = EValue::Kind::kTile;
-  if (bits == 32) {
-    out.regs.clear();
-    for (int64_t s = 0; s < lr.localSize(); ++s)
-      out.regs.push_back(src[size_t(fromSource[size_t(s)])]);
-    return absl::OkStatus();
-  }
-  out.regs = newTile(rt);
-  std::map<int64_t, Reg> cache;
-  for (int64_t s = 0; s < lr.localSize(); ++s) {
-    int64_t from = fromSource[size_t(s)];
-    auto it = cache.find(from);
-    Reg v = it != cache.end() ? it->second : (cache[from] = extract(src, from, bits));
-    insert(out.regs, s, bits, v);
-  }
-  return absl::OkStatus();
+  });
 }
 
 absl::Status KernelEmitter::emitSlice(const vm::Instruction &inst) {
+  return emitOwnThreadGather(inst, "slice", [&](std::vector<int64_t> x) {
+    for (size_t d = 0; d < x.size(); ++d)
+      x[d] += inst.offsets[d];
+    return x;
+  });
+}
+
+absl::Status KernelEmitter::emitOwnThreadGather(
+    const vm::Instruction &inst, const char *what,
+    const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource) {
   const vm::ValueType &st = typeOf(inst.operands[0]);
   const vm::ValueType &rt = typeOf(inst.results[0]);
   const vm::Layout &ls = program_.layoutOf(st), &lr = program_.layoutOf(rt);
   const int64_t bits = rt.dtype.bits();
   std::vector<int64_t> fromSource;
-  auto toSource = [&](std::vector<int64_t> x) {
-    for (size_t d = 0; d < x.size(); ++d)
-      x[d] += inst.offsets[d];
-    return x;
-  };
   if (!staticSlotMap(lr, ls, toSource, fromSource))
-    return error(inst, "slice whose source slots differ per thread");
+    return error(inst, std::string(what) + " whose source slots differ per thread");
   const std::vector<Reg> &src = values_[inst.operands[0]].regs;
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
@@ -238,11 +219,23 @@ absl::Status KernelEmitter::emitSlice(const vm::Instruction &inst) {
       out.regs.push_back(src[size_t(fromSource[size_t(s)])]);
     return absl::OkStatus();
   }
-  // Packed elements: result slots whose source slots are consecutive form runs, copied as
-  // bit ranges. Output word r is assembled from the pieces of runs that overlap it: 32
-  // source bits starting at the piece's first bit (a register when aligned, else a funnel
-  // shift), masked or inserted at the piece's position. Runs aligned to whole registers
-  // (4-bit codes sliced at 8-code boundaries, for instance) cost nothing.
+  if (inst.opcode == vm::Opcode::Broadcast) {
+    // Each source element repeats: extract it once, insert it into every slot it fills.
+    out.regs = newTile(rt);
+    std::map<int64_t, Reg> cache;
+    for (int64_t s = 0; s < lr.localSize(); ++s) {
+      int64_t from = fromSource[size_t(s)];
+      auto it = cache.find(from);
+      Reg v = it != cache.end() ? it->second : (cache[from] = extract(src, from, unsigned(bits)));
+      insert(out.regs, s, unsigned(bits), v);
+    }
+    return absl::OkStatus();
+  }
+  // Slice of packed elements: result slots whose source slots are consecutive form runs,
+  // copied as bit ranges. Output word r is assembled from the pieces of runs that overlap
+  // it: 32 source bits starting at the piece's first bit (a register when aligned, else a
+  // funnel shift), masked or inserted at the piece's position. Runs aligned to whole
+  // registers (4-bit codes sliced at 8-code boundaries, for instance) cost nothing.
   const int64_t srcBits = int64_t(src.size()) * 32;
   auto window = [&](int64_t bit, int64_t len) -> Reg {
     int64_t word = bit / 32, shift = bit % 32;

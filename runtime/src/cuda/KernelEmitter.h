@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <optional>
@@ -124,6 +125,11 @@ public:
   absl::Status emitReduce(const vm::Instruction &inst);   // EmitReduce.cpp (+ broadcast,
   absl::Status emitBroadcast(const vm::Instruction &inst); //  slice, shuffle, lookup)
   absl::Status emitSlice(const vm::Instruction &inst);
+  /// Broadcast and slice: each result slot is a slot of the source in the same thread
+  /// (the same slot in every thread); toSource maps result coordinates to the source's.
+  absl::Status emitOwnThreadGather(
+      const vm::Instruction &inst, const char *what,
+      const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource);
   absl::Status emitShuffle(const vm::Instruction &inst);
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp
