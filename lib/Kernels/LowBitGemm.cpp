@@ -430,6 +430,39 @@ void GemmBuilder::buildHost() {
   Value m = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(0));
   Value k = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(1));
   Value n = DimOp::create(b_, loc_, idx, s, b_.getI64IntegerAttr(1));
+  // What the types cannot say: the shapes must agree (else the kernel would read zeros
+  // past a short tensor and answer wrongly without a word).
+  Value w = entry->getArgument(1);
+  auto dim = [&](Value t, int64_t d) { return DimOp::create(b_, loc_, idx, t, b_.getI64IntegerAttr(d)); };
+  auto eq = [&](Value a, Value b) {
+    return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::eq, a, b).getResult();
+  };
+  auto multipleOf = [&](Value v, int64_t q) {
+    return eq(arith::RemUIOp::create(b_, loc_, v, index(q)), index(0));
+  };
+  auto check = [&](Value ok, const std::string &message, ValueRange values) {
+    CheckOp::create(b_, loc_, ok, b_.getStringAttr(message), values);
+  };
+  check(multipleOf(k, 128), "x's K must be a multiple of 128 (K)", ValueRange{k});
+  check(eq(muli(dim(w, 0), index(128)), k), "w must hold K / 128 rows (rows of w, K of x)",
+        ValueRange{dim(w, 0), k});
+  check(arith::AndIOp::create(b_, loc_, multipleOf(n, 8), eq(muli(dim(w, 1), index(8)), n)),
+        "w must hold N / 8 column tiles, N a multiple of 8 (tiles of w, N of s)",
+        ValueRange{dim(w, 1), n});
+  if (spec_.groupSize > 0)
+    check(arith::AndIOp::create(b_, loc_, multipleOf(k, spec_.groupSize),
+                                eq(muli(dim(s, 0), index(spec_.groupSize)), k)),
+          "s must hold one row per group of " + std::to_string(spec_.groupSize) +
+              " along K (rows of s, K of x)",
+          ValueRange{dim(s, 0), k});
+  else
+    check(eq(dim(s, 0), index(1)), "s must hold one row (per-channel scales) (rows of s)",
+          ValueRange{dim(s, 0)});
+  if (!spec_.symmetric) {
+    Value off = entry->getArgument(3);
+    check(arith::AndIOp::create(b_, loc_, eq(dim(off, 0), dim(s, 0)), eq(dim(off, 1), n)),
+          "m must have the shape of s (rows and columns of m)", ValueRange{dim(off, 0), dim(off, 1)});
+  }
   Value y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
   Value gx = arith::CeilDivUIOp::create(b_, loc_, n, index(BN_));
   Value gy = arith::CeilDivUIOp::create(b_, loc_, m, index(BM_));

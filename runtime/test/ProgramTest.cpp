@@ -440,6 +440,14 @@ TEST(Loader, RejectsBadInstructions) {
     std::vector<uint8_t> ok = sliceModule({intArrayAttr("offsets", {6, 0})});
     EXPECT_TRUE(vm::loadProgram(ok.data(), ok.size()).ok());
   }
+  // tbvm.check: a host instruction with an i1 condition and a message.
+  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+                    uint32_t c = k.op1(Opcode::Constant, {}, mb.scalar(DType::signlessInt(1)),
+                                       {intAttr("value", 1)});
+                    k.op(Opcode::Check, {c}, {}, {stringAttr("message", "m")});
+                    k.ret();
+                  }),
+                  "not allowed in a kernel");
   // Host-only instructions in a kernel.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     k.op1(Opcode::AllocGlobal, {}, mb.gtensor({4}, DType::f32()));

@@ -66,7 +66,7 @@ static bool isHostOnly(Operation *op) {
 }
 static bool isKernelOnly(Operation *op) {
   return op->getDialect() == op->getContext()->getLoadedDialect<TBVMDialect>() &&
-         !isa<AllocGlobalOp, LaunchOp, GetGlobalOp, DimOp, ReturnOp>(op);
+         !isa<AllocGlobalOp, LaunchOp, GetGlobalOp, DimOp, ReturnOp, CheckOp>(op);
 }
 
 LogicalResult KernelOp::verify() {

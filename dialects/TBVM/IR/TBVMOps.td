@@ -124,6 +124,24 @@ def TBVM_AllocGlobalOp : TBVM_Op<"alloc_global", [HasParent<"HostOp">]> {
   let hasVerifier = 1;
 }
 
+def TBVM_CheckOp : TBVM_Op<"check", [HasParent<"HostOp">]> {
+  let summary = "Fail the call with a message unless a condition holds (host)";
+  let description = [{
+    For what the types cannot say about the inputs (a dimension that must be a multiple
+    of another, or match one of another tensor): when `condition` is false the call
+    fails with InvalidArgument, naming the host function and `message`, followed by the
+    `values` (sizes, say) in brackets.
+
+    ```mlir
+    tbvm.check %ok, "w must hold K / 128 rows (rows, K)" values(%rows, %k) : index, index
+    ```
+  }];
+  let arguments = (ins I1:$condition, StrAttr:$message, Variadic<Index>:$values);
+  let assemblyFormat = [{
+    $condition `,` $message (`values` `(` $values^ `)` `:` type($values))? attr-dict
+  }];
+}
+
 def TBVM_LaunchOp : TBVM_Op<"launch", [HasParent<"HostOp">,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Launch a kernel on a grid of blocks (host)";

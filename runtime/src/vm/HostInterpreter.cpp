@@ -4,6 +4,7 @@
 #include "vm/ScalarOps.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace tessel::vm {
 
@@ -200,6 +201,18 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     t.shape = p_.type(c.type).shape;
     t.readOnly = true;
     return absl::OkStatus();
+  }
+  case Opcode::Check: {
+    if (values_[ins.operands[0]].scalar.i & 1)
+      return absl::OkStatus();
+    std::string message = ins.label;
+    if (ins.operands.size() > 1) {
+      std::vector<int64_t> shown;
+      for (size_t i = 1; i < ins.operands.size(); ++i)
+        shown.push_back(values_[ins.operands[i]].scalar.i);
+      absl::StrAppend(&message, " [", absl::StrJoin(shown, ", "), "]");
+    }
+    return absl::InvalidArgumentError(absl::StrCat("'", f_.name, "': ", message));
   }
   case Opcode::AllocGlobal: {
     const ValueType &type = p_.valueType(f_, ins.results[0]);

@@ -102,7 +102,9 @@ namespace tessel::vm {
   X(If, "scf.if")                                                                        \
   X(Yield, "scf.yield")                                                                  \
   /* appended: register tiles */                                                        \
-  X(Slice, "tbvm.slice")
+  X(Slice, "tbvm.slice")                                                                 \
+  /* appended: host */                                                                  \
+  X(Check, "tbvm.check")
 
 enum class Opcode : uint16_t {
 #define TESSEL_OPCODE_ENUM(name, text) name,

@@ -95,7 +95,7 @@ struct Instruction {
   //   transpose: tbvm.load_matrix
   //   symbol:    tbvm.launch kernel (function index), tbvm.get_global (constant index)
   //   intValue / floatValue: arith.constant (already in the result's type)
-  //   label:     tbvm.print
+  //   label:     tbvm.print, tbvm.check message
   //   offsets:   tbvm.slice
   int64_t kind = 0;
   int64_t attr = 0;

@@ -22,13 +22,16 @@ bool allowedInHost(Opcode op) {
   case Opcode::GetGlobal:
   case Opcode::AllocGlobal:
   case Opcode::Launch:
+  case Opcode::Check:
   case Opcode::Dim: return true;
-  default: return op >= Opcode::Constant;
+  // Scalars and control flow (arith, scf); opcodes appended after them are not.
+  default: return op >= Opcode::Constant && op <= Opcode::Yield;
   }
 }
 
 bool allowedInKernel(Opcode op) {
-  return op != Opcode::GetGlobal && op != Opcode::AllocGlobal && op != Opcode::Launch;
+  return op != Opcode::GetGlobal && op != Opcode::AllocGlobal && op != Opcode::Launch &&
+         op != Opcode::Check;
 }
 
 namespace {
@@ -228,7 +231,7 @@ absl::Status InstructionVerifier::run() {
   Opcode op = ins_.opcode;
   if (op != Opcode::For && op != Opcode::If && !ins_.regions.empty())
     return fail("has regions but takes none");
-  if (op <= Opcode::Dim)
+  if (op <= Opcode::Dim || op == Opcode::Check)
     return verifyHost();
   if (op == Opcode::BlockIdx || op == Opcode::GridDim ||
       (op >= Opcode::AllocRegs && op <= Opcode::LoadMatrix) || op == Opcode::AtomicAdd ||
@@ -264,6 +267,18 @@ absl::Status InstructionVerifier::verifyHost() {
       return fail("has type " + name(result(0)) + " but '" + symbol + "' is " +
                   p_.typeName(p_.constants()[*c].type));
     ins_.symbol = *c;
+    return absl::OkStatus();
+  }
+  case Opcode::Check: {
+    TESSEL_TRY(counts(1, SIZE_MAX, 0));
+    const ValueType &c = operand(0);
+    if (c.kind != ValueKind::kScalar || c.dtype != DType::signlessInt(1))
+      return fail("needs an i1 condition, not " + name(c));
+    TESSEL_TRY(expectIndices(1, ins_.operands.size() - 1));
+    const fb::Attr *a = attrs_.find("message");
+    if (!a || a->kind() != fb::AttrKind::String || !a->str())
+      return fail("needs the string attribute 'message'");
+    ins_.label = a->str()->str();
     return absl::OkStatus();
   }
   case Opcode::AllocGlobal: {

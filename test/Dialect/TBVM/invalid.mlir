@@ -243,3 +243,13 @@ tbvm.kernel @slice_outside(%x: !tbvm.gtensor<?xf32>) attributes {warps = 1 : i64
 
 // expected-error @+1 {{schedule target_blocks must be in 1..65536, got 0}}
 module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1, target_blocks = 0>} {}
+
+// -----
+
+// tbvm.check is a host instruction.
+tbvm.kernel @check_in_kernel() attributes {warps = 1 : i64} {
+  %t = arith.constant true
+  // expected-error @+1 {{'tbvm.check' op expects parent op 'tbvm.host'}}
+  tbvm.check %t, "never"
+  tbvm.return
+}
