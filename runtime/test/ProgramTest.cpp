@@ -249,6 +249,25 @@ TEST(Loader, RejectsOutOfRangeIndices) {
     h.ret({v});
     expectLoadError(mb.finish(), "'w' is not a constant");
   }
+  // Appended kernel instructions are not host instructions (tbvm.slice once passed the
+  // loader in a host function and failed only when run); tbvm.check needs an i1.
+  {
+    ModuleBuilder mb;
+    FunctionBuilder h = mb.host("main", {});
+    uint32_t t = mb.rtensor(DType::f32(), "spatial(32)");
+    uint32_t a = h.value(t); // never defined: the opcode is rejected before its operands
+    h.op1(Opcode::Slice, {a}, t, {intArrayAttr("offsets", {0})});
+    h.ret();
+    expectLoadError(mb.finish(), "(tbvm.slice): not allowed in a host function");
+  }
+  {
+    ModuleBuilder mb;
+    FunctionBuilder h = mb.host("main", {});
+    uint32_t c1 = h.constantIndex(1);
+    h.op(Opcode::Check, {c1}, {}, {stringAttr("message", "m")});
+    h.ret();
+    expectLoadError(mb.finish(), "needs an i1 condition");
+  }
   // A constant whose data does not match its type.
   {
     ModuleBuilder mb;
