@@ -25,8 +25,10 @@ CASES = [
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
-    # the register pipeline on a 32-row tile (the tensor-core default before warps_m)
+    # the register pipeline on a 32-row tile (the tensor-core default before warps_m),
+    # and with warps split over the rows (each band loads its own copy of the weights)
     ("ui3", 3, " bm=32 n-per-warp=2 stages=1 min-blocks=0", 40, 64, 512, 128),
+    ("si4", 4, " bm=64 warps=4 warps-m=2 n-per-warp=2 stages=1 min-blocks=0", 40, 64, 384, 128),
     # warps split over rows and columns (warps_m), the weights shared through shared
     # memory and dequantized in f16: every swizzle (2, 4, 8 bits), odd widths, offsets,
     # float codes, partial row and column blocks, per channel
