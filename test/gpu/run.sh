@@ -9,6 +9,11 @@
 #   (TESSEL_GPU_SECTIONS="integration m1 m1-minblocks0 variants m16 m64-128 m4096" picks
 #   what runs)
 #
+# Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
+#   TESSEL_GPU_SECTIONS="integration m1 variants"      (about 6 minutes)
+#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-minblocks0"  (about 4 minutes)
+# with the same RESULTS_DIR (each writes summary-<sections>.md).
+#
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
 #    --compare-with=cpu) and against its numpy reference (reference.py check);
 # 2. tessel-bench: the low-bit GEMM modules, cuBLAS and the copy bandwidth, one report per
@@ -22,7 +27,12 @@ RESULTS=${1:-${OUT:-build/gpu-results}}
 PY=${PYTHON:-python3}
 mkdir -p "$RESULTS"
 export TESSEL_CACHE_DIR=${TESSEL_CACHE_DIR:-/tmp/tessel-kernel-cache}
-SUMMARY=$RESULTS/summary.md
+# One summary per choice of sections, so two calls into one RESULTS_DIR keep both.
+if [ -n "${TESSEL_GPU_SECTIONS:-}" ]; then
+  SUMMARY=$RESULTS/summary-$(echo $TESSEL_GPU_SECTIONS | tr ' ' '-').md
+else
+  SUMMARY=$RESULTS/summary.md
+fi
 failed=0
 
 if [ ! -x "$BUNDLE/bin/tessel-run" ]; then
@@ -45,7 +55,7 @@ want() { [[ $SECTIONS == *" $1 "* ]]; }
 
 # 1. Integration kernels.
 INTEGRATION=$RESULTS/integration.txt
-: > "$INTEGRATION"
+want integration && : > "$INTEGRATION"
 pass=0
 total=0
 want integration && for d in "$BUNDLE"/cases/*/; do
