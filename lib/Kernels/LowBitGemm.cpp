@@ -37,7 +37,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
-#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace tessel;
@@ -151,7 +150,7 @@ LogicalResult GemmBuilder::buildKernel() {
   const char *mmaA = "column_local(2,2).spatial(8,4).local(1,2)";
   const char *mmaB = "local(2,1).column_spatial(4,8).local(2,1)";
   const char *mmaC = "local(2,1).spatial(8,4).local(1,2)";
-  // A, B and the weight bytes of a kw-wide K slice (`bytes` per lane and n-tile).
+  // A and B of a kw-wide K slice.
   auto aLayout = [&](int64_t kw) {
     return layout(rowsM + repN + "local(" + str(MT_) + "," + str(kw / 16) + ")." + mmaA);
   };
@@ -510,8 +509,8 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // decoded weight fragment feeds 4 mmas and an A fragment 4), a 3-stage cp.async ring
   // of activations and weights, 32-wide K slices. min_blocks = 2 lets ptxas use up to
   // 255 registers (it keeps 240-255, no spills) while 2 blocks fit an SM. SASS on sm_90:
-  // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 8-9.6 for 3, 5, 6, 7 (their slices
-  // are not whole words); the previous schedule (bm 32, all warps on all rows, register
-  // pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
+  // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 5.6-7.7 for 3, 5, 6, 7 (their
+  // 32-wide slices need funnel shifts); the previous schedule (bm 32, all warps on all
+  // rows, register pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
   return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256);
 }
