@@ -20,6 +20,8 @@
 //         B = cast(q) * scale (+ offset), rounded to f16 (f16 dequantization)
 //         acc += A * B on tensor cores (f32)
 //       so registers hold one slice of A and B, and warps along M share the weights.
+//       With one 16-row tile per warp (decode) the slices' products accumulate in D and
+//       are scaled in f32 as in the register pipeline, which costs fewer instructions.
 //   store acc, or add it atomically when the K chunks are split over blocks
 //
 // Layouts (the layout algebra; mma* are the PTX fragments; WM x WN warps):
@@ -167,10 +169,14 @@ LogicalResult GemmBuilder::buildKernel() {
     return failure();
   const int64_t S = spec_.schedule.getStages();
   const bool sharedPipe = S >= 2;
-  // Scales and offsets: per column of the accumulator (register pipeline) or of the
-  // weight fragments (shared pipeline, which scales B).
+  // Where the scales apply: to the f16 weight fragments (the shared pipeline with several
+  // mma tiles of rows per warp: one multiplication per pair of weights feeds them all),
+  // or to each 128-deep product in f32 (one fma per accumulator element, cheaper when a
+  // warp has a single 16-row tile, as in decode). Scales and offsets are loaded per
+  // column of the tile they multiply.
+  const bool scaleWeights = sharedPipe && MT_ >= 2;
   LayoutAttr ls = LayoutAttr::get(
-      ctx_, sharedPipe ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
+      ctx_, scaleWeights ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
 
   RTensorType aType = tile({BM_, 128}, f16, *la);
   RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
@@ -291,6 +297,10 @@ LogicalResult GemmBuilder::buildKernel() {
     RTensorType aSlice = tile({BM_, KW_}, f16, *laS);
     RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lbS);
     RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
+    Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
+    if (!spec_.symmetric && !scaleWeights)
+      onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
+                                      arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0)));
     for (int64_t st = 0; st + 1 < S; ++st)
       issue(loc_, addi(begin, index(st)), index(st));
     // Carried: the accumulator, chunk kc's stage (kc - begin) mod S, kept by the loop so no
@@ -314,24 +324,42 @@ LogicalResult GemmBuilder::buildKernel() {
       Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
       for (int64_t s = 0; s < KS_; ++s) {
-        // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
-        // weight fragments, which every mma tile of the warp's rows reuses, instead of
-        // each accumulator tile; the accumulator then takes the products directly.
-        Value scale = BroadcastOp::create(b_, l, bSlice, carried[size_t(2 + s)]);
-        Value offset = spec_.symmetric
-                           ? Value()
-                           : BroadcastOp::create(b_, l, bSlice, carried[size_t(2 + KS_ + s)]);
         Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
         Value all = ViewOp::create(b_, l, codesType, bytes);
+        Value scaleIn = carried[size_t(2 + s)];
+        Value offsetIn = spec_.symmetric ? Value() : carried[size_t(2 + KS_ + s)];
+        if (scaleWeights) {
+          // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
+          // weight fragments, which every mma tile of the warp's rows reuses; the
+          // accumulator then takes the products directly.
+          Value scale = BroadcastOp::create(b_, l, bSlice, scaleIn);
+          Value offset = offsetIn ? BroadcastOp::create(b_, l, bSlice, offsetIn).getResult() : Value();
+          for (int64_t j = 0; j < 128 / KW_; ++j) {
+            Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
+            Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
+            Value bf = CastOp::create(b_, l, bSlice, codes);
+            Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
+                              : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
+            acc = DotOp::create(b_, l, cType, a, bw, acc);
+          }
+          continue;
+        }
+        // f32 scaling: D = A * cast(codes) over the 128-deep unit (slice by slice, the
+        // same mma order as one product), then acc += D * scale (+ rowsum(A) * offset).
+        Value d = zero, sums = zero;
         for (int64_t j = 0; j < 128 / KW_; ++j) {
           Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-          Value codes = SliceOp::create(b_, l, codesSlice, all,
-                                        b_.getDenseI64ArrayAttr({KW_ * j, 0}));
+          Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
           Value bf = CastOp::create(b_, l, bSlice, codes);
-          Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
-                            : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
-          acc = DotOp::create(b_, l, cType, a, bw, acc);
+          d = DotOp::create(b_, l, cType, a, bf, d);
+          if (offsetIn)
+            sums = DotOp::create(b_, l, cType, a, onesSlice, sums);
         }
+        acc = FmaOp::create(b_, l, cType, d,
+                            BroadcastOp::create(b_, l, cType, CastOp::create(b_, l, sTileF32, scaleIn)), acc);
+        if (offsetIn)
+          acc = FmaOp::create(b_, l, cType, sums,
+                              BroadcastOp::create(b_, l, cType, CastOp::create(b_, l, sTileF32, offsetIn)), acc);
       }
       return acc;
     });

@@ -89,10 +89,11 @@ VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8", 
 VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default
             # about 1024 blocks instead of 256 (more split-K): more blocks per SM
             ("ks128-nw4-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
-            # the shared pipeline with 32-wide slices and f16 dequantization: fewer
-            # instructions (si4 445 vs 486 per step) and ~72 registers, so up to 6 blocks
-            ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=0"),
-            ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=0 target-blocks=1024"),
+            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling as
+            # the default): fewer instructions (si4 384 vs 486 per step) at the same
+            # occupancy (min_blocks 4: <= 128 registers) and two chunks in flight
+            ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
+            ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=1024"),
             ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024")]
 
 

@@ -46,14 +46,16 @@ def case_name(kind, extra, m, n, k, group):
 
 def f16_dequant(mlir_path):
     """Whether the generated kernel dequantizes in f16 (the shared-memory pipeline, stages
-    >= 2, scales the weight fragments): its results carry one more f16 rounding per
-    weight."""
+    >= 2, with at least two 16-row tiles per warp scales the weight fragments): its
+    results carry one more f16 rounding per weight."""
     import re
     text = open(mlir_path).read()
-    m = re.search(r"tbvm\.schedule = #tbvm\.schedule<[^>]*stages = (\d+)", text)
+    m = re.search(r"tbvm\.schedule = #tbvm\.schedule<([^>]*)>", text)
     if not m:
         raise ValueError(f"{mlir_path}: no tbvm.schedule attribute on the kernel")
-    return int(m.group(1)) >= 2
+    fields = dict(re.findall(r"(\w+) = (\d+)", m.group(1)))
+    rows_per_warp = int(fields["bm"]) // int(fields.get("warps_m", 1))
+    return int(fields["stages"]) >= 2 and rows_per_warp >= 32
 
 
 def generate(options, path, tessel_opt="tessel-opt", tessel_translate="tessel-translate"):
