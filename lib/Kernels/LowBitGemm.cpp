@@ -328,6 +328,12 @@ LogicalResult GemmBuilder::buildKernel() {
         Value all = ViewOp::create(b_, l, codesType, bytes);
         Value scaleIn = carried[size_t(2 + s)];
         Value offsetIn = spec_.symmetric ? Value() : carried[size_t(2 + KS_ + s)];
+        // A and the f16 codes of the 32-wide slice j of this sub-chunk.
+        auto operands = [&](int64_t j) {
+          Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
+          Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
+          return std::make_pair(a, CastOp::create(b_, l, bSlice, codes).getResult());
+        };
         if (scaleWeights) {
           // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
           // weight fragments, which every mma tile of the warp's rows reuses; the
@@ -335,9 +341,7 @@ LogicalResult GemmBuilder::buildKernel() {
           Value scale = BroadcastOp::create(b_, l, bSlice, scaleIn);
           Value offset = offsetIn ? BroadcastOp::create(b_, l, bSlice, offsetIn).getResult() : Value();
           for (int64_t j = 0; j < 128 / KW_; ++j) {
-            Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-            Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
-            Value bf = CastOp::create(b_, l, bSlice, codes);
+            auto [a, bf] = operands(j);
             Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
                               : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
             acc = DotOp::create(b_, l, cType, a, bw, acc);
@@ -348,9 +352,7 @@ LogicalResult GemmBuilder::buildKernel() {
         // same mma order as one product), then acc += D * scale (+ rowsum(A) * offset).
         Value d = zero, sums = zero;
         for (int64_t j = 0; j < 128 / KW_; ++j) {
-          Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-          Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
-          Value bf = CastOp::create(b_, l, bSlice, codes);
+          auto [a, bf] = operands(j);
           d = DotOp::create(b_, l, cType, a, bf, d);
           if (offsetIn)
             sums = DotOp::create(b_, l, cType, a, onesSlice, sums);
