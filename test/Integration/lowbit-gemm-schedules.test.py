@@ -1,0 +1,54 @@
+import os
+import random
+import subprocess
+import sys
+
+inputs, work, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+sys.path.insert(0, inputs)
+import lowbit_cases  # noqa: E402
+
+rng = random.Random(seed)
+types = [("ui1", 1), ("ui2", 2), ("si3", 3), ("si4", 4), ("ui4", 4), ("si5", 5), ("ui6", 6),
+         ("si7", 7), ("si8", 8), ("e2m1", 4), ("e3m2", 6), ("e2m3", 6)]
+ran = failed = refused = 0
+while ran < count:
+    kind, bits = rng.choice(types)
+    warps = rng.choice([1, 2, 4, 8])
+    wm = rng.choice([w for w in [1, 2, 4, 8] if warps % w == 0])
+    bm = 16 * rng.choice([1, 2, 4]) * wm
+    if bm > 256:
+        continue
+    ks = rng.choice([128, 256])
+    k = ks * rng.randint(1, 3)
+    m, n = rng.randint(1, 2 * bm), 8 * rng.randint(1, 40)
+    group = rng.choice([0, 128])
+    extra = (f" bm={bm} warps={warps} warps-m={wm} n-per-warp={rng.choice([1, 2, 4])} "
+             f"k-step={ks} stages={rng.choice([1, 2, 3, 4])} split-k={rng.choice([0, 1, 2])} "
+             "min-blocks=0")
+    d = os.path.join(work, str(ran + refused))
+    os.makedirs(d, exist_ok=True)
+    try:
+        mlir = lowbit_cases.generate(f"type={kind} group={group} m={m}{extra}", os.path.join(d, "g.tslm"))
+    except subprocess.CalledProcessError:
+        refused += 1  # registers or shared memory the template refuses (tested elsewhere)
+        continue
+    ran += 1
+    asym = kind.startswith("ui")
+    subprocess.run([sys.executable, os.path.join(inputs, "lowbit_gemm.py"), d, f"--type={kind}",
+                    f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
+                   (["--asymmetric"] if asym else []) +
+                   (["--f16-dequant"] if lowbit_cases.f16_dequant(mlir) else []), check=True)
+    args = [f"--input={t}={d}/{t}.npy" for t in (["x", "w", "s", "m"] if asym else ["x", "w", "s"])]
+    for device in ["cpu", "ptx-sim"]:
+        out = os.path.join(d, "out")
+        subprocess.run(["rm", "-rf", out])
+        r = subprocess.run(["tessel-run", os.path.join(d, "g.tslm"), f"--device={device}",
+                            f"--output-dir={out}"] + args, capture_output=True, text=True)
+        c = subprocess.run([sys.executable, os.path.join(inputs, "reference.py"), "check", d],
+                           capture_output=True, text=True) if r.returncode == 0 else r
+        if r.returncode != 0 or c.returncode != 0:
+            failed += 1
+            print("FAILED", kind, f"m={m} n={n} k={k} group={group}{extra}", device,
+                  (r.stderr + c.stdout + c.stderr)[-600:])
+print(f"{ran} schedules run ({refused} refused), {failed} failed")
+sys.exit(1 if failed else 0)
