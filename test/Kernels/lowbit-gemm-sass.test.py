@@ -19,8 +19,8 @@ BUDGET = {"ui1": 548, "ui2": 563, "si3": 607, "si4": 486, "ui4": 578, "si5": 627
 # 2026-11-26 (later session) when it replaced the 32-row register-pipeline schedule (si4:
 # 399 instructions per 32 HMMA then, 12.5 per HMMA; now 4.5) and the odd widths took
 # their 32-wide slices from whole runs with tbvm.slice (si3: 1033 -> 731).
-BUDGET_TC = {"ui1": 654, "ui2": 659, "si3": 731, "si4": 578, "ui4": 627, "si7": 989, "si8": 569,
-             "e2m1": 769, "e3m2": 912}
+BUDGET_TC = {"ui1": 643, "ui2": 643, "si3": 725, "si4": 572, "ui4": 615, "si7": 984, "si8": 563,
+             "e2m1": 764, "e3m2": 906}
 # The decode candidate in the GPU bundle's variants: the shared pipeline at M = 1 (3 stages,
 # 32-wide slices, f32 scaling, min_blocks 4), measured 2026-11-26 (later session).
 BUDGET_ST3 = {"ui1": 494, "si3": 539, "si4": 384, "ui4": 493, "si8": 382, "e2m1": 575}

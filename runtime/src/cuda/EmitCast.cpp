@@ -103,18 +103,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   // code down to bits 0-3, so one prmt takes byte b of w and of h into the two halves;
   // other widths: each code shifted down to bit 0 (a funnel shift where it straddles two
   // registers) and one prmt puts the two low halves side by side.
-  auto codeAt = [&](int64_t slot) {
-    int64_t bit = slot * int64_t(fb), word = bit / 32, shift = bit % 32;
-    if (shift == 0)
-      return src[size_t(word)];
-    Reg r = newReg(RegKind::kB32);
-    if (shift + int64_t(fb) <= 32 || size_t(word + 1) >= src.size())
-      emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
-    else
-      emit(Op::kShf, Type::kB32, {Operand::r(r)},
-           {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
-    return r;
-  };
+  auto codeAt = [&](int64_t slot) { return bitsAt(src, slot * int64_t(fb), fb); };
   Reg high4;
   int64_t high4Word = -1;
   auto pairAtBitZero = [&](int64_t s) {

@@ -214,41 +214,12 @@ absl::Status KernelEmitter::emitOwnThreadGather(
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
   out.regs.clear();
-  if (bits == 32) {
-    for (int64_t s = 0; s < lr.localSize(); ++s)
-      out.regs.push_back(src[size_t(fromSource[size_t(s)])]);
-    return absl::OkStatus();
-  }
-  if (inst.opcode == vm::Opcode::Broadcast) {
-    // Each source element repeats: extract it once, insert it into every slot it fills.
-    out.regs = newTile(rt);
-    std::map<int64_t, Reg> cache;
-    for (int64_t s = 0; s < lr.localSize(); ++s) {
-      int64_t from = fromSource[size_t(s)];
-      auto it = cache.find(from);
-      Reg v = it != cache.end() ? it->second : (cache[from] = extract(src, from, unsigned(bits)));
-      insert(out.regs, s, unsigned(bits), v);
-    }
-    return absl::OkStatus();
-  }
-  // Slice of packed elements: result slots whose source slots are consecutive form runs,
-  // copied as bit ranges. Output word r is assembled from the pieces of runs that overlap
-  // it: 32 source bits starting at the piece's first bit (a register when aligned, else a
-  // funnel shift), masked or inserted at the piece's position. Runs aligned to whole
-  // registers (4-bit codes sliced at 8-code boundaries, for instance) cost nothing.
-  const int64_t srcBits = int64_t(src.size()) * 32;
-  auto window = [&](int64_t bit, int64_t len) -> Reg {
-    int64_t word = bit / 32, shift = bit % 32;
-    if (shift == 0)
-      return src[size_t(word)];
-    Reg r = newReg(RegKind::kB32);
-    if (shift + len <= 32 || (word + 1) * 32 >= srcBits)
-      emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
-    else
-      emit(Op::kShf, Type::kB32, {Operand::r(r)},
-           {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
-    return r;
-  };
+  // Result slots whose source slots are consecutive form runs (a slice
+  // has long ones; a broadcast repeats single slots), copied as bit ranges. Output word r
+  // is assembled from the pieces of runs that overlap it: the source bits starting at the
+  // piece's first bit (bitsAt: a register when aligned, else a shift or funnel shift,
+  // each made once), masked or inserted at the piece's position. Runs aligned to whole
+  // registers (32-bit elements, 4-bit codes sliced at 8-code boundaries) cost nothing.
   struct Piece {
     int64_t lo, hi, srcBit; // bits [lo, hi) of the output word, from source bit srcBit
   };
@@ -266,12 +237,15 @@ absl::Status KernelEmitter::emitOwnThreadGather(
     }
     s += n;
   }
+  std::map<std::pair<int64_t, int64_t>, Reg> windows; // (source bit, length)
   for (const std::vector<Piece> &word : pieces) {
     Reg acc;
     bool have = false;
     for (const Piece &p : word) {
       int64_t len = p.hi - p.lo;
-      Reg w = window(p.srcBit, len);
+      auto key = std::make_pair(p.srcBit, len);
+      auto it = windows.find(key);
+      Reg w = it != windows.end() ? it->second : (windows[key] = bitsAt(src, p.srcBit, len));
       if (!have && p.lo == 0) {
         if (len == 32) {
           acc = w;
@@ -292,11 +266,7 @@ absl::Status KernelEmitter::emitOwnThreadGather(
       }
       have = true;
     }
-    if (!have) { // no element lands in this word (cannot happen for a dense tile)
-      acc = newReg(RegKind::kB32);
-      emit(Op::kMov, Type::kB32, {Operand::r(acc)}, {Operand::i(0)});
-    }
-    out.regs.push_back(acc);
+    out.regs.push_back(acc); // every word holds a piece: the slots are dense
   }
   return absl::OkStatus();
 }

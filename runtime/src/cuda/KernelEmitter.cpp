@@ -185,6 +185,19 @@ std::vector<Reg> KernelEmitter::newTile(const vm::ValueType &tile) {
   return regs;
 }
 
+Reg KernelEmitter::bitsAt(const std::vector<Reg> &tile, int64_t bit, int64_t len) {
+  int64_t word = bit / 32, shift = bit % 32;
+  if (shift == 0)
+    return tile[size_t(word)];
+  Reg r = newReg(RegKind::kB32);
+  if (shift + len <= 32 || size_t(word + 1) >= tile.size())
+    emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(tile[size_t(word)]), Operand::i(shift)});
+  else // straddles two registers: a funnel shift
+    emit(Op::kShf, Type::kB32, {Operand::r(r)},
+         {Operand::r(tile[size_t(word)]), Operand::r(tile[size_t(word + 1)]), Operand::i(shift)});
+  return r;
+}
+
 Reg KernelEmitter::extract(const std::vector<Reg> &tile, int64_t slot, unsigned bits) {
   int64_t bit = slot * int64_t(bits);
   int64_t word = bit / 32, shift = bit % 32;
@@ -196,14 +209,8 @@ Reg KernelEmitter::extract(const std::vector<Reg> &tile, int64_t slot, unsigned 
          {Operand::r(tile[size_t(word)]), Operand::i(shift), Operand::i(bits)});
     return out;
   }
-  // Straddles two registers: low part from `word`, high part from `word + 1`.
-  unsigned lowBits = unsigned(32 - shift);
-  Reg lo = newReg(RegKind::kB32), hi = newReg(RegKind::kB32);
-  emit(Op::kShr, Type::kB32, {Operand::r(lo)}, {Operand::r(tile[size_t(word)]), Operand::i(shift)});
-  emit(Op::kBfe, Type::kU32, {Operand::r(hi)},
-       {Operand::r(tile[size_t(word + 1)]), Operand::i(0), Operand::i(bits - lowBits)});
-  emit(Op::kShl, Type::kB32, {Operand::r(hi)}, {Operand::r(hi), Operand::i(lowBits)});
-  emit(Op::kOr, Type::kB32, {Operand::r(out)}, {Operand::r(lo), Operand::r(hi)});
+  emit(Op::kAnd, Type::kB32, {Operand::r(out)},
+       {Operand::r(bitsAt(tile, bit, bits)), Operand::i(int64_t((uint64_t(1) << bits) - 1))});
   return out;
 }
 

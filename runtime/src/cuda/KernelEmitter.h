@@ -98,6 +98,10 @@ public:
   Reg warpId();
   Reg laneId();
   int64_t numRegsOf(const vm::ValueType &tile) const;
+  /// A register whose low `len` (<= 32) bits are bits [bit, bit + len) of the packed
+  /// `tile` (the bits above unspecified): the register itself when aligned, else a shift,
+  /// or a funnel shift across two registers.
+  Reg bitsAt(const std::vector<Reg> &tile, int64_t bit, int64_t len);
   /// Slot `slot` of `tile` (b bits) zero-extended into a new b32 register.
   Reg extract(const std::vector<Reg> &tile, int64_t slot, unsigned bits);
   /// Writes the low `bits` of `value` into slot `slot` of `tile`.
