@@ -33,22 +33,12 @@ while ran < count:
         refused += 1  # registers or shared memory the template refuses (tested elsewhere)
         continue
     ran += 1
-    asym = kind.startswith("ui")
-    subprocess.run([sys.executable, os.path.join(inputs, "lowbit_gemm.py"), d, f"--type={kind}",
-                    f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
-                   (["--asymmetric"] if asym else []) +
-                   (["--f16-dequant"] if lowbit_cases.f16_dequant(mlir) else []), check=True)
-    args = [f"--input={t}={d}/{t}.npy" for t in (["x", "w", "s", "m"] if asym else ["x", "w", "s"])]
+    tslm = os.path.join(d, "g.tslm")
+    args = lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, lowbit_cases.f16_dequant(mlir))
     for device in ["cpu", "ptx-sim"]:
-        out = os.path.join(d, "out")
-        subprocess.run(["rm", "-rf", out])
-        r = subprocess.run(["tessel-run", os.path.join(d, "g.tslm"), f"--device={device}",
-                            f"--output-dir={out}"] + args, capture_output=True, text=True)
-        c = subprocess.run([sys.executable, os.path.join(inputs, "reference.py"), "check", d],
-                           capture_output=True, text=True) if r.returncode == 0 else r
-        if r.returncode != 0 or c.returncode != 0:
+        ok, said = lowbit_cases.run_and_check(d, tslm, args, device)
+        if not ok:
             failed += 1
-            print("FAILED", kind, f"m={m} n={n} k={k} group={group}{extra}", device,
-                  (r.stderr + c.stdout + c.stderr)[-600:])
+            print("FAILED", kind, f"m={m} n={n} k={k} group={group}{extra}", device, said)
 print(f"{ran} schedules run ({refused} refused), {failed} failed")
 sys.exit(1 if failed else 0)

@@ -153,9 +153,7 @@ def main():
         d = os.path.join(b, "cases", name)
         os.makedirs(d)
         f16 = generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
-        run([sys.executable, os.path.join(INPUTS, "lowbit_gemm.py"), d, f"--type={kind}",
-             f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
-            (["--asymmetric"] if kind.startswith("ui") else []) + (["--f16-dequant"] if f16 else []))
+        lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, f16)
         cases.append((d, []))
     for d, extra in cases:
         with open(os.path.join(d, "args"), "w") as f:

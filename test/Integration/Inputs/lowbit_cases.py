@@ -3,6 +3,9 @@
 build a module from tessel-generate-lowbit-gemm options."""
 import os
 import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 # type, bits, extra generator options, m, n, k, group: every width, signed and unsigned
 # (with offsets), float codes, grouped and per channel, decode (m = 3, one 16-row tile,
@@ -69,3 +72,28 @@ def generate(options, path, tessel_opt="tessel-opt", tessel_translate="tessel-tr
     subprocess.run([tessel_translate, "--tbvm-to-bytecode", mlir, "-o", path],
                    check=True, capture_output=True, text=True)
     return mlir
+
+
+def make_inputs(d, kind, bits, m, n, k, group, f16_dequant):
+    """Writes x, w, s (m for unsigned codes) and the numpy expectation into `d`
+    (lowbit_gemm.py); returns tessel-run's --input arguments."""
+    asym = kind.startswith("ui")
+    subprocess.run([sys.executable, os.path.join(HERE, "lowbit_gemm.py"), d, f"--type={kind}",
+                    f"--bits={bits}", f"--m={m}", f"--n={n}", f"--k={k}", f"--group={group}"] +
+                   (["--asymmetric"] if asym else []) + (["--f16-dequant"] if f16_dequant else []),
+                   check=True)
+    return [f"--input={t}={d}/{t}.npy" for t in (["x", "w", "s", "m"] if asym else ["x", "w", "s"])]
+
+
+def run_and_check(d, tslm, input_args, device, tessel_run="tessel-run"):
+    """Runs the module on `device` and checks y against the expectation in `d`; returns
+    (passed, what reference.py or tessel-run said)."""
+    out = os.path.join(d, "out")
+    subprocess.run(["rm", "-rf", out])
+    r = subprocess.run([tessel_run, tslm, f"--device={device}", f"--output-dir={out}"] + input_args,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return False, "run failed: " + r.stderr[-600:]
+    c = subprocess.run([sys.executable, os.path.join(HERE, "reference.py"), "check", d],
+                       capture_output=True, text=True)
+    return c.returncode == 0, (c.stdout + c.stderr).strip()
