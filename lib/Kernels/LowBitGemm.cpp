@@ -82,6 +82,7 @@ private:
   OpBuilder b_;
   unsigned bits_ = 0;
   int64_t W_ = 0, WM_ = 1, WN_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0, KW_ = 128;
+  bool scaleWeights_ = false; // f16 dequantization: scales on the weights (see build)
   GTensorType xType_, wType_, sType_, yType_;
 };
 
@@ -110,12 +111,17 @@ LogicalResult GemmBuilder::build() {
   // K slice of one compute step: the register pipeline casts a whole 128-wide unit; the
   // shared pipeline loads a 128-wide unit of codes and casts 32 of K at a time.
   KW_ = stages >= 2 ? 32 : 128;
+  // Where the scales apply: to the f16 weight fragments (the shared pipeline with several
+  // mma tiles of rows per warp: one multiplication per pair of weights feeds them all),
+  // or to each 128-deep product in f32 (one fma per accumulator element, cheaper when a
+  // warp has a single 16-row tile, as in decode).
+  scaleWeights_ = stages >= 2 && MT_ >= 2;
   // Registers per thread for fragments: register pipeline: A of a 128-wide step (32 per
-  // 16 rows), the accumulator and one product (4 per mma tile each), the f16 weights (16
-  // per n-tile); shared pipeline: one kw slice of A and B, the codes of a 128-wide unit
-  // (bits words per n-tile) and the accumulator.
-  int64_t regs = stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ + 4 * MT_ * NW_
-                             : 32 * MT_ + 8 * MT_ * NW_ + 16 * NW_;
+  // 16 rows), the f16 weights (16 per n-tile); shared pipeline: one kw slice of A and B
+  // and the codes of a 128-wide unit (bits words per n-tile); both: the accumulator and,
+  // unless the weights carry the scales, one product (4 per mma tile each).
+  int64_t regs = (stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ : 32 * MT_ + 16 * NW_) +
+                 (scaleWeights_ ? 4 : 8) * MT_ * NW_;
   if (regs > 168)
     return emitError(loc_) << "low-bit GEMM: " << 16 * MT_ << " rows and " << NW_
                            << " n-tiles per warp need about " << regs
@@ -169,14 +175,9 @@ LogicalResult GemmBuilder::buildKernel() {
     return failure();
   const int64_t S = spec_.schedule.getStages();
   const bool sharedPipe = S >= 2;
-  // Where the scales apply: to the f16 weight fragments (the shared pipeline with several
-  // mma tiles of rows per warp: one multiplication per pair of weights feeds them all),
-  // or to each 128-deep product in f32 (one fma per accumulator element, cheaper when a
-  // warp has a single 16-row tile, as in decode). Scales and offsets are loaded per
-  // column of the tile they multiply.
-  const bool scaleWeights = sharedPipe && MT_ >= 2;
+  // Scales and offsets are loaded per column of the tile they multiply.
   LayoutAttr ls = LayoutAttr::get(
-      ctx_, scaleWeights ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
+      ctx_, scaleWeights_ ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
 
   RTensorType aType = tile({BM_, 128}, f16, *la);
   RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
@@ -298,7 +299,7 @@ LogicalResult GemmBuilder::buildKernel() {
     RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lbS);
     RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
     Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
-    if (!spec_.symmetric && !scaleWeights)
+    if (!spec_.symmetric && !scaleWeights_)
       onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
                                       arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0)));
     for (int64_t st = 0; st + 1 < S; ++st)
@@ -334,7 +335,7 @@ LogicalResult GemmBuilder::buildKernel() {
           Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
           return std::make_pair(a, CastOp::create(b_, l, bSlice, codes).getResult());
         };
-        if (scaleWeights) {
+        if (scaleWeights_) {
           // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
           // weight fragments, which every mma tile of the warp's rows reuses; the
           // accumulator then takes the products directly.
