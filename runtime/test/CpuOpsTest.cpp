@@ -367,6 +367,50 @@ TEST(CpuOps, ViewPackedBytesAsUi3ThenCast) {
   EXPECT_EQ(copy, data);
 }
 
+// A cast to a layout that orders each thread's slots differently: packed bytes viewed as
+// si4 codes in the order that pairs each result register's codes 16 bits apart (slot
+// 4p + i of each 8 holds element 2i + p), cast to f16 in the natural order.
+TEST(CpuOps, CastToAnotherSlotOrderOfTheSameThreads) {
+  ModuleBuilder mb;
+  DType u8 = DType::unsignedInt(8), s4 = DType::signedInt(4);
+  uint32_t gBytes = mb.gtensor({256}, u8), gHalf = mb.gtensor({512}, DType::f16());
+  uint32_t rBytes = mb.rtensor(u8, "spatial(32).local(8)");
+  uint32_t rCodes = mb.rtensor(s4, "layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[1,3,2]>");
+  uint32_t rHalf = mb.rtensor(DType::f16(), "spatial(32).local(16)");
+  FunctionBuilder k = mb.kernel("k", 1);
+  uint32_t bytes = k.arg(gBytes), out = k.arg(gHalf);
+  uint32_t c0 = k.constantIndex(0);
+  uint32_t b = k.op1(Opcode::LoadGlobal, {bytes, c0}, rBytes);
+  uint32_t codes = k.op1(Opcode::View, {b}, rCodes);
+  k.op(Opcode::StoreGlobal, {k.op1(Opcode::Cast, {codes}, rHalf), out, c0});
+  k.ret();
+  std::vector<uint8_t> data(256);
+  std::mt19937 rng(6);
+  for (uint8_t &v : data)
+    v = uint8_t(rng());
+  std::vector<uint16_t> halves(512);
+  ASSERT_TRUE(launch(mb.finish(), "k", {},
+                     {tensorArg(data, u8, {256}), tensorArg(halves, DType::f16(), {512})})
+                  .ok());
+  for (int64_t e = 0; e < 512; ++e) {
+    int64_t thread = e / 16, slot = e % 16, word = slot / 8, i = (slot % 8) / 2, p = slot % 2;
+    int64_t position = thread * 16 + word * 8 + 4 * p + i; // code index in the bytes
+    int64_t code = int64_t(vm::readBits(data.data(), size_t(position), 4));
+    ASSERT_EQ(halfValue(halves[size_t(e)]), float(code >= 8 ? code - 16 : code)) << e;
+  }
+}
+
+TEST(CpuOps, CastFromAnotherThreadIsAnError) {
+  ModuleBuilder mb;
+  FunctionBuilder k = mb.kernel("k", 1);
+  uint32_t a = k.op1(Opcode::AllocRegs, {}, mb.rtensor(DType::signedInt(4), "spatial(32).local(4)"));
+  k.op1(Opcode::Cast, {a}, mb.rtensor(DType::f16(), "local(4).spatial(32)"));
+  k.ret();
+  absl::Status s = launch(mb.finish(), "k", {}, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("does not hold"), std::string::npos) << s;
+}
+
 // A dot whose 2:4 metadata selects positions of a dense A.
 TEST(CpuOps, SparseDotExpandsMetadata) {
   ModuleBuilder mb;

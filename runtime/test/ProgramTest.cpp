@@ -434,6 +434,14 @@ TEST(Loader, RejectsBadInstructions) {
         k.ret();
       }),
       "need the same shape and layout");
+  // cast: another layout is checked when a backend prepares the kernel; another shape is
+  // a load error.
+  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+                    uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(32).local(2)"));
+                    k.op1(Opcode::Cast, {a}, mb.rtensor(DType::f16(), "spatial(32,1).local(1,2)"));
+                    k.ret();
+                  }),
+                  "needs the same shape");
   // reduce with a result layout that is not the reduced source layout.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     uint32_t a = k.op1(Opcode::AllocRegs, {}, tile(mb, "spatial(4,8).local(2,2)"));

@@ -239,9 +239,6 @@ LogicalResult DotSparseOp::verify() {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-LogicalResult CastOp::verify() {
-  return sameTile(*this, getSource().getType(), getResult().getType(), "cast between");
-}
 
 LogicalResult ViewOp::verify() {
   RTensorType s = getSource().getType(), r = getResult().getType();
@@ -398,6 +395,19 @@ LogicalResult SliceOp::verify() {
   return verifyHeldByOwnThreads(*this, s, r, [&](ArrayRef<int64_t> x, MutableArrayRef<int64_t> out) {
     for (size_t d = 0; d < x.size(); ++d)
       out[d] = x[d] + offsets[d];
+  });
+}
+
+LogicalResult CastOp::verify() {
+  RTensorType s = getSource().getType(), r = getResult().getType();
+  if (s.getShape() != r.getShape())
+    return emitOpError() << "cast between " << s << " and " << r << " needs the same shape";
+  if (s.getLayout() == r.getLayout())
+    return success();
+  // Another layout may order each thread's slots differently (a code order that a fast
+  // conversion prefers), but no element may move to another thread.
+  return verifyHeldByOwnThreads(*this, s, r, [](ArrayRef<int64_t> x, MutableArrayRef<int64_t> out) {
+    std::copy(x.begin(), x.end(), out.begin());
   });
 }
 

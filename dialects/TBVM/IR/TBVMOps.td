@@ -345,10 +345,15 @@ def TBVM_DotSparseOp : TBVM_Op<"dot_sparse", [Pure]> {
 }
 
 def TBVM_CastOp : TBVM_Op<"cast", [Pure]> {
-  let summary = "Convert each element to another type (same tile, same layout)";
+  let summary = "Convert each element to another type (same tile)";
   let description = [{
     Exact where the value is representable; otherwise rounded to nearest even,
     saturating for integers (NaN to 0) and following IEEE overflow for floats.
+    The result usually has the source's layout. It may have another one in which every
+    thread holding result[i] holds source[i] (the slots of a thread in another order,
+    or fewer replicas): the GPU reads each element from the thread's own registers, so
+    a code order chosen for a fast conversion (e.g. 4-bit codes paired 16 bits apart)
+    costs nothing.
   }];
   let arguments = (ins TBVM_RTensor:$source);
   let results = (outs TBVM_RTensor:$result);

@@ -272,14 +272,23 @@ absl::Status BlockExecutor::where(const Instruction &ins) {
 
 absl::Status BlockExecutor::cast(const Instruction &ins) {
   DType from = typeOf(ins.operands[0]).dtype, to = typeOf(ins.results[0]).dtype;
-  const std::vector<uint32_t> &src = operand(ins, 0).cells;
+  const InstructionPlan &plan = plan_.instructions[ins.index];
+  const std::vector<uint32_t> &cells = operand(ins, 0).cells;
   std::vector<uint32_t> &out = resultCells(ins);
   size_t n = out.size();
+  // A result in another layout: its cells' codes, gathered from their own threads.
+  std::vector<uint32_t> gathered;
+  if (!plan.gather.empty()) {
+    gathered.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      gathered[i] = cells[size_t(plan.gather[i])];
+  }
+  const std::vector<uint32_t> &src = plan.gather.empty() ? cells : gathered;
   if (from == to) {
     std::copy(src.begin(), src.end(), out.begin());
     return absl::OkStatus();
   }
-  const std::vector<uint32_t> &table = plan_.instructions[ins.index].castTable;
+  const std::vector<uint32_t> &table = plan.castTable;
   if (!table.empty()) {
     for (size_t i = 0; i < n; ++i)
       out[i] = table[src[i]];

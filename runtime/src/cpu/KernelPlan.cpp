@@ -100,7 +100,12 @@ private:
     case Opcode::Slice:
       return prepareOwnThreadGather(ins, out, [&](int d, int64_t x) { return x + ins.offsets[size_t(d)]; });
     case Opcode::Cast: {
-      DType from = typeOf(ins.operands[0]).dtype, to = typeOf(ins.results[0]).dtype;
+      const ValueType &st = typeOf(ins.operands[0]), &rt = typeOf(ins.results[0]);
+      // A result in another layout reads each element from its own thread's cells.
+      if (st.layout != rt.layout)
+        if (absl::Status s = prepareOwnThreadGather(ins, out, [](int, int64_t x) { return x; }); !s.ok())
+          return s;
+      DType from = st.dtype, to = rt.dtype;
       if (from.bits() > 16 || from == to)
         return absl::OkStatus();
       out.castTable.resize(size_t(1) << from.bits());
@@ -123,7 +128,8 @@ private:
   }
 
   // Each result cell reads source element toSource(its coordinates) (broadcast: the
-  // broadcast dims at 0; slice: plus the offsets) from its own thread.
+  // broadcast dims at 0; slice: plus the offsets; cast to another layout: the same
+  // element) from its own thread.
   template <typename ToSource>
   absl::Status prepareOwnThreadGather(const Instruction &ins, InstructionPlan &out, ToSource toSource) {
     const ValueType &st = typeOf(ins.operands[0]), &rt = typeOf(ins.results[0]);

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace tessel::cuda {
 
@@ -49,17 +50,49 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   const vm::ValueType &rt = typeOf(inst.results[0]);
   DType from = st.dtype, to = rt.dtype;
   unsigned fb = from.bits();
-  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
+  std::vector<Reg> src = values_[inst.operands[0]].regs;
   int64_t slots = program_.layoutOf(rt).localSize();
+  bool toHalf = to == DType::f16(), toBF16 = to == DType::bf16();
+  bool magicPath = (toHalf || (toBF16 && fb <= 7)) && from.isInteger() && fb <= 8;
+  bool smallFloatPath = isSmallFloat(from) && toHalf && !from.floatFormat().hasNan() &&
+                        from.floatFormat().exponentBits <= 5 &&
+                        fb == unsigned(from.floatFormat().exponentBits + from.floatFormat().mantissaBits + 1);
+
+  // A result in another layout: result slot s is source slot order[s] of the same thread.
+  // When every pair of result slots (2i, 2i + 1) reads two codes 16 bits apart in one
+  // register, i.e. at bit x of both halves (a code order chosen for this, as the low-bit
+  // GEMM's 4-bit weights are), the pair needs no gathering: one lop3 masks both codes in
+  // place. Otherwise the codes are first gathered into the result's order.
+  std::vector<int64_t> order;
+  if (st.layout != rt.layout)
+    if (absl::Status s = ownThreadSlotMap(inst, "cast", [](std::vector<int64_t> x) { return x; }, order); !s.ok())
+      return s;
+  bool identity = true;
+  for (size_t s = 0; s < order.size(); ++s)
+    identity = identity && order[s] == int64_t(s);
+  if (identity)
+    order.clear();
+  std::vector<std::pair<int64_t, int>> pairs; // (register, bit x) of each result pair
+  if (!order.empty() && (magicPath || smallFloatPath) && slots % 2 == 0) {
+    for (int64_t s = 0; s < slots; s += 2) {
+      int64_t b0 = order[size_t(s)] * fb, b1 = order[size_t(s + 1)] * fb;
+      if (b1 != b0 + 16 || b0 % 32 + fb > 16) { // both codes inside their halves
+        pairs.clear();
+        break;
+      }
+      pairs.emplace_back(b0 / 32, int(b0 % 32));
+    }
+  }
+  if (!order.empty() && pairs.empty())
+    src = gatherSlots(src, fb, order);
+
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
   out.regs.clear();
-
   if (from == to) {
     out.regs = src;
     return absl::OkStatus();
   }
-  bool toHalf = to == DType::f16(), toBF16 = to == DType::bf16();
 
   // ---- f32 -> f16 / bf16: cvt.rn.{f16,bf16}x2.f32, two at a time ----
   if (from == DType::f32() && (toHalf || toBF16)) {
@@ -126,7 +159,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   };
 
   // ---- integer codes of up to 8 bits -> f16 / bf16: magic-number pairs ----
-  if ((toHalf || (toBF16 && fb <= 7)) && from.isInteger() && fb <= 8) {
+  if (magicPath) {
     bool isSigned = !from.isUnsignedInteger();
     uint32_t magicHalf = toHalf ? 0x6400u : 0x4300u; // 1024.0 / 128.0
     double magicValue = toHalf ? 1024.0 : 128.0;
@@ -168,6 +201,30 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return d;
     };
+    if (!pairs.empty()) {
+      // Codes 16 bits apart: the lop3 keeps both where they are when they end inside the
+      // mantissa (bit x + bits <= 10 for f16, 7 for bf16); higher ones come from the
+      // register shifted right by 8 (made once, shared by the pairs it serves) or by x.
+      int limit = toHalf ? 10 : 7;
+      std::map<std::pair<int64_t, int>, Reg> shifted;
+      for (auto [word, x] : pairs) {
+        int sh = x + int(fb) <= limit ? 0 : (x >= 8 && x - 8 + int(fb) <= limit ? 8 : x);
+        Reg w = src[size_t(word)];
+        if (sh != 0) {
+          auto key = std::make_pair(word, sh);
+          auto it = shifted.find(key);
+          if (it == shifted.end()) {
+            Reg r = newReg(RegKind::kB32);
+            emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(w), Operand::i(sh)});
+            it = shifted.emplace(key, r).first;
+          }
+          w = it->second;
+        }
+        int xl = x - sh;
+        out.regs.push_back(finish(place(w, xl, xl), xl, xl));
+      }
+      return absl::OkStatus();
+    }
     if (fb == 8) {
       // Bytes next to the magic byte (0x64 / 0x43): prmt selectors 0x4140 and 0x4342.
       Reg magicBytes = imm32(toHalf ? 0x64646464u : 0x43434343u);
@@ -228,14 +285,27 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     const FloatFormat &f = from.floatFormat();
     unsigned magBits = f.exponentBits + f.mantissaBits;
     Reg scale = imm32(pack2(halfBits(std::ldexp(1.0, 15 - f.bias)), halfBits(std::ldexp(1.0, 15 - f.bias))));
-    if (fb == magBits + 1) {
+    if (smallFloatPath) {
       // Both codes at once: the pair at bit 0 of each half, shifted so each code's sign is
       // bit 15 of its half; the magnitude moves down to bits (10 - M)..(9 + E), the lop3
       // keeps it and the two signs, and one multiplication scales the pair.
       uint32_t magMask = ((1u << magBits) - 1) << (10 - f.mantissaBits);
       for (int64_t s = 0; s < slots; s += 2) {
         Reg top = newReg(RegKind::kB32), mag = newReg(RegKind::kB32), t = newReg(RegKind::kB32);
-        emit(Op::kShl, Type::kB32, {Operand::r(top)}, {Operand::r(pairAtBitZero(s)), Operand::i(16 - fb)});
+        if (pairs.empty()) {
+          emit(Op::kShl, Type::kB32, {Operand::r(top)}, {Operand::r(pairAtBitZero(s)), Operand::i(16 - fb)});
+        } else {
+          // Codes 16 bits apart at bit x: one shift puts both signs at bit 15 of their
+          // halves (what lands below each code is masked off).
+          auto [word, x] = pairs[size_t(s / 2)];
+          int up = 16 - int(fb) - x;
+          Reg w = src[size_t(word)];
+          if (up == 0)
+            top = w;
+          else
+            emit(up > 0 ? Op::kShl : Op::kShr, Type::kB32, {Operand::r(top)},
+                 {Operand::r(w), Operand::i(up > 0 ? up : -up)});
+        }
         emit(Op::kShr, Type::kB32, {Operand::r(mag)}, {Operand::r(top), Operand::i(5 - f.exponentBits)});
         // t = (top & 0x80008000) | (mag & magMask, both halves)
         emit(Op::kAnd, Type::kB32, {Operand::r(mag)}, {Operand::r(mag), Operand::i(magMask | (magMask << 16))});
@@ -268,16 +338,15 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     return absl::OkStatus();
   }
 
-  return emitGenericCast(inst);
+  return emitGenericCast(inst, src);
 }
 
 // Element by element: decode to an exact f32 (floats) or a 32-bit integer, then encode.
-absl::Status KernelEmitter::emitGenericCast(const vm::Instruction &inst) {
+absl::Status KernelEmitter::emitGenericCast(const vm::Instruction &inst, const std::vector<Reg> &src) {
   const vm::ValueType &st = typeOf(inst.operands[0]);
   const vm::ValueType &rt = typeOf(inst.results[0]);
   DType from = st.dtype, to = rt.dtype;
   unsigned fb = from.bits(), tb = to.bits();
-  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
   int64_t slots = program_.layoutOf(rt).localSize();
   EValue &out = values_[inst.results[0]];
   out.regs = newTile(rt);

@@ -203,17 +203,28 @@ absl::Status KernelEmitter::emitSlice(const vm::Instruction &inst) {
 absl::Status KernelEmitter::emitOwnThreadGather(
     const vm::Instruction &inst, const char *what,
     const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource) {
-  const vm::ValueType &st = typeOf(inst.operands[0]);
-  const vm::ValueType &rt = typeOf(inst.results[0]);
-  const vm::Layout &ls = program_.layoutOf(st), &lr = program_.layoutOf(rt);
-  const int64_t bits = rt.dtype.bits();
   std::vector<int64_t> fromSource;
-  if (!staticSlotMap(lr, ls, toSource, fromSource))
-    return error(inst, std::string(what) + " whose source slots differ per thread");
-  const std::vector<Reg> &src = values_[inst.operands[0]].regs;
+  if (absl::Status s = ownThreadSlotMap(inst, what, toSource, fromSource); !s.ok())
+    return s;
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
-  out.regs.clear();
+  out.regs = gatherSlots(values_[inst.operands[0]].regs, typeOf(inst.results[0]).dtype.bits(), fromSource);
+  return absl::OkStatus();
+}
+
+absl::Status KernelEmitter::ownThreadSlotMap(
+    const vm::Instruction &inst, const char *what,
+    const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource,
+    std::vector<int64_t> &fromSource) {
+  const vm::Layout &ls = program_.layoutOf(typeOf(inst.operands[0]));
+  const vm::Layout &lr = program_.layoutOf(typeOf(inst.results[0]));
+  if (!staticSlotMap(lr, ls, toSource, fromSource))
+    return error(inst, std::string(what) + " whose source slots differ per thread");
+  return absl::OkStatus();
+}
+
+std::vector<Reg> KernelEmitter::gatherSlots(const std::vector<Reg> &src, int64_t bits,
+                                            const std::vector<int64_t> &fromSource) {
   // Result slots whose source slots are consecutive form runs (a slice
   // has long ones; a broadcast repeats single slots), copied as bit ranges. Output word r
   // is assembled from the pieces of runs that overlap it: the source bits starting at the
@@ -223,11 +234,12 @@ absl::Status KernelEmitter::emitOwnThreadGather(
   struct Piece {
     int64_t lo, hi, srcBit; // bits [lo, hi) of the output word, from source bit srcBit
   };
-  const int64_t totalBits = lr.localSize() * bits;
+  const int64_t slots = int64_t(fromSource.size());
+  const int64_t totalBits = slots * bits;
   std::vector<std::vector<Piece>> pieces(size_t((totalBits + 31) / 32));
-  for (int64_t s = 0; s < lr.localSize();) {
+  for (int64_t s = 0; s < slots;) {
     int64_t n = 1;
-    while (s + n < lr.localSize() && fromSource[size_t(s + n)] == fromSource[size_t(s)] + n)
+    while (s + n < slots && fromSource[size_t(s + n)] == fromSource[size_t(s)] + n)
       ++n;
     for (int64_t bit = s * bits, end = (s + n) * bits; bit < end;) {
       int64_t word = bit / 32, stop = std::min(end, (word + 1) * 32);
@@ -237,6 +249,7 @@ absl::Status KernelEmitter::emitOwnThreadGather(
     }
     s += n;
   }
+  std::vector<Reg> out;
   std::map<std::pair<int64_t, int64_t>, Reg> windows; // (source bit, length)
   for (const std::vector<Piece> &word : pieces) {
     Reg acc;
@@ -266,9 +279,9 @@ absl::Status KernelEmitter::emitOwnThreadGather(
       }
       have = true;
     }
-    out.regs.push_back(acc); // every word holds a piece: the slots are dense
+    out.push_back(acc); // every word holds a piece: the slots are dense
   }
-  return absl::OkStatus();
+  return out;
 }
 
 std::vector<Reg> KernelEmitter::relayoutThroughShared(const std::vector<Reg> &src,

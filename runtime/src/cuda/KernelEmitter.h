@@ -122,7 +122,8 @@ public:
   absl::Status emitMemory(const vm::Instruction &inst);   // EmitMemory.cpp
   absl::Status emitCompute(const vm::Instruction &inst);  // EmitCompute.cpp
   absl::Status emitCast(const vm::Instruction &inst);     // EmitCast.cpp
-  absl::Status emitGenericCast(const vm::Instruction &inst);
+  /// `src`: the source's codes in the result's slot order.
+  absl::Status emitGenericCast(const vm::Instruction &inst, const std::vector<Reg> &src);
   /// The code of the f32 value in `f` in the small float type `to` (RNE, IEEE overflow).
   Reg encodeSmallFloat(Reg f, vm::DType to);
   absl::Status emitDot(const vm::Instruction &inst);      // EmitDot.cpp
@@ -131,9 +132,18 @@ public:
   absl::Status emitSlice(const vm::Instruction &inst);
   /// Broadcast and slice: each result slot is a slot of the source in the same thread
   /// (the same slot in every thread); toSource maps result coordinates to the source's.
+  /// (A cast to another layout reads its codes the same way, EmitCast.cpp.)
   absl::Status emitOwnThreadGather(
       const vm::Instruction &inst, const char *what,
       const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource);
+  /// The source slot of each result slot (the same in every thread), or an error naming
+  /// `what` when it differs per thread.
+  absl::Status ownThreadSlotMap(const vm::Instruction &inst, const char *what,
+                                const std::function<std::vector<int64_t>(std::vector<int64_t>)> &toSource,
+                                std::vector<int64_t> &fromSource);
+  /// The packed tile whose slot s is slot fromSource[s] of `src` (`bits` per slot).
+  std::vector<Reg> gatherSlots(const std::vector<Reg> &src, int64_t bits,
+                               const std::vector<int64_t> &fromSource);
   absl::Status emitShuffle(const vm::Instruction &inst);
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp

@@ -253,3 +253,26 @@ tbvm.kernel @check_in_kernel() attributes {warps = 1 : i64} {
   tbvm.check %t, "never"
   tbvm.return
 }
+
+// -----
+
+// A cast may order each thread's slots differently, but not move elements between threads.
+!s = !tbvm.rtensor<128xsi4, #tbvm.layout<"spatial(32).local(4)">>
+!r = !tbvm.rtensor<128xf16, #tbvm.layout<"local(4).spatial(32)">>
+tbvm.kernel @cast_holders() attributes {warps = 1 : i64} {
+  %s = tbvm.alloc_regs -> !s
+  // expected-error @+1 {{thread 1 holds result[1] but not source[1]}}
+  %r = tbvm.cast %s : !s -> !r
+  tbvm.return
+}
+
+// -----
+
+!s = !tbvm.rtensor<32xsi4, #tbvm.layout<"spatial(32)">>
+!r = !tbvm.rtensor<1x32xf16, #tbvm.layout<"spatial(1,32)">>
+tbvm.kernel @cast_shape() attributes {warps = 1 : i64} {
+  %s = tbvm.alloc_regs -> !s
+  // expected-error @+1 {{needs the same shape}}
+  %r = tbvm.cast %s : !s -> !r
+  tbvm.return
+}

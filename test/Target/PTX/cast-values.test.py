@@ -12,7 +12,7 @@ TYPES = [f"{s}i{b}" for b in range(1, 9) for s in "su"] + [
 MODULE = """
 !q = !tbvm.gtensor<?x{T}>
 !h = !tbvm.gtensor<?x{F}>
-!rq = !tbvm.rtensor<512x{T}, #tbvm.layout<"spatial(32).local(16)">>
+!rq = !tbvm.rtensor<512x{T}, #tbvm.layout<"{L}">>
 !rh = !tbvm.rtensor<512x{F}, #tbvm.layout<"spatial(32).local(16)">>
 module {{
   tbvm.kernel @cast(%x: !q, %y: !h) attributes {{warps = 1 : i64}} {{
@@ -37,13 +37,34 @@ module {{
 """
 failed = False
 count = 0
+
+def bits_of(t):
+    if t[0] in "su":
+        return int(t[2:])
+    return {"e2m1": 4, "e2m3": 6, "e3m2": 6}.get(
+        t.replace("!lowp.float<", "").replace(">", ""), 4 if t.startswith("f4") else 8)
+
+
+def source_layouts(bits):
+    """The codes' layouts: the result's; one whose result pairs (2i, 2i+1) sit 16 bits
+    apart in one register (as the low-bit GEMM orders 4-bit weights; widths that divide
+    16); and the 16 slots transposed (codes gathered into the result's order first)."""
+    out = {"same": "spatial(32).local(16)"}
+    if bits in (2, 4, 8):
+        h = 16 // bits  # codes per 16 bits
+        out["paired"] = f"layout<shape=[512], modes=[32,{8 // h},{h},2], spatial=[0], local=[1,3,2]>"
+    out["transposed"] = "layout<shape=[512], modes=[32,2,8], spatial=[0], local=[2,1]>"
+    return out
+
+
 for t in TYPES:
+  for lname, layout in source_layouts(bits_of(t)).items():
     for f in ["f16", "bf16"]:
-        name = t.replace("!lowp.float<", "").replace(">", "") + "_" + f
+        name = t.replace("!lowp.float<", "").replace(">", "") + "_" + f + "_" + lname
         mlir = os.path.join(work, name + ".mlir")
         tslm = os.path.join(work, name + ".tslm")
         with open(mlir, "w") as out:
-            out.write(MODULE.format(T=t, F=f))
+            out.write(MODULE.format(T=t, F=f, L=layout))
         r = subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm],
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -52,8 +73,7 @@ for t in TYPES:
             continue
         # Every code at every position of a 32-bit register (8 / bits codes per byte), in
         # order and shuffled.
-        bits = int(t[2:]) if t[0] in "su" else {"e2m1": 4, "e2m3": 6, "e3m2": 6}.get(
-            t.replace("!lowp.float<", "").replace(">", ""), 4 if t.startswith("f4") else 8)
+        bits = bits_of(t)
         codes = np.arange(4096) % (1 << bits)
         codes = np.concatenate([codes, np.random.default_rng(0).permutation(codes)])
         npy = os.path.join(work, name + ".npy")

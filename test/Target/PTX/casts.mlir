@@ -266,3 +266,34 @@ tbvm.kernel @cast_f8E4M3FN(%x: !tbvm.gtensor<512xf8E4M3FN>, %y: !tbvm.gtensor<51
   tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>, !tbvm.gtensor<512xf16>
   tbvm.return
 }
+
+// A cast to another layout reads each thread's own codes. When the codes of every result
+// pair sit 16 bits apart in one register (the order the low-bit GEMM packs 4-bit weights
+// in), one lop3 masks both in place and one sub (or fma) finishes them: 8 codes cost 4
+// lop3, 1 shift, 4 f16x2 operations, and no prmt.
+// CHECK-LABEL: .entry tessel_cast_si4_paired(
+// CHECK: ld.global.v2.b32 {[[W0:%r[0-9]+]], [[W1:%r[0-9]+]]}
+// CHECK-NOT: prmt
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[W0]], 0xF000F, 0x64086408, 0x6A;
+// CHECK-NOT: prmt
+// CHECK: sub.rn.f16x2
+// CHECK-NOT: prmt
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[W0]], 0xF000F0, 0x64806480, 0x6A;
+// CHECK-NOT: prmt
+// CHECK: fma.rn.f16x2
+// CHECK-NOT: prmt
+// CHECK: shr.b32 [[H0:%r[0-9]+]], [[W0]], 0x8;
+// CHECK-NOT: prmt
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[H0]], 0xF000F, 0x64086408, 0x6A;
+// CHECK-NOT: prmt
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[W1]], 0xF000F, 0x64086408, 0x6A;
+// CHECK-NOT: prmt
+// CHECK: st.global.v4.b32
+tbvm.kernel @cast_si4_paired(%x: !tbvm.gtensor<64xi32>, %y: !tbvm.gtensor<512xf16>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %w = tbvm.load_global %x[%c0] : !tbvm.gtensor<64xi32> -> !tbvm.rtensor<64xi32, #tbvm.layout<"spatial(32).local(2)">>
+  %q = tbvm.view %w : !tbvm.rtensor<64xi32, #tbvm.layout<"spatial(32).local(2)">> -> !tbvm.rtensor<512xsi4, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[1,3,2]>">>
+  %f = tbvm.cast %q : !tbvm.rtensor<512xsi4, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[1,3,2]>">> -> !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>
+  tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>, !tbvm.gtensor<512xf16>
+  tbvm.return
+}
