@@ -28,6 +28,7 @@
 //   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
 //   bytes replicate(WM).spatial(1,WN,1).local(1,NW,1).spatial(1,1,32).local(1,1,4 bits)
 //   B     replicate(WM).spatial(1,WN).local(1,NW).local(kw/16,1) . mmaB   [kw, 8 WN NW]
+//   codes B's, but 4-bit codes interleaved in each word (pairs 16 bits apart)
 //   (kw = 128 in the register pipeline, 32 in the shared one)
 //   C     spatial(WM,WN).local(MT,NW) . mmaC                      [16 MT WM, 8 WN NW]
 //
@@ -166,12 +167,25 @@ LogicalResult GemmBuilder::buildKernel() {
     return layout(repM + "spatial(1," + str(WN_) + ").local(1," + str(NW_) + ").local(" +
                   str(kw / 16) + ",1)." + mmaB);
   };
+  // The codes of B as the bytes hold them (vm/Repack.h): the fragment's order, except that
+  // 4-bit codes are interleaved in each 32-bit word so that every f16 pair's two codes
+  // are 16 bits apart (slot 4e + i of each 8 holds element 2i + e of the word's 4 pairs;
+  // k = 32 jhi + 8 i + 2 (lane % 4) + e), which the cast to the fragment turns into one
+  // lop3 per pair.
+  auto codesLayout = [&](int64_t kw) {
+    if (bits_ != 4)
+      return bLayout(kw);
+    return layout(repM + "spatial(1," + str(WN_) + ").local(1," + str(NW_) + ").layout<shape=[" +
+                  str(kw) + ",8], modes=[" + str(kw / 32) + ",4,4,2,8], spatial=[4,2], local=[0,3,1]>");
+  };
   auto lc = layout("spatial(" + str(WM_) + "," + str(WN_) + ").local(" + str(MT_) + "," +
                    str(NW_) + ")." + mmaC);
   auto la = aLayout(128), lb = bLayout(128), laS = aLayout(KW_), lbS = bLayout(KW_);
+  auto lq = codesLayout(128), lqS = codesLayout(KW_);
   auto lw = layout(repM + "spatial(1," + str(WN_) + ",1).local(1," + str(NW_) +
                    ",1).spatial(1,1,32).local(1,1," + str(4 * bits_) + ")");
-  if (failed(la) || failed(lw) || failed(lb) || failed(lc) || failed(laS) || failed(lbS))
+  if (failed(la) || failed(lw) || failed(lb) || failed(lc) || failed(laS) || failed(lbS) ||
+      failed(lq) || failed(lqS))
     return failure();
   const int64_t S = spec_.schedule.getStages();
   const bool sharedPipe = S >= 2;
@@ -181,7 +195,7 @@ LogicalResult GemmBuilder::buildKernel() {
 
   RTensorType aType = tile({BM_, 128}, f16, *la);
   RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
-  RTensorType codesType = tile({128, BN_}, spec_.weightType, *lb);
+  RTensorType codesType = tile({128, BN_}, spec_.weightType, *lq);
   RTensorType bType = tile({128, BN_}, f16, *lb);
   RTensorType cType = tile({BM_, BN_}, f32, *lc);
   RTensorType sTile = tile({1, BN_}, f16, ls);
@@ -296,7 +310,7 @@ LogicalResult GemmBuilder::buildKernel() {
       CopyAsyncCommitOp::create(b_, l);
     };
     RTensorType aSlice = tile({BM_, KW_}, f16, *laS);
-    RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lbS);
+    RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lqS);
     RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
     Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
     if (!spec_.symmetric && !scaleWeights_)
