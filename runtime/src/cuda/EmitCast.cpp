@@ -227,14 +227,22 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     }
     if (fb == 8) {
       // Bytes next to the magic byte (0x64 / 0x43): prmt selectors 0x4140 and 0x4342.
+      // Signed codes become offset binary first: one xor flips the sign bits of a word's
+      // four codes (two pairs).
       Reg magicBytes = imm32(toHalf ? 0x64646464u : 0x43434343u);
+      Reg w;
       for (int64_t s = 0; s < slots; s += 2) {
-        Reg w = src[size_t(s / 4)];
+        if (s % 4 == 0) {
+          w = src[size_t(s / 4)];
+          if (isSigned) {
+            Reg flipped = newReg(RegKind::kB32);
+            emit(Op::kXor, Type::kB32, {Operand::r(flipped)}, {Operand::r(w), Operand::i(0x80808080ll)});
+            w = flipped;
+          }
+        }
         Reg t = newReg(RegKind::kB32);
         emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
              {Operand::r(w), Operand::r(magicBytes), Operand::i((s / 2) % 2 == 0 ? 0x4140 : 0x4342)});
-        if (isSigned) // offset binary: flip each byte's sign bit
-          emit(Op::kXor, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(0x00800080)});
         out.regs.push_back(finish(t, 0, 0));
       }
       return absl::OkStatus();

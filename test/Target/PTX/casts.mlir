@@ -185,9 +185,14 @@ tbvm.kernel @cast_ui8(%x: !tbvm.gtensor<512xui8>, %y: !tbvm.gtensor<512xf16>) at
   tbvm.return
 }
 
+// Signed bytes: one xor per word (4 codes) makes them offset binary, then a prmt and a
+// sub per pair.
 // CHECK-LABEL: .entry tessel_cast_si8(
-// CHECK: prmt.b32 {{.*}}, 0x4140;
-// CHECK: xor.b32 {{.*}}, 0x800080;
+// CHECK: xor.b32 [[F:%r[0-9]+]], {{%r[0-9]+}}, 0x80808080;
+// CHECK-NEXT: prmt.b32 {{%r[0-9]+}}, [[F]], {{.*}}, 0x4140;
+// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32 {{%r[0-9]+}}, [[F]], {{.*}}, 0x4342;
+// CHECK-NOT: xor.b32
 // CHECK: sub.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
