@@ -6,12 +6,12 @@
 #
 #   /usr/bin/python3 test/gpu/make_bundle.py build/bin build/gpu-bundle --check   # build machine
 #   test/gpu/run.sh [RESULTS_DIR]                                                 # GPU machine
-#   (TESSEL_GPU_SECTIONS="integration m1 m1-minblocks0 variants m16 m64-128 m4096" picks
-#   what runs)
+#   (TESSEL_GPU_SECTIONS="integration m1 m1-minblocks0 m1-minblocks4 variants m16 m64-128
+#   m4096" picks what runs)
 #
 # Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
 #   TESSEL_GPU_SECTIONS="integration m1 variants"      (about 6 minutes)
-#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-minblocks0"  (about 4 minutes)
+#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-minblocks0 m1-minblocks4"  (about 5 minutes)
 # with the same RESULTS_DIR (each writes summary-<sections>.md).
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
@@ -48,9 +48,9 @@ fi
   echo '```'
 } > "$SUMMARY"
 
-# What to run: any of integration m1 m1-minblocks0 variants m16 m64-128 m4096 (default:
+# What to run: any of integration m1 m1-minblocks0 m1-minblocks4 variants m16 m64-128 m4096 (default:
 # all).
-SECTIONS=" ${TESSEL_GPU_SECTIONS:-integration m1 m1-minblocks0 variants m16 m64-128 m4096} "
+SECTIONS=" ${TESSEL_GPU_SECTIONS:-integration m1 m1-minblocks0 m1-minblocks4 variants m16 m64-128 m4096} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 
 # 1. Integration kernels.
@@ -121,6 +121,12 @@ fi
 # ~200 registers for a few % fewer instructions): occupancy against instructions, timed.
 if want m1-minblocks0; then
   TESSEL_CUDA_MIN_BLOCKS=0 bench m1-minblocks0 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
+fi
+# With 4 blocks per SM (<= 128 registers): 5..7-bit and FP6 kernels take 137-157 registers
+# at the default 3, so only 3 blocks fit and 57344 x 8192's 448 blocks need two rounds;
+# at 4 they fit without spills on sm_90 (sm_80 spills 16-20 bytes, 8-bit codes 88).
+if want m1-minblocks4; then
+  TESSEL_CUDA_MIN_BLOCKS=4 bench m1-minblocks4 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
 want m16 && bench m16 45 --m=16 --no-check
 want m64-128 && bench m64-128 45 --m=64,128 --no-check
