@@ -94,7 +94,11 @@ VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the defaul
             # occupancy (min_blocks 4: <= 128 registers) and two chunks in flight
             ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=1024"),
-            ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024")]
+            ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024"),
+            # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
+            # 57344 x 8192, then with spills): 2 blocks per SM (207-240 registers, no
+            # spills), fewer instructions per weight (si4 757 per 256 of K vs 2 x 427)
+            ("ks256-nw4-st1-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
 
 
 def run(args, **kw):
