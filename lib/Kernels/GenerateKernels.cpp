@@ -45,7 +45,8 @@ public:
         pick(nPerWarp, def.getNPerWarp()), pick(kStep, def.getKStep()),
         int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), pick(stages, def.getStages()),
         int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
-        pick(warpsM, def.getWarpsM()), pick(targetBlocks, def.getTargetBlocks()));
+        pick(warpsM, def.getWarpsM()),
+        int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks());
     if (!schedule)
       return signalPassFailure();
     kernels::LowBitGemmSpec spec;

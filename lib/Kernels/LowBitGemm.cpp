@@ -514,6 +514,36 @@ void GemmBuilder::buildHost() {
   int64_t splitK = spec_.schedule.getSplitK();
   if (splitK > 0) {
     gz = index(splitK);
+  } else if (spec_.schedule.getTargetBlocks() == 0) {
+    // Sized to the device: R blocks run at once (tbvm.resident_blocks), so s splits take
+    // about ceil(blocks * s / R) rounds of 1/s of the work each. Take the s in 1..smax
+    // (each block keeping at least 8 K chunks, s <= 32) that minimizes ceil(blocks s / R)
+    // / s, a larger s only where it is at least 10% better (each split adds a block's
+    // pipeline start and atomic adds). 64 column blocks of 8192 x 8192 on 528 resident:
+    // s = 8 (one round; target 256 gives 4); 448 on 396: s = 6 (7 rounds of 1/6, where
+    // no split takes 2 rounds of whole blocks).
+    Value blocks = muli(gx, gy);
+    Value resident = ResidentBlocksOp::create(b_, loc_, idx,
+                                              FlatSymbolRefAttr::get(ctx_, spec_.name + "_kernel"));
+    Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
+    Value smax = arith::MinUIOp::create(
+        b_, loc_, arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(8)), index(1)),
+        index(32));
+    Value rounds1 = arith::CeilDivUIOp::create(b_, loc_, blocks, resident);
+    auto search = scf::ForOp::create(
+        b_, loc_, index(2), addi(smax, index(1)), index(1), ValueRange{index(1), rounds1},
+        [&](OpBuilder &nb, Location l, Value sv, ValueRange best) {
+          Value r = arith::CeilDivUIOp::create(nb, l, arith::MulIOp::create(nb, l, blocks, sv), resident);
+          // r / s < 0.9 * bestRounds / bestS, in integers.
+          Value lhs = arith::MulIOp::create(nb, l, arith::MulIOp::create(nb, l, r, best[0]),
+                                            arith::ConstantIndexOp::create(nb, l, 10));
+          Value rhs = arith::MulIOp::create(nb, l, arith::MulIOp::create(nb, l, best[1], sv),
+                                            arith::ConstantIndexOp::create(nb, l, 9));
+          Value better = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, lhs, rhs);
+          scf::YieldOp::create(nb, l, ValueRange{arith::SelectOp::create(nb, l, better, sv, best[0]),
+                                                 arith::SelectOp::create(nb, l, better, r, best[1])});
+        });
+    gz = search.getResult(0);
   } else {
     // Enough blocks to fill the GPU: about target_blocks (256 by default: two per SM of
     // the largest parts), each keeping at least 2 K chunks.

@@ -161,5 +161,34 @@ TEST(CpuScalar, HostControlFlow) {
   EXPECT_EQ(x, std::vector<float>(32, 0.5f));
 }
 
+// tbvm.resident_blocks: the CPU executor runs one block per worker thread; a host
+// function can size its grid (and outputs) with it.
+TEST(CpuScalar, ResidentBlocksAreTheWorkerThreads) {
+  ModuleBuilder mb;
+  uint32_t idx = mb.index();
+  uint32_t g = mb.gtensor({-1}, DType::f32());
+  uint32_t one = mb.rtensor(DType::f32(), "local(1).replicate(32)");
+  {
+    FunctionBuilder k = mb.kernel("mark", 1);
+    uint32_t y = k.arg(g);
+    uint32_t b = k.op1(Opcode::BlockIdx, {}, idx, {intAttr("dim", 0)});
+    uint32_t t = k.op1(Opcode::AllocRegs, {k.constantFloat(mb.scalar(DType::f32()), 1.0)}, one);
+    k.op(Opcode::StoreGlobal, {t, y, b});
+    k.ret();
+  }
+  FunctionBuilder h = mb.host("main", {g});
+  uint32_t r = h.op1(Opcode::ResidentBlocks, {}, idx, {symbolAttr("kernel", "mark")});
+  uint32_t y = h.op1(Opcode::AllocGlobal, {r}, g);
+  uint32_t c1 = h.constantIndex(1);
+  h.op(Opcode::Launch, {r, c1, c1, y}, {}, {symbolAttr("kernel", "mark")});
+  h.ret({y});
+  std::vector<uint8_t> module = mb.finish();
+  for (unsigned threads : {1u, 3u}) {
+    auto out = runModule(module, "main", {}, threads);
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(elementsOf<float>((*out)[0]), std::vector<float>(threads, 1.0f)) << threads;
+  }
+}
+
 } // namespace
 } // namespace tessel::test

@@ -475,6 +475,19 @@ TEST(Loader, RejectsBadInstructions) {
                     k.ret();
                   }),
                   "not allowed in a kernel");
+  // tbvm.resident_blocks: a host instruction naming a kernel.
+  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+                    k.op1(Opcode::ResidentBlocks, {}, mb.index(), {symbolAttr("kernel", "k")});
+                    k.ret();
+                  }),
+                  "not allowed in a kernel");
+  {
+    ModuleBuilder mb;
+    FunctionBuilder h = mb.host("main", {});
+    h.op1(Opcode::ResidentBlocks, {}, mb.index(), {symbolAttr("kernel", "nothing")});
+    h.ret();
+    expectLoadError(mb.finish(), "'nothing' is not a kernel of the module");
+  }
   // Host-only instructions in a kernel.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     k.op1(Opcode::AllocGlobal, {}, mb.gtensor({4}, DType::f32()));

@@ -89,6 +89,9 @@ VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si6", "si7", "si8", 
 VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default
             # about 1024 blocks instead of 256 (more split-K): more blocks per SM
             ("ks128-nw4-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
+            # split-K sized to the GPU (tbvm.resident_blocks and the rounds of them that
+            # balance best): 8192 x 8192 gets one round of 8 splits where 256 gives 4
+            ("ks128-nw4-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling as
             # the default): fewer instructions (si4 384 vs 486 per step) at the same
             # occupancy (min_blocks 4: <= 128 registers) and two chunks in flight

@@ -80,7 +80,7 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule warps_m must divide warps (" << warps
                        << ") and leave each warp a multiple of 16 of bm (" << bm << "), got "
                        << warpsM;
-  if (targetBlocks < 1 || targetBlocks > 65536)
-    return emitError() << "schedule target_blocks must be in 1..65536, got " << targetBlocks;
+  if (targetBlocks < 0 || targetBlocks > 65536)
+    return emitError() << "schedule target_blocks must be in 0..65536, got " << targetBlocks;
   return success();
 }

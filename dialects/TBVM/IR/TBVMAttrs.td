@@ -60,7 +60,9 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
       (cp.async), computed in 32-wide K slices;
     - `min_blocks` (optional, 0: no request): blocks the kernel must fit on an SM, which
       caps the registers per thread (more warps to hide latency, or fewer instructions);
-    - `target_blocks` (optional, 256 when absent): the grid size split_k = 0 aims for.
+    - `target_blocks` (optional, 256 when absent): the grid size split_k = 0 aims for;
+      0: sized to the device at run time (`tbvm.resident_blocks`: as many rounds of
+      resident blocks as balance best).
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>

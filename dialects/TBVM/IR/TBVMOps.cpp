@@ -62,11 +62,11 @@ static bool isKernelArgumentType(Type type) {
 
 // Instructions that only make sense inside a kernel, and those only the host runs.
 static bool isHostOnly(Operation *op) {
-  return isa<AllocGlobalOp, LaunchOp, GetGlobalOp>(op);
+  return isa<AllocGlobalOp, LaunchOp, GetGlobalOp, ResidentBlocksOp>(op);
 }
 static bool isKernelOnly(Operation *op) {
   return op->getDialect() == op->getContext()->getLoadedDialect<TBVMDialect>() &&
-         !isa<AllocGlobalOp, LaunchOp, GetGlobalOp, DimOp, ReturnOp, CheckOp>(op);
+         !isa<AllocGlobalOp, LaunchOp, GetGlobalOp, DimOp, ReturnOp, CheckOp, ResidentBlocksOp>(op);
 }
 
 LogicalResult KernelOp::verify() {
@@ -212,6 +212,12 @@ LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbols) {
     if (!compatibleGlobal(arg.getType(), param))
       return emitOpError() << "argument " << i << " of type " << arg.getType()
                            << " does not match the kernel's " << param;
+  return success();
+}
+
+LogicalResult ResidentBlocksOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  if (!symbols.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr()))
+    return emitOpError() << "'" << getKernel() << "' is not a tbvm.kernel";
   return success();
 }
 

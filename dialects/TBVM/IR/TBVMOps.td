@@ -153,6 +153,24 @@ def TBVM_LaunchOp : TBVM_Op<"launch", [HasParent<"HostOp">,
   }];
 }
 
+def TBVM_ResidentBlocksOp : TBVM_Op<"resident_blocks", [HasParent<"HostOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "How many blocks of a kernel the device runs at once (host)";
+  let description = [{
+    The device's multiprocessors times the blocks of `kernel` one of them holds at once
+    (its registers, shared memory and block size decide), for sizing grids to the
+    machine: a GPU answers from the driver's occupancy calculator, the CPU executor with
+    its worker threads. At least 1.
+
+    ```mlir
+    %r = tbvm.resident_blocks @gemm_kernel
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$kernel attr-dict";
+}
+
 def TBVM_DimOp : TBVM_Op<"dim", [Pure]> {
   let summary = "A dimension of a global tensor";
   let arguments = (ins TBVM_GTensor:$source, I64Attr:$index);

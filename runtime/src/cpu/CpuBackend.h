@@ -32,6 +32,10 @@ public:
                                                     uint32_t index) override;
   absl::Status launch(const vm::Program &program, uint32_t kernel, const vm::Grid &grid,
                       const std::vector<vm::KernelArgument> &args) override;
+  /// The worker threads (blocks run one per thread).
+  absl::StatusOr<int64_t> residentBlocks(const vm::Program &, uint32_t) override {
+    return int64_t(threads());
+  }
 
   unsigned threads() const;
 

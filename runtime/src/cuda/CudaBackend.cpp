@@ -699,4 +699,21 @@ absl::Status CudaBackend::launch(const vm::Program &program, uint32_t kernel, co
                      absl::StrCat("kernel '", program.functions()[kernel].name, "' failed: "));
 }
 
+absl::StatusOr<int64_t> CudaBackend::residentBlocks(const vm::Program &program, uint32_t kernel) {
+  absl::StatusOr<std::shared_ptr<LoadedKernel>> loaded = prepareKernel(program, kernel);
+  if (!loaded.ok())
+    return loaded.status();
+  ScopedContext scope(driver(), context());
+  if (!scope.status().ok())
+    return scope.status();
+  int perSm = 0;
+  if (absl::Status s = check(driver().occupancyMaxActiveBlocksPerMultiprocessor(
+                                 &perSm, (*loaded)->function(), int((*loaded)->threads()),
+                                 size_t((*loaded)->sharedBytes())),
+                             "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+      !s.ok())
+    return s;
+  return int64_t(std::max(perSm, 1)) * info_.multiprocessors;
+}
+
 } // namespace tessel::cuda

@@ -150,6 +150,9 @@ public:
   /// launchAsync, then waits; a failing kernel's error names it.
   absl::Status launch(const vm::Program &program, uint32_t kernel, const vm::Grid &grid,
                       const std::vector<vm::KernelArgument> &args) override;
+  /// Multiprocessors x cuOccupancyMaxActiveBlocksPerMultiprocessor of the compiled kernel
+  /// (compiling it now if needed).
+  absl::StatusOr<int64_t> residentBlocks(const vm::Program &program, uint32_t kernel) override;
 
   //===--- Beyond vm::Backend: compilation, asynchronous work, timing ---===//
 

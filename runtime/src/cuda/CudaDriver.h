@@ -72,6 +72,7 @@ namespace tessel::cuda {
   X(moduleGetFunction, cuModuleGetFunction)                                                \
   X(funcGetAttribute, cuFuncGetAttribute)                                                  \
   X(funcSetAttribute, cuFuncSetAttribute)                                                  \
+  X(occupancyMaxActiveBlocksPerMultiprocessor, cuOccupancyMaxActiveBlocksPerMultiprocessor) \
   X(launchKernel, cuLaunchKernel)
 
 /// The driver's entry points. Obtain the process-wide instance with get().

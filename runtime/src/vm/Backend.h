@@ -82,6 +82,11 @@ public:
   /// when it is done. `args` match the kernel's arguments (checkKernelArguments).
   virtual absl::Status launch(const Program &program, uint32_t kernel, const Grid &grid,
                               const std::vector<KernelArgument> &args) = 0;
+
+  /// How many blocks of kernel `kernel` run at once (tbvm.resident_blocks): a GPU's
+  /// multiprocessors times the blocks of the kernel one holds; a CPU backend's worker
+  /// threads. At least 1.
+  virtual absl::StatusOr<int64_t> residentBlocks(const Program &program, uint32_t kernel) = 0;
 };
 
 /// Checks that `args` fit kernel `kernel`'s arguments: kinds, element types, ranks, static

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include <algorithm>
+
 namespace tessel::vm {
 
 uint64_t packedSize(int64_t count, DType dtype) { return packedBytes(size_t(count), dtype.bits()); }
@@ -226,6 +228,15 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
         return fail(ins, "allocates a tensor of shape " + shapeToString(shape, type.dtype));
     if (absl::Status s = allocate(type, shape, values_[ins.results[0]].tensor); !s.ok())
       return fail(ins, std::string(s.message()));
+    return absl::OkStatus();
+  }
+  case Opcode::ResidentBlocks: {
+    absl::StatusOr<int64_t> n = backend_.residentBlocks(p_, ins.symbol);
+    if (!n.ok())
+      return absl::Status(n.status().code(),
+                          absl::StrCat(describeInstruction(f_, ins), " '", p_.functions()[ins.symbol].name,
+                                       "': ", n.status().message()));
+    values_[ins.results[0]].scalar.i = std::max<int64_t>(*n, 1);
     return absl::OkStatus();
   }
   case Opcode::Launch: {

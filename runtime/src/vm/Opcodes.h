@@ -104,7 +104,8 @@ namespace tessel::vm {
   /* appended: register tiles */                                                        \
   X(Slice, "tbvm.slice")                                                                 \
   /* appended: host */                                                                  \
-  X(Check, "tbvm.check")
+  X(Check, "tbvm.check")                                                                 \
+  X(ResidentBlocks, "tbvm.resident_blocks")
 
 enum class Opcode : uint16_t {
 #define TESSEL_OPCODE_ENUM(name, text) name,

@@ -23,6 +23,7 @@ bool allowedInHost(Opcode op) {
   case Opcode::AllocGlobal:
   case Opcode::Launch:
   case Opcode::Check:
+  case Opcode::ResidentBlocks:
   case Opcode::Dim: return true;
   // Scalars and control flow (arith, scf); opcodes appended after them are not.
   default: return op >= Opcode::Constant && op <= Opcode::Yield;
@@ -31,7 +32,7 @@ bool allowedInHost(Opcode op) {
 
 bool allowedInKernel(Opcode op) {
   return op != Opcode::GetGlobal && op != Opcode::AllocGlobal && op != Opcode::Launch &&
-         op != Opcode::Check;
+         op != Opcode::Check && op != Opcode::ResidentBlocks;
 }
 
 namespace {
@@ -231,7 +232,7 @@ absl::Status InstructionVerifier::run() {
   Opcode op = ins_.opcode;
   if (op != Opcode::For && op != Opcode::If && !ins_.regions.empty())
     return fail("has regions but takes none");
-  if (op <= Opcode::Dim || op == Opcode::Check)
+  if (op <= Opcode::Dim || op == Opcode::Check || op == Opcode::ResidentBlocks)
     return verifyHost();
   if (op == Opcode::BlockIdx || op == Opcode::GridDim ||
       (op >= Opcode::AllocRegs && op <= Opcode::LoadMatrix) || op == Opcode::AtomicAdd ||
@@ -279,6 +280,17 @@ absl::Status InstructionVerifier::verifyHost() {
     if (!a || a->kind() != fb::AttrKind::String || !a->str())
       return fail("needs the string attribute 'message'");
     ins_.label = a->str()->str();
+    return absl::OkStatus();
+  }
+  case Opcode::ResidentBlocks: {
+    TESSEL_TRY(counts(0, 0, 1));
+    TESSEL_TRY(expectKind(result(0), ValueKind::kIndex, "the result"));
+    std::string symbol;
+    TESSEL_TRY(readSymbol("kernel", symbol));
+    std::optional<uint32_t> k = p_.findFunction(symbol);
+    if (!k || p_.functions()[*k].kind != FunctionKind::kKernel)
+      return fail("'" + symbol + "' is not a kernel of the module");
+    ins_.symbol = *k;
     return absl::OkStatus();
   }
   case Opcode::AllocGlobal: {

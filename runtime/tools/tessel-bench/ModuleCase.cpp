@@ -98,6 +98,13 @@ public:
     launches.push_back({kernel, grid, args});
     return absl::OkStatus();
   }
+  /// The GPU's answer; without one (--list), an H100's 132 SMs times the blocks the
+  /// kernel asks to fit on one (min_blocks_per_sm, at least 1).
+  absl::StatusOr<int64_t> residentBlocks(const vm::Program &program, uint32_t kernel) override {
+    if (real_)
+      return real_->residentBlocks(program, kernel);
+    return int64_t(132) * std::max<int64_t>(1, program.functions()[kernel].minBlocksPerSm);
+  }
 
   std::map<vm::DeviceAddress, uint64_t> allocations;
   std::map<vm::DeviceAddress, const void *> uploads;

@@ -241,8 +241,8 @@ tbvm.kernel @slice_outside(%x: !tbvm.gtensor<?xf32>) attributes {warps = 1 : i64
 
 // -----
 
-// expected-error @+1 {{schedule target_blocks must be in 1..65536, got 0}}
-module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1, target_blocks = 0>} {}
+// expected-error @+1 {{schedule target_blocks must be in 0..65536, got -1}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1, target_blocks = -1>} {}
 
 // -----
 
@@ -274,5 +274,25 @@ tbvm.kernel @cast_shape() attributes {warps = 1 : i64} {
   %s = tbvm.alloc_regs -> !s
   // expected-error @+1 {{needs the same shape}}
   %r = tbvm.cast %s : !s -> !r
+  tbvm.return
+}
+
+// -----
+
+tbvm.kernel @k() attributes {warps = 1 : i64} {
+  tbvm.return
+}
+tbvm.host @resident_not_a_kernel() {
+  // expected-error @+1 {{'tbvm.resident_blocks' op 'nothing' is not a tbvm.kernel}}
+  %r = tbvm.resident_blocks @nothing
+  tbvm.return
+}
+
+// -----
+
+// tbvm.resident_blocks is a host instruction.
+tbvm.kernel @resident_in_kernel() attributes {warps = 1 : i64} {
+  // expected-error @+1 {{'tbvm.resident_blocks' op can only appear in a tbvm.host function}}
+  %r = tbvm.resident_blocks @resident_in_kernel
   tbvm.return
 }

@@ -25,6 +25,8 @@ CASES = [
     ("e2m3", 6, "", 70, 32, 256, 128),
     ("f4E2M1FN", 4, "", 3, 64, 512, 128),
     ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+    # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
+    ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
