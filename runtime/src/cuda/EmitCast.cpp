@@ -8,8 +8,11 @@
 //  - 1, 2 and 8 bits in natural order: one prmt spreads a byte over both halves and
 //    each lop3 picks one pair out of it; 4 bits: one prmt per pair from the word and the
 //    word shifted by 4, so both codes sit at bit 0 and a subtraction finishes them;
-//    3, 5, 6 and 7 bits: each code shifted down to bit 0 (a funnel shift across two
-//    registers where it straddles them) and one prmt per pair;
+//    3, 5, 6 and 7 bits: one prmt per pair takes a byte window of the register holding
+//    each code (or of that register shifted by 4, or of a funnel shift where the code
+//    straddles two registers), the lop3 masks each code at its own bit and an fma undoes
+//    the two positions (3 instructions per pair); codes 16 bits apart in one register
+//    (an order chosen for it, as the 4-bit weights have) need no prmt;
 //  - small floats without NaN/inf: sign, exponent and mantissa placed into a half (both
 //    codes of a pair at once: two shifts, a mask and a lop3) and one multiplication by
 //    2^(15 - bias) (exact for normals and subnormals alike);
@@ -22,6 +25,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <tuple>
 
 namespace tessel::cuda {
 
@@ -83,7 +88,10 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       pairs.emplace_back(b0 / 32, int(b0 % 32));
     }
   }
-  if (!order.empty() && pairs.empty())
+  // Integer codes of 3, 5, 6 and 7 bits to f16/bf16 read each code where it is (byte
+  // windows, below), in any order; other casts take the codes gathered into the result's.
+  bool byteWindows = magicPath && pairs.empty() && (fb == 3 || fb == 5 || fb == 6 || fb == 7);
+  if (!order.empty() && pairs.empty() && !byteWindows)
     src = gatherSlots(src, fb, order);
 
   EValue &out = values_[inst.results[0]];
@@ -267,8 +275,99 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return absl::OkStatus();
     }
-    // 3..7 bits (and 4 bits, and 1 or 2 bits to bf16): the pair at bit 0 of each half,
-    // the lop3 keeps the codes and the subtraction finishes them.
+    if (byteWindows) {
+      // 3, 5, 6, 7 bits: each half of a pair's register is a 16-bit window, starting at a
+      // byte, of a register that holds the code: its source word, that word shifted right
+      // by 4, or a funnel shift of it and the next word by 16 or 20 (for codes that
+      // straddle two words), each made once. The code sits at bit x of its window, with
+      // x + bits inside the mantissa (10 for f16, 7 for bf16). One prmt puts the two
+      // windows side by side (none when they already are), the lop3 masks both codes in
+      // place and one fma undoes their positions: 3 instructions per pair where
+      // shifting each code down to bit 0 took 5.
+      int limit = toHalf ? 10 : 7;
+      std::map<std::pair<int64_t, int>, Reg> views; // (word, shift) -> register
+      auto view = [&](int64_t word, int shift) {
+        auto key = std::make_pair(word, shift);
+        auto it = views.find(key);
+        if (it != views.end())
+          return it->second;
+        Reg r = src[size_t(word)];
+        if (shift == 4) {
+          r = newReg(RegKind::kB32);
+          emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(4)});
+        } else if (shift > 0) {
+          r = newReg(RegKind::kB32);
+          emit(Op::kShf, Type::kB32, {Operand::r(r)},
+               {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
+        }
+        return views[key] = r;
+      };
+      struct Window {
+        Reg reg;
+        int64_t byte; // first byte of the window in reg
+        int x;        // the code's bit in the window
+        bool oneByte; // the code lies in that byte alone
+      };
+      const int64_t numWords = int64_t(src.size());
+      // The window of the code at source bit `pos`: views that exist first, then the
+      // cheapest new one; a shift of the code to bit 0 when none fits.
+      auto windowOf = [&](int64_t pos) -> Window {
+        int64_t word = pos / 32;
+        const std::pair<int64_t, int> candidates[] = {
+            {word, 0}, {word, 4}, {word - 1, 16}, {word - 1, 20}, {word, 16}, {word, 20}};
+        std::optional<std::pair<int64_t, int>> best;
+        for (int pass = 0; pass < 2 && !best; ++pass)
+          for (auto [w, shift] : candidates) {
+            if (w < 0 || w >= numWords || (shift >= 16 && w + 1 >= numWords))
+              continue;
+            if (pass == 0 && !views.count({w, shift}) && shift != 0)
+              continue;
+            int64_t base = 32 * w + shift;
+            int64_t end = shift == 4 ? 32 * w + 32 : base + 32; // valid bits [base, end)
+            int64_t rel = pos - base;
+            if (rel < 0 || pos + fb > end)
+              continue;
+            int64_t byte = rel / 8;
+            int x = int(rel % 8);
+            bool oneByte = x + int(fb) <= 8;
+            if (x + int(fb) > limit || (!oneByte && byte > 2))
+              continue;
+            best = std::make_pair(w, shift);
+            break;
+          }
+        if (!best)
+          return {bitsAt(src, pos, fb), 0, 0, true};
+        int64_t rel = pos - (32 * best->first + best->second);
+        int x = int(rel % 8);
+        return {view(best->first, best->second), rel / 8, x, x + int(fb) <= 8};
+      };
+      std::map<std::tuple<unsigned, unsigned, int64_t>, Reg> joined; // prmt (a, b, selector)
+      for (int64_t s = 0; s < slots; s += 2) {
+        auto posOf = [&](int64_t slot) { return (order.empty() ? slot : order[size_t(slot)]) * int64_t(fb); };
+        Window lo = windowOf(posOf(s));
+        Window hi = s + 1 < slots ? windowOf(posOf(s + 1)) : lo;
+        Reg t = lo.reg;
+        if (!(lo.reg == hi.reg && lo.byte == 0 && hi.byte == 2)) { // else: already in place
+          // Selector nibbles: bytes 0-3 of lo.reg, 4-7 of hi.reg.
+          int64_t h = lo.reg == hi.reg ? 0 : 4;
+          int64_t sel = lo.byte | (lo.oneByte ? lo.byte : lo.byte + 1) << 4 |
+                        (h + hi.byte) << 8 | (h + (hi.oneByte ? hi.byte : hi.byte + 1)) << 12;
+          auto key = std::make_tuple(lo.reg.id, hi.reg.id, sel);
+          auto it = joined.find(key);
+          if (it == joined.end()) {
+            Reg j = newReg(RegKind::kB32);
+            emit(Op::kPrmt, Type::kB32, {Operand::r(j)},
+                 {Operand::r(lo.reg), Operand::r(hi.reg), Operand::i(sel)});
+            it = joined.emplace(key, j).first;
+          }
+          t = it->second;
+        }
+        out.regs.push_back(finish(place(t, lo.x, hi.x), lo.x, hi.x));
+      }
+      return absl::OkStatus();
+    }
+    // 4 bits (and 1 or 2 bits to bf16): the pair at bit 0 of each half, the lop3 keeps the
+    // codes and the subtraction finishes them.
     for (int64_t s = 0; s < slots; s += 2)
       out.regs.push_back(finish(place(pairAtBitZero(s), 0, 0), 0, 0));
     return absl::OkStatus();

@@ -36,9 +36,9 @@ tbvm.kernel @cast_ui2(%x: !tbvm.gtensor<512xui2>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_ui3(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0xEA;
-// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32
+// CHECK-NEXT: lop3.b32 {{.*}}, 0xEA;
+// CHECK: fma.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -51,11 +51,17 @@ tbvm.kernel @cast_ui3(%x: !tbvm.gtensor<512xui3>, %y: !tbvm.gtensor<512xf16>) at
   tbvm.return
 }
 
+// 3, 5, 6, 7 bits: each half a byte window of the register that holds the code (or of a
+// funnel shift where the code straddles two registers), one prmt, one lop3 with the code
+// at its own bit in each half, one fma. 16 si3 codes (two registers): 8 prmt, 8 lop3, 8
+// fma, one funnel shift.
 // CHECK-LABEL: .entry tessel_cast_si3(
-// CHECK: shf.r.wrap.b32
-// CHECK: prmt.b32 {{.*}}, 0x5410;
-// CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
-// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32 [[T:%r[0-9]+]], [[W0:%r[0-9]+]], [[W0]], 0x0;
+// CHECK-NEXT: lop3.b32 {{%r[0-9]+}}, [[T]], 0x380007, 0x64206404, 0x6A;
+// CHECK: fma.rn.f16x2
+// CHECK-NOT: sub.rn.f16x2
+// CHECK: shf.r.wrap.b32 [[F:%r[0-9]+]], [[W0]], [[W1:%r[0-9]+]], 0x10;
+// CHECK-NEXT: prmt.b32 {{%r[0-9]+}}, [[F]], [[W1]], 0x4421;
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -105,9 +111,9 @@ tbvm.kernel @cast_si4(%x: !tbvm.gtensor<512xsi4>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_ui5(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0xEA;
-// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32
+// CHECK-NEXT: lop3.b32 {{.*}}, 0xEA;
+// CHECK: fma.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -121,10 +127,10 @@ tbvm.kernel @cast_ui5(%x: !tbvm.gtensor<512xui5>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si5(
-// CHECK: shf.r.wrap.b32
-// CHECK: prmt.b32 {{.*}}, 0x5410;
+// CHECK: prmt.b32
 // CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
-// CHECK: sub.rn.f16x2
+// CHECK: fma.rn.f16x2
+// CHECK: shf.r.wrap.b32
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -138,9 +144,9 @@ tbvm.kernel @cast_si5(%x: !tbvm.gtensor<512xsi5>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_ui6(
-// CHECK: bfi.b32
-// CHECK: lop3.b32 {{.*}}, 0xEA;
-// CHECK: sub.rn.f16x2
+// CHECK: prmt.b32
+// CHECK-NEXT: lop3.b32 {{.*}}, 0xEA;
+// CHECK: fma.rn.f16x2
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
@@ -154,10 +160,10 @@ tbvm.kernel @cast_ui6(%x: !tbvm.gtensor<512xui6>, %y: !tbvm.gtensor<512xf16>) at
 }
 
 // CHECK-LABEL: .entry tessel_cast_si7(
-// CHECK: shf.r.wrap.b32
-// CHECK: prmt.b32 {{.*}}, 0x5410;
+// CHECK: prmt.b32
 // CHECK-NEXT: lop3.b32 {{.*}}, 0x6A;
-// CHECK: sub.rn.f16x2
+// CHECK: fma.rn.f16x2
+// CHECK: shf.r.wrap.b32
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32
 // CHECK-NOT: cvt.rn.f16.u32
