@@ -122,7 +122,11 @@ private:
     pointer_ = Reg();
     havePointer_ = false;
     predicates_.clear();
+    rowPointers_.clear();
+    lastDimInside_ = false;
   }
+  /// Whether this access's bounds along the last dimension need a check per element.
+  bool lastDimChecked() const;
   Reg addressOf(Reg linear, int64_t &subBitOut, bool needSubBit);
   void vectorPath(std::vector<Reg> &regs, int64_t k);
   void scalarPath(std::vector<Reg> &regs);
@@ -137,6 +141,12 @@ private:
   Reg pointer_;
   bool havePointer_ = false;
   std::map<std::pair<int, int64_t>, Reg> predicates_; // (dim, slot part) -> in bounds
+  // The access pointer plus the offsets along dimensions whose strides are not static,
+  // by those offsets (a slot's address is one of these plus an immediate).
+  std::map<std::vector<int64_t>, Reg> rowPointers_;
+  // The vector path runs only when the tile lies inside the tensor along the last
+  // dimension (checked once), so its elements need no check along it.
+  bool lastDimInside_ = false;
   std::vector<Reg> base_;    // b64: offset_d + threadPart_d
   std::vector<Reg> strides_; // b64 row-major strides (global); empty for shared (constants)
   std::vector<int64_t> staticStrides_;
@@ -206,6 +216,8 @@ Reg AccessEmitter::inBounds(int64_t slot) {
     if (a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
         *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)])
       continue; // the whole tile is inside along d
+    if (d == rank_ - 1 && lastDimInside_)
+      continue; // checked once for the whole tile (run)
     auto key = std::make_pair(d, sp[size_t(d)]);
     auto it = predicates_.find(key);
     Reg p;
@@ -233,6 +245,15 @@ Reg AccessEmitter::inBounds(int64_t slot) {
     }
   }
   return all;
+}
+
+bool AccessEmitter::lastDimChecked() const {
+  int d = rank_ - 1;
+  if (d < 0)
+    return false;
+  const std::optional<int64_t> &origin = a_.offsetConstants[size_t(d)];
+  return !(a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
+           *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)]);
 }
 
 Reg AccessEmitter::threadPointer() {
@@ -299,19 +320,36 @@ Operand AccessEmitter::slotAddress(int64_t slot) {
   }
   if (isStatic)
     return Operand::addr(p, imm * int64_t(a_.bits / 8));
-  // A stride that is not static: the offset is computed here (a prologue register per
-  // slot would live through the kernel).
-  Reg lin = p;
-  for (int d = 0; d < rank_; ++d) {
-    if (sp[size_t(d)] == 0)
-      continue;
-    Reg next = e_.newReg(RegKind::kB64);
-    e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
-            {Operand::r(e_.hoistedStrides(a_.tensor)[size_t(d)]),
-             Operand::i(sp[size_t(d)] * int64_t(a_.bits / 8)), Operand::r(lin)});
-    lin = next;
+  // Strides that are not static: the offsets along those dimensions make a row pointer,
+  // computed once per access path for each distinct set of them (rows g and g + 8 of an
+  // mma fragment: two), and the rest of the offset is an immediate.
+  std::vector<int64_t> dynamicPart(size_t(rank_), 0);
+  imm = 0;
+  stride = 1;
+  for (int d = rank_ - 1; d >= 0; --d) {
+    if (sp[size_t(d)] != 0) {
+      if (stride < 0)
+        dynamicPart[size_t(d)] = sp[size_t(d)];
+      else
+        imm += sp[size_t(d)] * stride;
+    }
+    stride = stride >= 0 && a_.staticDims[size_t(d)] >= 0 ? stride * a_.staticDims[size_t(d)] : -1;
   }
-  return Operand::addr(lin);
+  auto it = rowPointers_.find(dynamicPart);
+  if (it == rowPointers_.end()) {
+    Reg lin = p;
+    for (int d = 0; d < rank_; ++d) {
+      if (dynamicPart[size_t(d)] == 0)
+        continue;
+      Reg next = e_.newReg(RegKind::kB64);
+      e_.emit(Op::kMad, Type::kS64, {Operand::r(next)},
+              {Operand::r(e_.hoistedStrides(a_.tensor)[size_t(d)]),
+               Operand::i(dynamicPart[size_t(d)] * int64_t(a_.bits / 8)), Operand::r(lin)});
+      lin = next;
+    }
+    it = rowPointers_.emplace(dynamicPart, lin).first;
+  }
+  return Operand::addr(it->second, imm * int64_t(a_.bits / 8));
 }
 
 // The byte address of the element at `linear` (after the swizzle for shared tiles). For
@@ -606,12 +644,34 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
     return;
   }
   Reg ok = vectorCondition(k);
+  // A global tile accessed in several vectors whose last dimension would be checked per
+  // vector: check once that the whole tile lies inside along it (activations along K),
+  // and leave only the other dimensions' checks (rows) to each vector.
+  int64_t vectors = 0;
+  for (const Run &run : runs)
+    vectors += (run.count + k - 1) / k;
+  bool lastOnce = a_.isGlobal && lastDimChecked() && vectors >= 4;
+  if (lastOnce) {
+    Reg end = e_.newReg(RegKind::kB64), inside = e_.newReg(RegKind::kPred);
+    e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
+            {Operand::r(a_.offsets.back()), Operand::i(tile_.shape.back())});
+    e_.emit(Op::kSetp, Type::kU64, {Operand::r(inside)}, {Operand::r(end), Operand::r(a_.dims.back())})
+        .cmp = ptx::Cmp::kLs;
+    if (ok.id == kAlways) {
+      ok = inside;
+    } else {
+      Reg both = e_.newReg(RegKind::kPred);
+      e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(ok), Operand::r(inside)});
+      ok = both;
+    }
+  }
   if (ok.id == kAlways) {
     vectorPath(regs, k);
     return;
   }
   std::string scalarLabel = e_.newLabel("unaligned"), done = e_.newLabel("access_done");
   e_.branch(scalarLabel, &ok, /*negated=*/true);
+  lastDimInside_ = lastOnce;
   vectorPath(regs, k);
   e_.branch(done);
   e_.label(scalarLabel);
