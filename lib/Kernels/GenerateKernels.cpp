@@ -43,7 +43,8 @@ public:
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, def.getBm()), pick(warps, def.getWarps()),
         pick(nPerWarp, def.getNPerWarp()), pick(kStep, def.getKStep()),
-        int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(), pick(stages, def.getStages()),
+        int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(),
+        int64_t(stages) >= 0 ? int64_t(stages) : def.getStages(),
         int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
         pick(warpsM, def.getWarpsM()),
         int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks());

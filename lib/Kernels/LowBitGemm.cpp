@@ -8,7 +8,8 @@
 //       n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the mma_k128 order)
 //     register pipeline (stages = 1): the activation tile is copied to shared memory
 //       (cp.async) while each warp loads the next chunk's weight bytes into registers
-//       the loop carries; per 128-wide sub-chunk:
+//       the loop carries (stages = 0: no shared memory, each warp loads its A fragments
+//       from global memory); per 128-wide sub-chunk:
 //         A = ldmatrix [bm, 128]; B = cast(view(bytes)) : codes in mma B-fragment order
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
@@ -129,8 +130,8 @@ LogicalResult GemmBuilder::build() {
                            << " registers per thread for fragments (at most 168)";
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
   // stage.
-  int64_t shared = (stages >= 2 ? stages : 1) *
-                   (BM_ * KI_ * 2 + (stages >= 2 ? KS_ * WN_ * NW_ * 128 * int64_t(bits_) : 0));
+  int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_))
+                                : stages * BM_ * KI_ * 2;
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -420,24 +421,44 @@ LogicalResult GemmBuilder::buildKernel() {
     // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
     // mmas. The first chunk's weights load before the loop; the last iteration reloads
     // its own chunk (an L2 hit) instead of reading past the block's share of K.
-    auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
-    Value smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
+    // The activations: with stages = 1 the step's tile is copied to shared memory
+    // (cp.async) and each warp reads its A fragments with ldmatrix after a barrier; with
+    // stages = 0 there is no shared memory: each warp loads its A fragments straight from
+    // global memory (L1/L2 hits: every block reads the same activations) at the top of
+    // the step, so their latency hides behind the weights' decode, with no copy to wait
+    // for and no barrier.
+    Value smem;
+    if (S == 1) {
+      auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+      smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
+    }
     SmallVector<Value> initial{zero};
     loadWeights(loc_, begin, initial);
     loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
       Value acc = carried[0];
       Value k0 = muli(kc, index(KI_));
-      CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
-      CopyAsyncCommitOp::create(b_, l);
+      SmallVector<Value> direct;
+      if (smem) {
+        CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
+        CopyAsyncCommitOp::create(b_, l);
+      } else {
+        for (int64_t s = 0; s < KS_; ++s)
+          direct.push_back(LoadGlobalOp::create(b_, l, aType, x, ValueRange{m0, addi(k0, index(128 * s))},
+                                                CacheHint::normal));
+      }
       loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
-      CopyAsyncWaitOp::create(b_, l, 0);
-      SyncOp::create(b_, l);
+      if (smem) {
+        CopyAsyncWaitOp::create(b_, l, 0);
+        SyncOp::create(b_, l);
+      }
       for (int64_t s = 0; s < KS_; ++s) {
-        Value a = LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false);
+        Value a = smem ? LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false).getResult()
+                       : direct[size_t(s)];
         acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
                    spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
       }
-      SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
+      if (smem)
+        SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
       return acc;
     });
   }

@@ -29,15 +29,20 @@ BUDGET_TC = {"ui1": 625, "ui2": 621, "si3": 659, "si4": 498, "ui4": 537, "si7": 
 # The decode candidate in the GPU bundle's variants: the shared pipeline at M = 1 (3 stages,
 # 32-wide slices, f32 scaling, min_blocks 4), measured 2026-11-26 (later session).
 BUDGET_ST3 = {"ui1": 469, "si3": 461, "si4": 308, "ui4": 389, "si8": 330, "e2m1": 465}
+# The bundle's other decode candidate: activation fragments straight from global memory
+# (stages = 0: no shared memory, no barriers), measured 2026-11-26 (fourth session).
+BUDGET_ST0 = {"ui1": 539, "si3": 542, "si4": 427, "ui4": 506, "si8": 471}
 FORBIDDEN = {"MUFU", "I2F", "F2I", "CALL"}  # generic integer division, subroutine calls
 
 os.makedirs(work, exist_ok=True)
 failed = False
 ST3 = " stages=3 min-blocks=4"
+ST0 = " stages=0"
 for kind, budget, m, extra in ([(k, b, 1, "") for k, b in BUDGET.items()] +
                                [(k, b, 64, "") for k, b in BUDGET_TC.items()] +
-                               [(k, b, 1, ST3) for k, b in BUDGET_ST3.items()]):
-    tag = f"{kind}-m{m}" + ("-st3" if extra else "")
+                               [(k, b, 1, ST3) for k, b in BUDGET_ST3.items()] +
+                               [(k, b, 1, ST0) for k, b in BUDGET_ST0.items()]):
+    tag = f"{kind}-m{m}" + {"": "", ST3: "-st3", ST0: "-st0"}[extra]
     tslm = os.path.join(work, tag + ".tslm")
     mlir = lowbit_cases.generate(f"type={kind} group=128 m={m}{extra}", tslm)
     ptx, cubin = os.path.join(work, tag + ".ptx"), os.path.join(work, tag + ".cubin")

@@ -96,6 +96,10 @@ VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the defaul
             # the default): fewer instructions (si4 384 vs 486 per step) at the same
             # occupancy (min_blocks 4: <= 128 registers) and two chunks in flight
             ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
+            # no shared memory: each warp loads its activation fragments from global
+            # memory at the top of the step (no copy to wait for, no barrier), about as
+            # many instructions as the default (si4 427 vs 413 per step)
+            ("ks128-nw4-st0", "k-step=128 n-per-warp=4 stages=0"),
             ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=1024"),
             ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024"),
             # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at

@@ -72,8 +72,8 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule k_step must be a multiple of 128 up to 2048, got " << kStep;
   if (splitK < 0)
     return emitError() << "schedule split_k must be >= 0, got " << splitK;
-  if (stages < 1 || stages > 8)
-    return emitError() << "schedule stages must be in 1..8, got " << stages;
+  if (stages < 0 || stages > 8)
+    return emitError() << "schedule stages must be in 0..8, got " << stages;
   if (minBlocks < 0 || minBlocks > 32)
     return emitError() << "schedule min_blocks must be in 0..32, got " << minBlocks;
   if (warpsM < 1 || warps % warpsM != 0 || bm % (16 * warpsM) != 0)

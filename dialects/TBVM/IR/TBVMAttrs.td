@@ -56,7 +56,9 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
       so that the grid has about `target_blocks` blocks, 1: none; more than one
       accumulate with atomics);
     - `stages`: 1 = the register pipeline (each warp loads its own weights into
-      registers a step ahead); 2..8 = shared-memory stages of activations and weights
+      registers a step ahead; the activations go through shared memory); 0 = the same
+      with no shared memory (each warp loads its activation fragments from global
+      memory: no barrier); 2..8 = shared-memory stages of activations and weights
       (cp.async), computed in 32-wide K slices;
     - `min_blocks` (optional, 0: no request): blocks the kernel must fit on an SM, which
       caps the registers per thread (more warps to hide latency, or fewer instructions);

@@ -296,3 +296,8 @@ tbvm.kernel @resident_in_kernel() attributes {warps = 1 : i64} {
   %r = tbvm.resident_blocks @resident_in_kernel
   tbvm.return
 }
+
+// -----
+
+// expected-error @+1 {{schedule stages must be in 0..8, got 9}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 9>} {}

@@ -27,6 +27,10 @@ CASES = [
     ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
     # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
     ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
+    # no shared memory: activation fragments from global memory (rows past M, a K chunk
+    # of 256 as two sub-chunks)
+    ("si3", 3, " stages=0", 3, 64, 512, 128),
+    ("ui5", 5, " stages=0 k-step=256", 12, 40, 768, 256),
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
