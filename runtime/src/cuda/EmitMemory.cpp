@@ -125,8 +125,10 @@ private:
     rowPointers_.clear();
     lastDimInside_ = false;
   }
-  /// Whether this access's bounds along the last dimension need a check per element.
-  bool lastDimChecked() const;
+  /// Whether a constant origin and a static size put the whole tile inside along d.
+  bool staticallyInside(int d) const;
+  /// a && b, either possibly kAlways.
+  Reg both(Reg a, Reg b);
   Reg addressOf(Reg linear, int64_t &subBitOut, bool needSubBit);
   void vectorPath(std::vector<Reg> &regs, int64_t k);
   void scalarPath(std::vector<Reg> &regs);
@@ -212,9 +214,7 @@ Reg AccessEmitter::inBounds(int64_t slot) {
   Reg all{RegKind::kPred, kAlways};
   const auto &sp = info_.slotPart[size_t(slot)];
   for (int d = 0; d < rank_; ++d) {
-    const std::optional<int64_t> &origin = a_.offsetConstants[size_t(d)];
-    if (a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
-        *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)])
+    if (staticallyInside(d))
       continue; // the whole tile is inside along d
     if (d == rank_ - 1 && lastDimInside_)
       continue; // checked once for the whole tile (run)
@@ -236,24 +236,25 @@ Reg AccessEmitter::inBounds(int64_t slot) {
           ptx::Cmp::kLo;
       predicates_[key] = p;
     }
-    if (all.id == kAlways) {
-      all = p;
-    } else {
-      Reg q = e_.newReg(RegKind::kPred);
-      e_.emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(all), Operand::r(p)});
-      all = q;
-    }
+    all = both(all, p);
   }
   return all;
 }
 
-bool AccessEmitter::lastDimChecked() const {
-  int d = rank_ - 1;
-  if (d < 0)
-    return false;
+bool AccessEmitter::staticallyInside(int d) const {
   const std::optional<int64_t> &origin = a_.offsetConstants[size_t(d)];
-  return !(a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
-           *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)]);
+  return a_.staticDims[size_t(d)] >= 0 && origin && *origin >= 0 &&
+         *origin + tile_.shape[size_t(d)] <= a_.staticDims[size_t(d)];
+}
+
+Reg AccessEmitter::both(Reg a, Reg b) {
+  if (a.id == kAlways)
+    return b;
+  if (b.id == kAlways)
+    return a;
+  Reg q = e_.newReg(RegKind::kPred);
+  e_.emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(a), Operand::r(b)});
+  return q;
 }
 
 Reg AccessEmitter::threadPointer() {
@@ -650,20 +651,14 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
   int64_t vectors = 0;
   for (const Run &run : runs)
     vectors += (run.count + k - 1) / k;
-  bool lastOnce = a_.isGlobal && lastDimChecked() && vectors >= 4;
+  bool lastOnce = a_.isGlobal && !staticallyInside(rank_ - 1) && vectors >= 4;
   if (lastOnce) {
     Reg end = e_.newReg(RegKind::kB64), inside = e_.newReg(RegKind::kPred);
     e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
             {Operand::r(a_.offsets.back()), Operand::i(tile_.shape.back())});
     e_.emit(Op::kSetp, Type::kU64, {Operand::r(inside)}, {Operand::r(end), Operand::r(a_.dims.back())})
         .cmp = ptx::Cmp::kLs;
-    if (ok.id == kAlways) {
-      ok = inside;
-    } else {
-      Reg both = e_.newReg(RegKind::kPred);
-      e_.emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(ok), Operand::r(inside)});
-      ok = both;
-    }
+    ok = both(ok, inside);
   }
   if (ok.id == kAlways) {
     vectorPath(regs, k);
