@@ -10,7 +10,7 @@
 #   m4096" picks what runs)
 #
 # Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
-#   TESSEL_GPU_SECTIONS="integration m1 variants"      (about 6 minutes)
+#   TESSEL_GPU_SECTIONS="integration m1 variants"      (about 7 minutes)
 #   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-minblocks0 m1-minblocks4"  (about 5 minutes)
 # with the same RESULTS_DIR (each writes summary-<sections>.md).
 #
@@ -114,7 +114,7 @@ bench() { # NAME SECONDS ARGS...
 }
 want m1 && bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
 if want variants && [ -f "$BUNDLE/bench/variants.txt" ]; then
-  bench variants 150 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
+  bench variants 240 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
     --modules="$BUNDLE/bench/variants.txt"
 fi
 # The same M = 1 kernels without their request of 3 blocks per SM (ptxas then uses up to
