@@ -14,8 +14,9 @@
 //    the two positions (3 instructions per pair); codes 16 bits apart in one register
 //    (an order chosen for it, as the 4-bit weights have) need no prmt;
 //  - small floats without NaN/inf: sign, exponent and mantissa placed into a half (both
-//    codes of a pair at once: two shifts, a mask and a lop3) and one multiplication by
-//    2^(15 - bias) (exact for normals and subnormals alike);
+//    codes of a pair at once: byte windows, or one shift for codes 16 bits apart, put
+//    each sign at bit 15; then a shift, a mask and a lop3 place the magnitudes) and one
+//    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
 //  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
 // Everything else goes element by element through exact f32 / integer arithmetic.
 #include "cuda/KernelEmitter.h"
@@ -88,9 +89,11 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       pairs.emplace_back(b0 / 32, int(b0 % 32));
     }
   }
-  // Integer codes of 3, 5, 6 and 7 bits to f16/bf16 read each code where it is (byte
-  // windows, below), in any order; other casts take the codes gathered into the result's.
-  bool byteWindows = magicPath && pairs.empty() && (fb == 3 || fb == 5 || fb == 6 || fb == 7);
+  // Integer codes of 3, 5, 6 and 7 bits and small floats to f16/bf16 read each code where
+  // it is (byte windows, below), in any order; other casts take the codes gathered into
+  // the result's.
+  bool byteWindows = pairs.empty() && ((magicPath && (fb == 3 || fb == 5 || fb == 6 || fb == 7)) ||
+                                       (smallFloatPath && fb <= 7));
   if (!order.empty() && pairs.empty() && !byteWindows)
     src = gatherSlots(src, fb, order);
 
@@ -164,6 +167,122 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     Reg lo = codeAt(s), hi = s + 1 < slots ? codeAt(s + 1) : lo;
     emit(Op::kPrmt, Type::kB32, {Operand::r(t)}, {Operand::r(lo), Operand::r(hi), Operand::i(0x5410)});
     return t;
+  };
+
+  // ---- byte windows: each half of a pair's register taken from a register that holds
+  // the code (its source word, or that word shifted right, or a funnel shift of it and
+  // the next word), at a byte, so one prmt (none when the two halves already sit side by
+  // side) brings a pair's codes together wherever they are. Views are made once.
+  const int64_t numWords = int64_t(src.size());
+  auto posOf = [&](int64_t slot) { return (order.empty() ? slot : order[size_t(slot)]) * int64_t(fb); };
+  std::map<std::pair<int64_t, int>, Reg> views; // (word, shift) -> src[word..] >> shift
+  // Bits [32 word + shift, ...) at bit 0: a shift right, or a funnel shift with the next
+  // word when `through` (bits past the word are needed); a negative shift of word 0 is a
+  // shift left (zeros below the source's first bit).
+  auto view = [&](int64_t word, int shift, bool through) {
+    if (shift == 0)
+      return src[size_t(word)];
+    auto key = std::make_pair(word, through ? shift + 32 : shift);
+    auto it = views.find(key);
+    if (it != views.end())
+      return it->second;
+    Reg r = newReg(RegKind::kB32);
+    if (shift < 0)
+      emit(Op::kShl, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(-shift)});
+    else if (through)
+      emit(Op::kShf, Type::kB32, {Operand::r(r)},
+           {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
+    else
+      emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(shift)});
+    return views[key] = r;
+  };
+  struct Window {
+    Reg reg;
+    int64_t byte; // first byte of the window in reg
+    int x;        // the code's bit in the window
+    bool oneByte; // the code lies in that byte alone
+  };
+  // The window of the register holding source bits [base, base + 32) that starts at byte
+  // `byte` (default: the code's first byte) and holds the code at `pos` at bit x; false
+  // when the bits are not in the source or the window not inside the register.
+  auto windowAt = [&](int64_t pos, int64_t base, Window &w, int64_t byte = -1) {
+    if (base <= -32 || pos < base || pos + fb > base + 32)
+      return false;
+    int64_t word = base < 0 ? 0 : base / 32, shift = base - 32 * word;
+    bool through = pos + fb > 32 * word + 32;
+    if (word >= numWords || (through && (shift <= 0 || word + 1 >= numWords)))
+      return false;
+    int64_t rel = pos - base;
+    w.byte = byte < 0 ? rel / 8 : byte;
+    int64_t x = rel - 8 * w.byte;
+    if (x < 0 || x + fb > 16)
+      return false;
+    w.x = int(x);
+    w.oneByte = x + fb <= 8;
+    if (!w.oneByte && w.byte > 2)
+      return false;
+    w.reg = view(word, int(shift), through);
+    return true;
+  };
+  // Whether the register for bits [base, ...) that the code at `pos` needs exists already.
+  auto viewExists = [&](int64_t base, int64_t pos) {
+    int64_t word = base < 0 ? 0 : base / 32, shift = base - 32 * word;
+    bool through = pos + fb > 32 * word + 32;
+    return shift == 0 || views.count({word, int(through ? shift + 32 : shift)}) > 0;
+  };
+  // Integer codes: a window where the code ends inside the mantissa (x + bits <= limit),
+  // from the code's own word, or that word shifted by 4, or a funnel shift by 16 or 20
+  // (codes that straddle words); registers already made first. Else the code shifted to
+  // bit 0.
+  auto intWindow = [&](int64_t pos, int limit) -> Window {
+    int64_t word = pos / 32;
+    const std::pair<int64_t, int> candidates[] = {
+        {word, 0}, {word, 4}, {word - 1, 16}, {word - 1, 20}, {word, 16}, {word, 20}};
+    for (int pass = 0; pass < 2; ++pass)
+      for (auto [w, shift] : candidates) {
+        int64_t base = 32 * w + shift;
+        if (w < 0 || pos < base || (pass == 0 && !viewExists(base, pos)) ||
+            (pos - base) % 8 + int64_t(fb) > limit)
+          continue;
+        Window win;
+        if (windowAt(pos, base, win))
+          return win;
+      }
+    return {bitsAt(src, pos, fb), 0, 0, true};
+  };
+  // Small floats: a window that puts the code at bit 16 - bits of its half, its sign at
+  // bit 15 (from the register shifted by the amount that aligns it; registers already made
+  // first), or none.
+  auto floatWindow = [&](int64_t pos) -> std::optional<Window> {
+    int64_t xt = 16 - int64_t(fb);
+    for (int pass = 0; pass < 2; ++pass)
+      for (int64_t b = 2; b >= 0; --b) {
+        int64_t base = pos - xt - 8 * b;
+        if (base <= -32 || (pass == 0 && !viewExists(base, pos)))
+          continue;
+        Window win;
+        if (windowAt(pos, base, win, b))
+          return win;
+      }
+    return std::nullopt;
+  };
+  // Both halves in one register: the windows' bytes side by side (a prmt, once per
+  // distinct pair of registers and selector), or the register itself when they already are.
+  std::map<std::tuple<unsigned, unsigned, int64_t>, Reg> joined;
+  auto join = [&](const Window &lo, const Window &hi) {
+    if (lo.reg == hi.reg && lo.byte == 0 && hi.byte == 2)
+      return lo.reg;
+    int64_t h = lo.reg == hi.reg ? 0 : 4; // selector nibbles: bytes 0-3 of lo.reg, 4-7 of hi.reg
+    int64_t sel = lo.byte | (lo.oneByte ? lo.byte : lo.byte + 1) << 4 | (h + hi.byte) << 8 |
+                  (h + (hi.oneByte ? hi.byte : hi.byte + 1)) << 12;
+    auto key = std::make_tuple(lo.reg.id, hi.reg.id, sel);
+    auto it = joined.find(key);
+    if (it == joined.end()) {
+      Reg j = newReg(RegKind::kB32);
+      emit(Op::kPrmt, Type::kB32, {Operand::r(j)}, {Operand::r(lo.reg), Operand::r(hi.reg), Operand::i(sel)});
+      it = joined.emplace(key, j).first;
+    }
+    return it->second;
   };
 
   // ---- integer codes of up to 8 bits -> f16 / bf16: magic-number pairs ----
@@ -285,83 +404,10 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       // place and one fma undoes their positions: 3 instructions per pair where
       // shifting each code down to bit 0 took 5.
       int limit = toHalf ? 10 : 7;
-      std::map<std::pair<int64_t, int>, Reg> views; // (word, shift) -> register
-      auto view = [&](int64_t word, int shift) {
-        auto key = std::make_pair(word, shift);
-        auto it = views.find(key);
-        if (it != views.end())
-          return it->second;
-        Reg r = src[size_t(word)];
-        if (shift == 4) {
-          r = newReg(RegKind::kB32);
-          emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(src[size_t(word)]), Operand::i(4)});
-        } else if (shift > 0) {
-          r = newReg(RegKind::kB32);
-          emit(Op::kShf, Type::kB32, {Operand::r(r)},
-               {Operand::r(src[size_t(word)]), Operand::r(src[size_t(word + 1)]), Operand::i(shift)});
-        }
-        return views[key] = r;
-      };
-      struct Window {
-        Reg reg;
-        int64_t byte; // first byte of the window in reg
-        int x;        // the code's bit in the window
-        bool oneByte; // the code lies in that byte alone
-      };
-      const int64_t numWords = int64_t(src.size());
-      // The window of the code at source bit `pos`: views that exist first, then the
-      // cheapest new one; a shift of the code to bit 0 when none fits.
-      auto windowOf = [&](int64_t pos) -> Window {
-        int64_t word = pos / 32;
-        const std::pair<int64_t, int> candidates[] = {
-            {word, 0}, {word, 4}, {word - 1, 16}, {word - 1, 20}, {word, 16}, {word, 20}};
-        std::optional<std::pair<int64_t, int>> best;
-        for (int pass = 0; pass < 2 && !best; ++pass)
-          for (auto [w, shift] : candidates) {
-            if (w < 0 || w >= numWords || (shift >= 16 && w + 1 >= numWords))
-              continue;
-            if (pass == 0 && !views.count({w, shift}) && shift != 0)
-              continue;
-            int64_t base = 32 * w + shift;
-            int64_t end = shift == 4 ? 32 * w + 32 : base + 32; // valid bits [base, end)
-            int64_t rel = pos - base;
-            if (rel < 0 || pos + fb > end)
-              continue;
-            int64_t byte = rel / 8;
-            int x = int(rel % 8);
-            bool oneByte = x + int(fb) <= 8;
-            if (x + int(fb) > limit || (!oneByte && byte > 2))
-              continue;
-            best = std::make_pair(w, shift);
-            break;
-          }
-        if (!best)
-          return {bitsAt(src, pos, fb), 0, 0, true};
-        int64_t rel = pos - (32 * best->first + best->second);
-        int x = int(rel % 8);
-        return {view(best->first, best->second), rel / 8, x, x + int(fb) <= 8};
-      };
-      std::map<std::tuple<unsigned, unsigned, int64_t>, Reg> joined; // prmt (a, b, selector)
       for (int64_t s = 0; s < slots; s += 2) {
-        auto posOf = [&](int64_t slot) { return (order.empty() ? slot : order[size_t(slot)]) * int64_t(fb); };
-        Window lo = windowOf(posOf(s));
-        Window hi = s + 1 < slots ? windowOf(posOf(s + 1)) : lo;
-        Reg t = lo.reg;
-        if (!(lo.reg == hi.reg && lo.byte == 0 && hi.byte == 2)) { // else: already in place
-          // Selector nibbles: bytes 0-3 of lo.reg, 4-7 of hi.reg.
-          int64_t h = lo.reg == hi.reg ? 0 : 4;
-          int64_t sel = lo.byte | (lo.oneByte ? lo.byte : lo.byte + 1) << 4 |
-                        (h + hi.byte) << 8 | (h + (hi.oneByte ? hi.byte : hi.byte + 1)) << 12;
-          auto key = std::make_tuple(lo.reg.id, hi.reg.id, sel);
-          auto it = joined.find(key);
-          if (it == joined.end()) {
-            Reg j = newReg(RegKind::kB32);
-            emit(Op::kPrmt, Type::kB32, {Operand::r(j)},
-                 {Operand::r(lo.reg), Operand::r(hi.reg), Operand::i(sel)});
-            it = joined.emplace(key, j).first;
-          }
-          t = it->second;
-        }
+        Window lo = intWindow(posOf(s), limit);
+        Window hi = s + 1 < slots ? intWindow(posOf(s + 1), limit) : lo;
+        Reg t = join(lo, hi);
         out.regs.push_back(finish(place(t, lo.x, hi.x), lo.x, hi.x));
       }
       return absl::OkStatus();
@@ -400,7 +446,12 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       for (int64_t s = 0; s < slots; s += 2) {
         Reg top = newReg(RegKind::kB32), mag = newReg(RegKind::kB32), t = newReg(RegKind::kB32);
         if (pairs.empty()) {
-          emit(Op::kShl, Type::kB32, {Operand::r(top)}, {Operand::r(pairAtBitZero(s)), Operand::i(16 - fb)});
+          // Windows that put each code's sign at bit 15 of its half: no shift at all.
+          std::optional<Window> lo = floatWindow(posOf(s));
+          std::optional<Window> hi = s + 1 < slots ? floatWindow(posOf(s + 1)) : lo;
+          if (!lo || !hi)
+            return error(inst, "no byte window for a small-float code (internal)");
+          top = join(*lo, *hi);
         } else {
           // Codes 16 bits apart at bit x: one shift puts both signs at bit 15 of their
           // halves (what lands below each code is masked off).
