@@ -290,8 +290,14 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     bool isSigned = !from.isUnsignedInteger();
     uint32_t magicHalf = toHalf ? 0x6400u : 0x4300u; // 1024.0 / 128.0
     double magicValue = toHalf ? 1024.0 : 128.0;
+    // The finishing constants depend on the codes' bit positions. Codes at many positions
+    // (byte windows, 1 and 2 bits) need many of them, which ptxas would rematerialize in
+    // loops as immediate moves (IMAD.MOV) each iteration: they come from the constant
+    // table instead (si3 537 -> 488 SASS instructions per K step). Pairs 16 bits apart
+    // need two or three, kept as immediates (a table costs them registers).
     auto constPair = [&](double lo, double hi) {
-      return imm32(toHalf ? pack2(halfBits(lo), halfBits(hi)) : pack2(bf16Bits(lo), bf16Bits(hi)));
+      uint32_t v = toHalf ? pack2(halfBits(lo), halfBits(hi)) : pack2(bf16Bits(lo), bf16Bits(hi));
+      return pairs.empty() ? constant32(v) : imm32(v);
     };
     Type pt = toHalf ? Type::kF16x2 : Type::kBF16x2;
     // t's halves hold magic + u * 2^x (u the offset-binary code); result = t * 2^-x -

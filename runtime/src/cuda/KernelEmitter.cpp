@@ -149,6 +149,17 @@ Reg KernelEmitter::imm32(uint32_t value) {
   return r;
 }
 
+Reg KernelEmitter::constant32(uint32_t value) {
+  std::vector<uint32_t> &table = kernel_.constants;
+  int64_t index = std::find(table.begin(), table.end(), value) - table.begin();
+  if (index == int64_t(table.size()))
+    table.push_back(value);
+  Reg r = newReg(RegKind::kB32);
+  Inst &in = emit(Op::kLd, Type::kB32, {Operand::r(r)}, {Operand::constant(kernel_.name + "_consts", index)});
+  in.space = ptx::Space::kConst;
+  return r;
+}
+
 Reg KernelEmitter::imm64(int64_t value) {
   Reg r = newReg(RegKind::kB64);
   emit(Op::kMov, Type::kB64, {Operand::r(r)}, {Operand::i(value)});

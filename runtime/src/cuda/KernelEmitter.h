@@ -83,6 +83,10 @@ public:
   absl::Status error(const vm::Instruction &inst, const std::string &message) const;
 
   Reg imm32(uint32_t value);
+  /// A register holding `value` loaded from the kernel's constant table (ld.const; one
+  /// table entry per distinct value): for loop-invariant operands that ptxas would
+  /// otherwise rematerialize in every iteration as immediate moves.
+  Reg constant32(uint32_t value);
   Reg imm64(int64_t value);
   /// The 64-bit form of an index-like scalar value.
   Reg asIndex(const EValue &value, const vm::ValueType &type);

@@ -34,6 +34,7 @@ struct Operand {
     kAddress, // [reg + imm] (reg 64-bit), or [smem + imm] when reg.id == kSmemBase
     kLabel,   // name
     kSymbol,  // name (the shared-memory base `smem`)
+    kConst,   // [name + imm]: a word of the kernel's table of constants (Kernel::constants)
   };
   Kind kind = Kind::kImm;
   Reg reg;
@@ -79,6 +80,14 @@ struct Operand {
     o.name = std::move(name);
     return o;
   }
+  /// Word `index` of the constant table `name` (ld.const).
+  static Operand constant(std::string name, int64_t index) {
+    Operand o;
+    o.kind = Kind::kConst;
+    o.name = std::move(name);
+    o.imm = 4 * index;
+    return o;
+  }
   static Operand label(std::string name) {
     Operand o;
     o.kind = Kind::kLabel;
@@ -114,7 +123,7 @@ enum class Op : uint16_t {
   kBra, kExit,
 };
 
-enum class Space : uint8_t { kNone, kGlobal, kShared, kParam };
+enum class Space : uint8_t { kNone, kGlobal, kShared, kParam, kConst };
 enum class Rounding : uint8_t { kNone, kRn, kRz, kRni, kRzi, kApprox, kSat };
 enum class Cmp : uint8_t {
   kEq, kNe, kLt, kLe, kGt, kGe,          // signed integers; ordered floats
@@ -163,6 +172,10 @@ struct Kernel {
   int threads = 32;
   int minBlocksPerSm = 0; // > 0: .minnctapersm
   std::vector<Inst> body;
+  /// 32-bit constants the body reads with ld.const from the table `<name>_consts` (a
+  /// module-level .const array): values ptxas keeps in registers or reads from the
+  /// constant bank rather than rematerializing them in loops as immediates.
+  std::vector<uint32_t> constants;
 };
 
 /// The text of one instruction (no indentation, no newline).

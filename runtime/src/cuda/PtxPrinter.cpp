@@ -97,6 +97,7 @@ std::string operandText(const Operand &o, Type type) {
   case Operand::Kind::kParam: return "[" + o.name + "]";
   case Operand::Kind::kLabel: return o.name;
   case Operand::Kind::kSymbol: return o.name;
+  case Operand::Kind::kConst: return "[" + o.name + "+" + std::to_string(o.imm) + "]";
   case Operand::Kind::kAddress: {
     std::string base = o.reg.id == kSmemBase ? std::string("smem") : regName(o.reg);
     if (o.imm == 0)
@@ -243,7 +244,10 @@ std::string printInst(const Inst &in) {
   case Op::kLd:
   case Op::kSt: {
     std::string s = in.op == Op::kLd ? "ld" : "st";
-    s += in.space == Space::kGlobal ? ".global" : in.space == Space::kShared ? ".shared" : ".param";
+    s += in.space == Space::kGlobal   ? ".global"
+         : in.space == Space::kShared ? ".shared"
+         : in.space == Space::kConst  ? ".const"
+                                      : ".param";
     if (in.op == Op::kLd && in.readOnly)
       s += ".nc";
     s += cacheModifier(in);
@@ -362,6 +366,15 @@ std::string printModule(const std::vector<const Kernel *> &kernels, const std::s
   os << ".extern .shared .align 128 .b8 smem[];\n";
   for (const Kernel *k : kernels) {
     os << "\n";
+    if (!k->constants.empty()) {
+      char buf[16];
+      os << ".const .align 4 .b32 " << k->name << "_consts[" << k->constants.size() << "] = {";
+      for (size_t i = 0; i < k->constants.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "0x%08X", unsigned(k->constants[i]));
+        os << (i ? ", " : "") << buf;
+      }
+      os << "};\n";
+    }
     printEntry(os, *k);
   }
   return os.str();

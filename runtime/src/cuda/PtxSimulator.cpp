@@ -107,6 +107,7 @@ uint64_t BlockSim::get(const Operand &o, int t) {
     return it == params_.end() ? 0 : l_.params[it->second];
   }
   case Operand::Kind::kSymbol: return 0; // smem: shared addresses are offsets from 0
+  case Operand::Kind::kConst: return uint64_t(o.imm); // read by ld.const itself
   case Operand::Kind::kAddress: {
     uint64_t base = o.reg.id == ptx::kSmemBase ? 0 : reg(o.reg, t);
     return base + uint64_t(o.imm);
@@ -397,6 +398,13 @@ absl::Status BlockSim::exec(size_t pc, int t) {
     if (in.space == ptx::Space::kParam) {
       auto it = params_.find(in.src[0].name);
       set(in.dst[0], t, it == params_.end() ? 0 : l_.params[it->second], bits);
+      return absl::OkStatus();
+    }
+    if (in.space == ptx::Space::kConst) {
+      size_t index = size_t(in.src[0].imm / 4);
+      if (in.src[0].kind != Operand::Kind::kConst || bits != 32 || index >= k_.constants.size())
+        return fault(pc, "ld.const outside the kernel's constant table");
+      set(in.dst[0], t, k_.constants[index], bits);
       return absl::OkStatus();
     }
     absl::StatusOr<uint8_t *> p = memPtr(in.space, addr, bytes * in.width, false, pc);

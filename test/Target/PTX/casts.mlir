@@ -55,10 +55,15 @@ tbvm.kernel @cast_ui3(%x: !tbvm.gtensor<512xui3>, %y: !tbvm.gtensor<512xf16>) at
 // funnel shift where the code straddles two registers), one prmt, one lop3 with the code
 // at its own bit in each half, one fma. 16 si3 codes (two registers): 8 prmt, 8 lop3, 8
 // fma, one funnel shift.
+// The fma's constants (one pair per code position) come from the kernel's constant table,
+// which ptxas keeps in registers across loops instead of re-making them as immediates.
+// CHECK: .const .align 4 .b32 tessel_cast_si3_consts[{{[0-9]+}}] = {0x30003C00, 0xD820E404,
 // CHECK-LABEL: .entry tessel_cast_si3(
 // CHECK: prmt.b32 [[T:%r[0-9]+]], [[W0:%r[0-9]+]], [[W0]], 0x0;
-// CHECK-NEXT: lop3.b32 {{%r[0-9]+}}, [[T]], 0x380007, 0x64206404, 0x6A;
-// CHECK: fma.rn.f16x2
+// CHECK-NEXT: lop3.b32 [[L:%r[0-9]+]], [[T]], 0x380007, 0x64206404, 0x6A;
+// CHECK-NEXT: ld.const.b32 [[SC:%r[0-9]+]], [tessel_cast_si3_consts+0];
+// CHECK-NEXT: ld.const.b32 [[SH:%r[0-9]+]], [tessel_cast_si3_consts+4];
+// CHECK-NEXT: fma.rn.f16x2 {{%r[0-9]+}}, [[L]], [[SC]], [[SH]];
 // CHECK-NOT: sub.rn.f16x2
 // CHECK: shf.r.wrap.b32 [[F:%r[0-9]+]], [[W0]], [[W1:%r[0-9]+]], {{0x[0-9A-F]+}};
 // CHECK-NEXT: prmt.b32 {{%r[0-9]+}}, [[F]], [[W1]], {{0x[0-9A-F]+}};
