@@ -122,9 +122,10 @@ fi
 if want m1-minblocks0; then
   TESSEL_CUDA_MIN_BLOCKS=0 bench m1-minblocks0 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
-# With 4 blocks per SM (<= 128 registers): 5..7-bit and FP6 kernels take 137-157 registers
-# at the default 3, so only 3 blocks fit and 57344 x 8192's 448 blocks need two rounds;
-# at 4 they fit without spills on sm_90 (sm_80 spills 16-20 bytes, 8-bit codes 88).
+# With 4 blocks per SM (<= 128 registers): 7-bit, FP6 and 8-bit kernels take 140-153
+# registers at the default 3, so only 3 blocks fit and 57344 x 8192's 448 blocks need two
+# rounds; at 4, 7-bit and FP6 fit without spills on sm_90 (sm_80 spills 16-20 bytes,
+# 8-bit codes spill 88).
 if want m1-minblocks4; then
   TESSEL_CUDA_MIN_BLOCKS=4 bench m1-minblocks4 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
