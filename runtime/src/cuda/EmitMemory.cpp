@@ -653,12 +653,17 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
     vectors += (run.count + k - 1) / k;
   bool lastOnce = a_.isGlobal && !staticallyInside(rank_ - 1) && vectors >= 4;
   if (lastOnce) {
-    Reg end = e_.newReg(RegKind::kB64), inside = e_.newReg(RegKind::kPred);
+    // 0 <= origin and origin + size <= dim, unsigned: a negative origin is above the end
+    // (origin + size) it wraps to, or the end is above the dimension.
+    Reg end = e_.newReg(RegKind::kB64), fits = e_.newReg(RegKind::kPred),
+        ordered = e_.newReg(RegKind::kPred);
     e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
             {Operand::r(a_.offsets.back()), Operand::i(tile_.shape.back())});
-    e_.emit(Op::kSetp, Type::kU64, {Operand::r(inside)}, {Operand::r(end), Operand::r(a_.dims.back())})
+    e_.emit(Op::kSetp, Type::kU64, {Operand::r(fits)}, {Operand::r(end), Operand::r(a_.dims.back())})
         .cmp = ptx::Cmp::kLs;
-    ok = both(ok, inside);
+    e_.emit(Op::kSetp, Type::kU64, {Operand::r(ordered)}, {Operand::r(a_.offsets.back()), Operand::r(end)})
+        .cmp = ptx::Cmp::kLs;
+    ok = both(ok, both(fits, ordered));
   }
   if (ok.id == kAlways) {
     vectorPath(regs, k);

@@ -14,9 +14,17 @@
 // A: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 6144 beyond tolerance
 // B: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 6144 beyond tolerance
 // VALUES: values ok
+// A negative origin (a tile that starts 64 columns before the tensor) is not inside: the
+// element-wise path reads zeros there (the once-per-tile check compares unsigned).
+// RUN: tessel-run %t.tslm --function=shifted --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=x=%t.d/a.npy --output-dir=%t.d/os | FileCheck %s --check-prefix=S
+// RUN: %python -c "import numpy as n; d = '%t.d/'; x = n.load(d + 'a.npy'); y = n.load(d + 'os/y.npy'); e = n.zeros((16, 384), n.float16); e[:3, 64:] = x[:, :320]; assert (y == e).all(), 'mismatch'; print('shifted ok')" | FileCheck %s --check-prefix=SHIFTED
+// S: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 6144 beyond tolerance
+// SHIFTED: shifted ok
 // PTX-LABEL: .entry tessel_copy(
 // PTX: $for_head
 // PTX: setp.ls.u64
+// PTX-NEXT: setp.ls.u64
+// PTX-NEXT: and.pred
 // PTX-NEXT: and.pred
 // PTX-NEXT: @!{{%p[0-9]+}} bra.uni $unaligned
 // PTX: setp.lo.u64 [[R0:%p[0-9]+]]
@@ -43,6 +51,28 @@ module {
       tbvm.store_global %v, %y[%c0, %k0] : !a, !y
     }
     tbvm.return
+  }
+  tbvm.kernel @copy_shifted(%x: !x, %y: !y) attributes {warps = 1 : i64} {
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %k = tbvm.dim %x, 1 : !x
+    scf.for %k0 = %c0 to %k step %c128 {
+      %from = arith.subi %k0, %c64 : index
+      %v = tbvm.load_global %x[%c0, %from] : !x -> !a
+      tbvm.store_global %v, %y[%c0, %k0] : !a, !y
+    }
+    tbvm.return
+  }
+  tbvm.host @shifted(%x: !x {tbvm.name = "x"}) -> (!y {tbvm.name = "y"}) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %k = tbvm.dim %x, 1 : !x
+    %k128 = arith.ceildivui %k, %c128 : index
+    %kp = arith.muli %k128, %c128 : index
+    %y = tbvm.alloc_global(%kp) : !y
+    tbvm.launch @copy_shifted grid(%c1, %c1, %c1) (%x, %y) : (!x, !y) -> ()
+    tbvm.return %y : !y
   }
   tbvm.host @main(%x: !x {tbvm.name = "x"}) -> (!y {tbvm.name = "y"}) {
     %c1 = arith.constant 1 : index
