@@ -273,39 +273,33 @@ absl::Status BlockExecutor::where(const Instruction &ins) {
 absl::Status BlockExecutor::cast(const Instruction &ins) {
   DType from = typeOf(ins.operands[0]).dtype, to = typeOf(ins.results[0]).dtype;
   const InstructionPlan &plan = plan_.instructions[ins.index];
-  const std::vector<uint32_t> &cells = operand(ins, 0).cells;
+  const std::vector<uint32_t> &src = operand(ins, 0).cells;
   std::vector<uint32_t> &out = resultCells(ins);
-  size_t n = out.size();
-  // A result in another layout: its cells' codes, gathered from their own threads.
-  std::vector<uint32_t> gathered;
-  if (!plan.gather.empty()) {
-    gathered.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      gathered[i] = cells[size_t(plan.gather[i])];
-  }
-  const std::vector<uint32_t> &src = plan.gather.empty() ? cells : gathered;
-  if (from == to) {
-    std::copy(src.begin(), src.end(), out.begin());
+  // out[i] = convert(the source code of cell i): the same cell, or (a result in another
+  // layout) the cell of its own thread the plan's gather names.
+  auto each = [&](auto convert) {
+    if (plan.gather.empty())
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] = convert(src[i]);
+    else
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] = convert(src[size_t(plan.gather[i])]);
     return absl::OkStatus();
-  }
+  };
+  if (from == to)
+    return each([](uint32_t code) { return code; });
   const std::vector<uint32_t> &table = plan.castTable;
-  if (!table.empty()) {
-    for (size_t i = 0; i < n; ++i)
-      out[i] = table[src[i]];
-    return absl::OkStatus();
-  }
+  if (!table.empty())
+    return each([&](uint32_t code) { return table[code]; });
   ArithFloat t = arithFloatOf(to);
   if (from == DType::f32() && t != ArithFloat::kNone) {
     uint32_t nan = encode(to, std::numeric_limits<double>::quiet_NaN(), Overflow::kIeee);
-    for (size_t i = 0; i < n; ++i) {
-      float v = bitsToFloat(src[i]);
-      out[i] = std::isnan(v) ? nan : floatToCode(v, t);
-    }
-    return absl::OkStatus();
+    return each([&](uint32_t code) {
+      float v = bitsToFloat(code);
+      return std::isnan(v) ? nan : floatToCode(v, t);
+    });
   }
-  for (size_t i = 0; i < n; ++i)
-    out[i] = encode(to, decode(from, src[i]), Overflow::kIeee);
-  return absl::OkStatus();
+  return each([&](uint32_t code) { return encode(to, decode(from, code), Overflow::kIeee); });
 }
 
 } // namespace tessel::cpu

@@ -177,8 +177,9 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   auto posOf = [&](int64_t slot) { return (order.empty() ? slot : order[size_t(slot)]) * int64_t(fb); };
   std::map<std::pair<int64_t, int>, Reg> views; // (word, shift) -> src[word..] >> shift
   // Bits [32 word + shift, ...) at bit 0: a shift right, or a funnel shift with the next
-  // word when `through` (bits past the word are needed); a negative shift of word 0 is a
-  // shift left (zeros below the source's first bit).
+  // word when `through` (bits past the word are needed); a negative shift is a shift left
+  // of the word, with zeros for the bits below it (used where those are masked off, or
+  // below the source's first bit).
   auto view = [&](int64_t word, int shift, bool through) {
     if (shift == 0)
       return src[size_t(word)];
@@ -339,22 +340,10 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       // mantissa (bit x + bits <= 10 for f16, 7 for bf16); higher ones come from the
       // register shifted right by 8 (made once, shared by the pairs it serves) or by x.
       int limit = toHalf ? 10 : 7;
-      std::map<std::pair<int64_t, int>, Reg> shifted;
       for (auto [word, x] : pairs) {
         int sh = x + int(fb) <= limit ? 0 : (x >= 8 && x - 8 + int(fb) <= limit ? 8 : x);
-        Reg w = src[size_t(word)];
-        if (sh != 0) {
-          auto key = std::make_pair(word, sh);
-          auto it = shifted.find(key);
-          if (it == shifted.end()) {
-            Reg r = newReg(RegKind::kB32);
-            emit(Op::kShr, Type::kB32, {Operand::r(r)}, {Operand::r(w), Operand::i(sh)});
-            it = shifted.emplace(key, r).first;
-          }
-          w = it->second;
-        }
-        int xl = x - sh;
-        out.regs.push_back(finish(place(w, xl, xl), xl, xl));
+        Reg w = view(word, sh, /*through=*/false);
+        out.regs.push_back(finish(place(w, x - sh, x - sh), x - sh, x - sh));
       }
       return absl::OkStatus();
     }
@@ -450,7 +439,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       // keeps it and the two signs, and one multiplication scales the pair.
       uint32_t magMask = ((1u << magBits) - 1) << (10 - f.mantissaBits);
       for (int64_t s = 0; s < slots; s += 2) {
-        Reg top = newReg(RegKind::kB32), mag = newReg(RegKind::kB32), t = newReg(RegKind::kB32);
+        Reg top, mag = newReg(RegKind::kB32), t = newReg(RegKind::kB32);
         if (pairs.empty()) {
           // Windows that put each code's sign at bit 15 of its half: no shift at all.
           std::optional<Window> lo = floatWindow(posOf(s));
@@ -459,16 +448,10 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
             return error(inst, "no byte window for a small-float code (internal)");
           top = join(*lo, *hi);
         } else {
-          // Codes 16 bits apart at bit x: one shift puts both signs at bit 15 of their
-          // halves (what lands below each code is masked off).
+          // Codes 16 bits apart at bit x: the word shifted so both signs are at bit 15 of
+          // their halves (what lands below each code is masked off).
           auto [word, x] = pairs[size_t(s / 2)];
-          int up = 16 - int(fb) - x;
-          Reg w = src[size_t(word)];
-          if (up == 0)
-            top = w;
-          else
-            emit(up > 0 ? Op::kShl : Op::kShr, Type::kB32, {Operand::r(top)},
-                 {Operand::r(w), Operand::i(up > 0 ? up : -up)});
+          top = view(word, x - (16 - int(fb)), /*through=*/false);
         }
         emit(Op::kShr, Type::kB32, {Operand::r(mag)}, {Operand::r(top), Operand::i(5 - f.exponentBits)});
         // t = (top & 0x80008000) | (mag & magMask, both halves)

@@ -73,6 +73,11 @@ private:
   absl::Status fail(const Instruction &ins, const std::string &message) const {
     return absl::InvalidArgumentError(describeInstruction(f_, ins) + ": " + message);
   }
+  // A backend's error about the kernel `ins` names (launch, resident_blocks), located.
+  absl::Status kernelError(const Instruction &ins, const absl::Status &s) const {
+    return absl::Status(s.code(), absl::StrCat(describeInstruction(f_, ins), " '",
+                                               p_.functions()[ins.symbol].name, "': ", s.message()));
+  }
 
   const Program &p_;
   const Function &f_;
@@ -233,9 +238,7 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
   case Opcode::ResidentBlocks: {
     absl::StatusOr<int64_t> n = backend_.residentBlocks(p_, ins.symbol);
     if (!n.ok())
-      return absl::Status(n.status().code(),
-                          absl::StrCat(describeInstruction(f_, ins), " '", p_.functions()[ins.symbol].name,
-                                       "': ", n.status().message()));
+      return kernelError(ins, n.status());
     values_[ins.results[0]].scalar.i = std::max<int64_t>(*n, 1);
     return absl::OkStatus();
   }
@@ -248,7 +251,6 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
                                     ") is out of range (x < 2^31, y and z <= 65535)"));
     if (grid.numBlocks() == 0)
       return absl::OkStatus();
-    const Function &kernel = p_.functions()[ins.symbol];
     std::vector<KernelArgument> args(ins.operands.size() - 3);
     for (size_t i = 0; i < args.size(); ++i) {
       const HostValue &v = values_[ins.operands[3 + i]];
@@ -259,8 +261,7 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     if (absl::Status s = checkKernelArguments(p_, ins.symbol, args); !s.ok())
       return fail(ins, std::string(s.message()));
     if (absl::Status s = backend_.launch(p_, ins.symbol, grid, args); !s.ok())
-      return absl::Status(s.code(), absl::StrCat(describeInstruction(f_, ins), " '", kernel.name,
-                                                 "': ", s.message()));
+      return kernelError(ins, s);
     return absl::OkStatus();
   }
   case Opcode::For: {
