@@ -2,7 +2,7 @@
 """Instruction counts of the loops of a kernel's SASS, for reading what ptxas made of the
 emitted PTX without a GPU.
 
-  sass-loop-stats.py FILE.cubin|FILE.sass [--cuobjdump PATH] [--json]
+  sass-loop-stats.py FILE.cubin|FILE.sass [--cuobjdump PATH] [--json] [--path]
 
 For each loop (a backward branch), prints the instructions on its shortest path from the
 loop head to the back edge (where the body branches, e.g. an aligned vector access or
@@ -112,6 +112,7 @@ def loops(ins):
         path.reverse()
         result.append({"head": hex(target), "back_edge": hex(addr), "body": i - head + 1,
                        "shortest_path": len(path),
+                       "path": [f"{ins[k][0]:04x}  {ins[k][1]}" for k in path],
                        "opcodes": dict(collections.Counter(opcode(ins[k][1]) for k in path)
                                        .most_common())})
     return result
@@ -122,9 +123,15 @@ def main():
     p.add_argument("file")
     p.add_argument("--cuobjdump")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--path", action="store_true",
+                   help="also print the instructions on each loop's shortest path")
     a = p.parse_args()
     sass = read_sass(a.file, find_cuobjdump(a.cuobjdump))
     report = {name: loops(ins) for name, ins in functions(sass)}
+    if not a.path:
+        for ls in report.values():
+            for l in ls:
+                del l["path"]
     if a.json:
         json.dump(report, sys.stdout, indent=1)
         print()
@@ -135,6 +142,8 @@ def main():
             print(f"  loop {l['head']}..{l['back_edge']}: {l['body']} instructions, "
                   f"{l['shortest_path']} on the shortest path")
             print("    " + ", ".join(f"{k} {v}" for k, v in l["opcodes"].items()))
+            if a.path:
+                print("\n".join("      " + line for line in l["path"]))
 
 
 if __name__ == "__main__":

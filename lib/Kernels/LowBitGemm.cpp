@@ -85,6 +85,7 @@ private:
   unsigned bits_ = 0;
   int64_t W_ = 0, WM_ = 1, WN_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0, KW_ = 128;
   bool scaleWeights_ = false; // f16 dequantization: scales on the weights (see build)
+  bool swap_ = false;         // bm = 8: y^T = W^T x^T (weights are the mma's A operand)
   GTensorType xType_, wType_, sType_, yType_;
 };
 
@@ -105,11 +106,17 @@ LogicalResult GemmBuilder::build() {
   WN_ = W_ / WM_;
   NW_ = s.getNPerWarp();
   BM_ = s.getBm();
-  MT_ = BM_ / (16 * WM_);
+  swap_ = BM_ == 8;
+  MT_ = swap_ ? 1 : BM_ / (16 * WM_);
   KI_ = s.getKStep();
   KS_ = KI_ / 128;
   BN_ = 8 * WN_ * NW_;
   const int64_t stages = s.getStages();
+  if (swap_ && (stages >= 2 || NW_ % 2 != 0))
+    return emitError(loc_) << "low-bit GEMM: bm = 8 (the weights as the mma's 16-row A operand) "
+                              "takes the register pipeline (stages 0 or 1) and an even "
+                              "n_per_warp, not stages = "
+                           << stages << ", n_per_warp = " << NW_;
   // K slice of one compute step: the register pipeline casts a whole 128-wide unit; the
   // shared pipeline loads a 128-wide unit of codes and casts 32 of K at a time.
   KW_ = stages >= 2 ? 32 : 128;
@@ -122,10 +129,12 @@ LogicalResult GemmBuilder::build() {
   // 16 rows), the f16 weights (16 per n-tile); shared pipeline: one kw slice of A and B
   // and the codes of a 128-wide unit (bits words per n-tile); both: the accumulator and,
   // unless the weights carry the scales, one product (4 per mma tile each).
-  int64_t regs = (stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ : 32 * MT_ + 16 * NW_) +
-                 (scaleWeights_ ? 4 : 8) * MT_ * NW_;
+  // (bm = 8: x^T's fragments take 16, the accumulator and the product 2 each per n-tile.)
+  int64_t regs = swap_ ? 16 + 16 * NW_ + 4 * NW_
+                       : (stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ : 32 * MT_ + 16 * NW_) +
+                             (scaleWeights_ ? 4 : 8) * MT_ * NW_;
   if (regs > 168)
-    return emitError(loc_) << "low-bit GEMM: " << 16 * MT_ << " rows and " << NW_
+    return emitError(loc_) << "low-bit GEMM: " << (swap_ ? 8 : 16 * MT_) << " rows and " << NW_
                            << " n-tiles per warp need about " << regs
                            << " registers per thread for fragments (at most 168)";
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
@@ -190,17 +199,43 @@ LogicalResult GemmBuilder::buildKernel() {
     return failure();
   const int64_t S = spec_.schedule.getStages();
   const bool sharedPipe = S >= 2;
-  // Scales and offsets are loaded per column of the tile they multiply.
+  auto transposed = [&](LayoutAttr l) { return LayoutAttr::get(ctx_, l.getLayout().permute({1, 0})); };
+  // bm = 8: the transposed problem, y^T [BN, 8] = W^T [BN, 128] x^T [128, 8] per 128 of
+  // K: the decoded weights are mma A fragments (a warp's n-tiles 2i and 2i + 1 are the
+  // rows g and g + 8 of its i-th A tile, so each lane casts the same codes as for B) and
+  // the activations B fragments; tbvm.view transposes a tile for free (same registers,
+  // permuted layout).
+  FailureOr<LayoutAttr> lxT = lb, lwT = la, lcT = lc;
+  if (swap_) {
+    lxT = layout(repN + "local(8,1)." + mmaB);
+    lwT = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",8)." + mmaA);
+    lcT = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",1)." + mmaC);
+    if (failed(lxT) || failed(lwT) || failed(lcT))
+      return failure();
+  }
+  // Scales and offsets are loaded per column of the tile they multiply (bm = 8: as the
+  // transpose of a column of y^T).
   LayoutAttr ls = LayoutAttr::get(
-      ctx_, scaleWeights_ ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
+      ctx_, swap_ ? lcT->getLayout().reduce(1).permute({1, 0})
+                  : scaleWeights_ ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
 
-  RTensorType aType = tile({BM_, 128}, f16, *la);
+  const int64_t rows = 16 * MT_ * WM_; // BM_, but 16 for bm = 8 (whose tiles follow)
+  RTensorType aType = tile({rows, 128}, f16, *la);
   RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
   RTensorType codesType = tile({128, BN_}, spec_.weightType, *lq);
   RTensorType bType = tile({128, BN_}, f16, *lb);
-  RTensorType cType = tile({BM_, BN_}, f32, *lc);
+  RTensorType cType = tile({rows, BN_}, f32, *lc);
   RTensorType sTile = tile({1, BN_}, f16, ls);
   RTensorType sTileF32 = tile({1, BN_}, f32, ls);
+  // bm = 8: x as loaded [8, 128] and as the mma's B [128, 8]; the codes, weights and
+  // products transposed; a scale column [BN, 1].
+  RTensorType xTile = tile({BM_, 128}, f16, transposed(*lxT));
+  RTensorType xTType = tile({128, BM_}, f16, *lxT);
+  RTensorType codesTType = tile({BN_, 128}, spec_.weightType, transposed(*lq));
+  RTensorType wTType = tile({BN_, 128}, f16, *lwT);
+  RTensorType cTType = tile({BN_, BM_}, f32, *lcT);
+  RTensorType sColType = tile({BN_, 1}, f32, LayoutAttr::get(ctx_, lcT->getLayout().reduce(1)));
+  RTensorType accType = swap_ ? cTType : cType;
 
   SmallVector<Type> args{xType_, wType_, sType_};
   if (!spec_.symmetric)
@@ -239,7 +274,7 @@ LogicalResult GemmBuilder::buildKernel() {
   begin = arith::MinUIOp::create(b_, loc_, begin, end);
   Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
-  Value zero = AllocRegsOp::create(b_, loc_, cType, Value());
+  Value zero = AllocRegsOp::create(b_, loc_, accType, Value());
   // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
   auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
     Value k0 = muli(chunk, index(KI_));
@@ -383,27 +418,37 @@ LogicalResult GemmBuilder::buildKernel() {
     });
     CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   } else {
-    Value ones; // a B tile of 1.0, for the row sums of A that offsets multiply
+    Value ones; // a B tile (bm = 8: an A tile) of 1.0, for the row sums of A that offsets multiply
     if (!spec_.symmetric) {
       Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
-      ones = AllocRegsOp::create(b_, loc_, bType, one);
+      ones = AllocRegsOp::create(b_, loc_, swap_ ? wTType : bType, one);
     }
-    // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset).
+    // A per-column tile of y (scales, offsets) as a factor of the accumulator.
+    auto perColumn = [&](Location l, Value t) -> Value {
+      Value t32 = CastOp::create(b_, l, sTileF32, t);
+      if (swap_)
+        t32 = ViewOp::create(b_, l, sColType, t32);
+      return BroadcastOp::create(b_, l, accType, t32);
+    };
+    // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset);
+    // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T.
     auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {
-      Value codes = ViewOp::create(b_, l, codesType, bytes);
-      Value bf = CastOp::create(b_, l, bType, codes);
-      Value d = DotOp::create(b_, l, cType, a, bf, zero);
-      Value scale32 = CastOp::create(b_, l, sTileF32, scale);
-      Value scaleB = BroadcastOp::create(b_, l, cType, scale32);
-      acc = FmaOp::create(b_, l, cType, d, scaleB, acc);
+      Value d;
+      if (swap_) {
+        Value codes = ViewOp::create(b_, l, codesTType, bytes);
+        d = DotOp::create(b_, l, cTType, CastOp::create(b_, l, wTType, codes), a, zero);
+      } else {
+        Value codes = ViewOp::create(b_, l, codesType, bytes);
+        d = DotOp::create(b_, l, cType, a, CastOp::create(b_, l, bType, codes), zero);
+      }
+      acc = FmaOp::create(b_, l, accType, d, perColumn(l, scale), acc);
       if (offset) {
         // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A
         // times a B tile of ones puts sum_k A[m, k] in every column), so the offset costs
         // one mma per fragment and an fma instead of a cross-thread reduction per step.
-        Value sumsB = DotOp::create(b_, l, cType, a, ones, zero);
-        Value o32 = CastOp::create(b_, l, sTileF32, offset);
-        Value oB = BroadcastOp::create(b_, l, cType, o32);
-        acc = FmaOp::create(b_, l, cType, sumsB, oB, acc);
+        Value sums = swap_ ? DotOp::create(b_, l, cTType, ones, a, zero)
+                           : DotOp::create(b_, l, cType, a, ones, zero);
+        acc = FmaOp::create(b_, l, accType, sums, perColumn(l, offset), acc);
       }
       return acc;
     };
@@ -443,8 +488,8 @@ LogicalResult GemmBuilder::buildKernel() {
         CopyAsyncCommitOp::create(b_, l);
       } else {
         for (int64_t s = 0; s < KS_; ++s)
-          direct.push_back(LoadGlobalOp::create(b_, l, aType, x, ValueRange{m0, addi(k0, index(128 * s))},
-                                                CacheHint::normal));
+          direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
+                                                ValueRange{m0, addi(k0, index(128 * s))}, CacheHint::normal));
       }
       loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
       if (smem) {
@@ -452,8 +497,12 @@ LogicalResult GemmBuilder::buildKernel() {
         SyncOp::create(b_, l);
       }
       for (int64_t s = 0; s < KS_; ++s) {
-        Value a = smem ? LoadMatrixOp::create(b_, l, aType, smem, ValueRange{c0, index(128 * s)}, false).getResult()
+        Value a = smem ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, smem, ValueRange{c0, index(128 * s)},
+                                              false)
+                             .getResult()
                        : direct[size_t(s)];
+        if (swap_)
+          a = ViewOp::create(b_, l, xTType, a);
         acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
                    spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
       }
@@ -463,6 +512,8 @@ LogicalResult GemmBuilder::buildKernel() {
     });
   }
   Value acc = loop.getResult(0);
+  if (swap_)
+    acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(*lcT)), acc);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.
   Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
   auto ifOp = scf::IfOp::create(b_, loc_, split, /*withElseRegion=*/true);

@@ -62,8 +62,8 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t warps, int64_t nPerWarp, int64_t kStep,
                                    int64_t splitK, int64_t stages, int64_t minBlocks,
                                    int64_t warpsM, int64_t targetBlocks) {
-  if (bm < 16 || bm % 16 != 0 || bm > 256)
-    return emitError() << "schedule bm must be a multiple of 16 in 16..256, got " << bm;
+  if (bm != 8 && (bm < 16 || bm % 16 != 0 || bm > 256))
+    return emitError() << "schedule bm must be 8 or a multiple of 16 in 16..256, got " << bm;
   if (warps < 1 || warps > 32)
     return emitError() << "schedule warps must be in 1..32, got " << warps;
   if (nPerWarp < 1 || nPerWarp > 16)
@@ -76,10 +76,10 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "schedule stages must be in 0..8, got " << stages;
   if (minBlocks < 0 || minBlocks > 32)
     return emitError() << "schedule min_blocks must be in 0..32, got " << minBlocks;
-  if (warpsM < 1 || warps % warpsM != 0 || bm % (16 * warpsM) != 0)
+  if (warpsM < 1 || warps % warpsM != 0 || (bm == 8 ? warpsM != 1 : bm % (16 * warpsM) != 0))
     return emitError() << "schedule warps_m must divide warps (" << warps
-                       << ") and leave each warp a multiple of 16 of bm (" << bm << "), got "
-                       << warpsM;
+                       << ") and leave each warp a multiple of 16 of bm (" << bm
+                       << "; 1 when bm = 8), got " << warpsM;
   if (targetBlocks < 0 || targetBlocks > 65536)
     return emitError() << "schedule target_blocks must be in 0..65536, got " << targetBlocks;
   return success();

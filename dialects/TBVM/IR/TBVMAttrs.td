@@ -45,7 +45,9 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
     Attached to the op (or fused block) that becomes a kernel; the kernel templates
     (lib/Kernels) read their choices from it and nowhere else.
 
-    - `bm`: rows of the output tile of a block (multiple of 16);
+    - `bm`: rows of the output tile of a block (multiple of 16; or 8 for decode: the
+      weights become the mma's 16-row A operand and the 8 rows of activations its B
+      operand, so one mma covers 16 columns of the output and no row is 16-row padding);
     - `warps`: warps of a block;
     - `warps_m` (optional, 1 when absent): how many of the warps split the rows (each
       holding bm / warps_m of them; the others split the columns), so a block tile can

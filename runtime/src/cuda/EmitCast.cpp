@@ -94,8 +94,22 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   // the result's.
   bool byteWindows = pairs.empty() && ((magicPath && (fb == 3 || fb == 5 || fb == 6 || fb == 7)) ||
                                        (smallFloatPath && fb <= 7));
-  if (!order.empty() && pairs.empty() && !byteWindows)
+  // 1 and 2-bit codes (to f16) and 8-bit codes take each pair from one byte (one word)
+  // wherever it is, when both codes of every pair share it (the low-bit GEMM's weights
+  // cast to A fragments do: the same pairs as B's, in another register order).
+  bool pairsInPlace = false;
+  if (!order.empty() && pairs.empty() && magicPath && (fb == 8 || ((fb == 1 || fb == 2) && toHalf))) {
+    int64_t unit = fb == 8 ? 32 : 8;
+    pairsInPlace = true;
+    for (int64_t s = 0; s + 1 < slots && pairsInPlace; s += 2)
+      pairsInPlace = order[size_t(s)] * fb / unit == order[size_t(s + 1)] * fb / unit;
+  }
+  if (!order.empty() && pairs.empty() && !byteWindows && !pairsInPlace)
     src = gatherSlots(src, fb, order);
+  auto posOf = [&](int64_t slot) {
+    return (order.empty() || !(pairs.empty() && (byteWindows || pairsInPlace)) ? slot : order[size_t(slot)]) *
+           int64_t(fb);
+  };
 
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
@@ -174,7 +188,6 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   // the next word), at a byte, so one prmt (none when the two halves already sit side by
   // side) brings a pair's codes together wherever they are. Views are made once.
   const int64_t numWords = int64_t(src.size());
-  auto posOf = [&](int64_t slot) { return (order.empty() ? slot : order[size_t(slot)]) * int64_t(fb); };
   std::map<std::pair<int64_t, int>, Reg> views; // (word, shift) -> src[word..] >> shift
   // Bits [32 word + shift, ...) at bit 0: a shift right, or a funnel shift with the next
   // word when `through` (bits past the word are needed); a negative shift is a shift left
@@ -348,23 +361,23 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       return absl::OkStatus();
     }
     if (fb == 8) {
-      // Bytes next to the magic byte (0x64 / 0x43): prmt selectors 0x4140 and 0x4342.
-      // Signed codes become offset binary first: one xor flips the sign bits of a word's
-      // four codes (two pairs).
-      Reg magicBytes = imm32(toHalf ? 0x64646464u : 0x43434343u);
-      Reg w;
+      // Each code's byte next to the magic byte (0x64 / 0x43): one prmt per pair
+      // (selectors 0x4140 and 0x4342 in natural order). Signed codes become offset binary
+      // first: one xor flips the sign bits of a word's four codes.
+      Reg magicBytes = constant32(toHalf ? 0x64646464u : 0x43434343u);
+      std::map<int64_t, Reg> words;
       for (int64_t s = 0; s < slots; s += 2) {
-        if (s % 4 == 0) {
-          w = src[size_t(s / 4)];
-          if (isSigned) {
-            Reg flipped = newReg(RegKind::kB32);
-            emit(Op::kXor, Type::kB32, {Operand::r(flipped)}, {Operand::r(w), Operand::i(0x80808080ll)});
-            w = flipped;
-          }
+        int64_t p0 = posOf(s), p1 = s + 1 < slots ? posOf(s + 1) : p0;
+        auto [it, fresh] = words.emplace(p0 / 32, src[size_t(p0 / 32)]);
+        if (fresh && isSigned) {
+          Reg flipped = newReg(RegKind::kB32);
+          emit(Op::kXor, Type::kB32, {Operand::r(flipped)}, {Operand::r(it->second), Operand::i(0x80808080ll)});
+          it->second = flipped;
         }
         Reg t = newReg(RegKind::kB32);
         emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
-             {Operand::r(w), Operand::r(magicBytes), Operand::i((s / 2) % 2 == 0 ? 0x4140 : 0x4342)});
+             {Operand::r(it->second), Operand::r(magicBytes),
+              Operand::i((p0 % 32) / 8 | 0x40 | ((p1 % 32) / 8) << 8 | 0x4000)});
         out.regs.push_back(finish(t, 0, 0));
       }
       return absl::OkStatus();
@@ -372,20 +385,22 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     // (Codes sit up to bit 7 of a half here: inside f16's 10 mantissa bits, but past
     // bf16's 7, so bf16 takes the general way below.)
     if ((fb == 1 || fb == 2) && toHalf) {
-      // Natural order: a byte holds 8/fb codes; copy it into both halves once, then each
-      // lop3 takes one pair (codes 2m and 2m+1 of the byte, at bits 2m*fb and (2m+1)*fb).
-      Reg spread;
+      // A byte holds 8/fb codes; copy it into both halves once, then each lop3 takes one
+      // pair of its codes (in natural order codes 2m and 2m+1, at bits 2m*fb and
+      // (2m+1)*fb), at their own bits.
+      std::map<int64_t, Reg> spreads; // byte -> that byte in both halves
       for (int64_t s = 0; s < slots; s += 2) {
-        int64_t bit = s * fb;
-        int64_t byte = bit / 8, inByte = bit % 8;
-        if (inByte == 0) {
-          spread = newReg(RegKind::kB32);
+        int64_t p0 = posOf(s), p1 = s + 1 < slots ? posOf(s + 1) : p0 + fb;
+        int64_t byte = p0 / 8;
+        auto [it, fresh] = spreads.emplace(byte, Reg());
+        if (fresh) {
+          it->second = newReg(RegKind::kB32);
           int64_t b = byte % 4;
-          emit(Op::kPrmt, Type::kB32, {Operand::r(spread)},
+          emit(Op::kPrmt, Type::kB32, {Operand::r(it->second)},
                {Operand::r(src[size_t(byte / 4)]), Operand::i(0), Operand::i(0x4040 | b | (b << 8))});
         }
-        int xlo = int(inByte), xhi = int(inByte + fb);
-        out.regs.push_back(finish(place(spread, xlo, xhi), xlo, xhi));
+        int xlo = int(p0 % 8), xhi = int(p1 % 8);
+        out.regs.push_back(finish(place(it->second, xlo, xhi), xlo, xhi));
       }
       return absl::OkStatus();
     }
