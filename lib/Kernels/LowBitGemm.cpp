@@ -13,6 +13,10 @@
 //         A = ldmatrix [bm, 128]; B = cast(view(bytes)) : codes in mma B-fragment order
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
+//       bm = 8 (decode of up to 8 rows): the transposed product on the tensor cores,
+//         D^T [BN, 8] = B^T [BN, 128] A^T [128, 8]: the decoded weights are mma A
+//         fragments (16 columns of y per mma, no 16-row padding), the activations B
+//         fragments (ldmatrix of the 8-row tile), scales per row of D^T
 //     shared pipeline (stages = S >= 2): chunk kc + S - 1's activations and weight bytes
 //       are copied (cp.async) into an S-stage ring while chunk kc is computed; per
 //       128-wide sub-chunk, codes = view(ld.shared bytes) (each lane's whole run), then
@@ -32,6 +36,10 @@
 //   codes B's, but 4-bit codes interleaved in each word (pairs 16 bits apart)
 //   (kw = 128 in the register pipeline, 32 in the shared one)
 //   C     spatial(WM,WN).local(MT,NW) . mmaC                      [16 MT WM, 8 WN NW]
+//   bm = 8: B^T spatial(WN,1).local(NW/2,8) . mmaA [BN, 128] (n-tiles 2i, 2i + 1 are the
+//           rows g, g + 8 of A tile i: each lane casts the codes it would for B);
+//           A^T replicate(WN).local(8,1) . mmaB [128, 8]; C^T spatial(WN,1).local(NW/2,1)
+//           . mmaC [BN, 8]; tbvm.view transposes (same registers, permuted layout)
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/Kernels/LowBitGemm.h"
@@ -650,6 +658,16 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // (si4: 118, so 4 blocks of 128 threads fit, the occupancy that was measured) without
   // spills on sm_80..sm_90, where 4 spills. Whether more registers pay is for a GPU to
   // say (run.sh, section m1-minblocks0).
+  // Up to 8 rows (bm = 8): the same, transposed on the tensor cores (the weights as the
+  // mma's A operand): no 16-row padding, so half the mmas, accumulators, scale fmas and
+  // activation copy; 9-16% fewer SASS instructions per K step for every width (si4 416
+  // -> 348) and 85-141 registers instead of 116-157: with min_blocks = 3 every width but
+  // 6 bits fits 4 blocks of 128 threads per SM (<= 128 registers); 6-bit codes ask for 4
+  // (FP6 141 -> 125 registers, +4 instructions; no spills on sm_80..sm_90), which costs
+  // the others 1-5% more instructions for no occupancy. Not yet timed on a GPU; the
+  // bundle times bm = 16 next to it.
+  if (m <= 8)
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, bits == 6 ? 4 : 3, 1, 256);
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a

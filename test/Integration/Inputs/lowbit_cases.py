@@ -8,7 +8,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # type, bits, extra generator options, m, n, k, group: every width, signed and unsigned
-# (with offsets), float codes, grouped and per channel, decode (m = 3, one 16-row tile,
+# (with offsets), float codes, grouped and per channel, decode (m = 3, one 8-row tile,
 # split-K) and tensor-core tiles (m = 20, 70), register and shared-memory pipelines.
 CASES = [
     ("ui1", 1, "", 3, 64, 512, 128),
@@ -24,13 +24,20 @@ CASES = [
     ("e3m2", 6, "", 3, 64, 512, 128),
     ("e2m3", 6, "", 70, 32, 256, 128),
     ("f4E2M1FN", 4, "", 3, 64, 512, 128),
-    ("si4", 4, " k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+    ("si4", 4, " bm=16 k-step=128 split-k=1 n-per-warp=1", 3, 64, 512, 128),
+    # decode of up to 8 rows is transposed (bm = 8, the default there: the weights as the
+    # mma's A operand); also 16-row tiles at small M, and two 8-row blocks
+    ("ui1", 1, " bm=16", 3, 64, 512, 128),
+    ("si8", 8, " bm=16", 3, 64, 512, 128),
+    ("si4", 4, " bm=8", 11, 64, 512, 128),
+    ("e3m2", 6, " bm=16 stages=0", 3, 64, 512, 128),
     # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
     ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
     # no shared memory: activation fragments from global memory (rows past M, a K chunk
     # of 256 as two sub-chunks)
     ("si3", 3, " stages=0", 3, 64, 512, 128),
     ("ui5", 5, " stages=0 k-step=256", 12, 40, 768, 256),
+    ("ui2", 2, " stages=0 k-step=256 target-blocks=0", 5, 40, 768, 128),
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),

@@ -48,11 +48,14 @@ def bits_of(t):
 def source_layouts(bits):
     """The codes' layouts: the result's; one whose result pairs (2i, 2i+1) sit 16 bits
     apart in one register (as the low-bit GEMM orders 4-bit weights; widths that divide
-    16); and the 16 slots transposed (codes gathered into the result's order first)."""
+    16); one whose pairs are adjacent but moved between bytes and words (as the GEMM's
+    weights cast to mma A fragments are); and the 16 slots transposed (codes gathered
+    into the result's order first)."""
     out = {"same": "spatial(32).local(16)"}
     if bits in (2, 4, 8):
         h = 16 // bits  # codes per 16 bits
         out["paired"] = f"layout<shape=[512], modes=[32,{8 // h},{h},2], spatial=[0], local=[1,3,2]>"
+    out["pairs-moved"] = "layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>"
     out["transposed"] = "layout<shape=[512], modes=[32,2,8], spatial=[0], local=[2,1]>"
     return out
 

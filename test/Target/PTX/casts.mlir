@@ -320,3 +320,43 @@ tbvm.kernel @cast_si4_paired(%x: !tbvm.gtensor<64xi32>, %y: !tbvm.gtensor<512xf1
   tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>, !tbvm.gtensor<512xf16>
   tbvm.return
 }
+
+// A cast to another slot order whose pairs each sit in one byte (1 and 2 bits) or one
+// word (8 bits) of the source, as the low-bit GEMM's weights cast to mma A fragments do:
+// each pair comes from where it is, with no gathering into the result's order first.
+// si8: one xor per source word, one prmt per pair at the pair's bytes.
+// CHECK-LABEL: .entry tessel_cast_si8_shuffled(
+// CHECK-NOT: 0x5410;
+// CHECK: xor.b32 [[F0:%r[0-9]+]], {{%r[0-9]+}}, 0x80808080;
+// CHECK-NEXT: prmt.b32 {{%r[0-9]+}}, [[F0]], [[M:%r[0-9]+]], 0x4140;
+// CHECK: xor.b32 [[F1:%r[0-9]+]], {{%r[0-9]+}}, 0x80808080;
+// CHECK-NEXT: prmt.b32 {{%r[0-9]+}}, [[F1]], [[M]], 0x4140;
+// CHECK: prmt.b32 {{%r[0-9]+}}, [[F0]], [[M]], 0x4342;
+// CHECK-NOT: xor.b32
+// CHECK: st.global.v4.b32
+tbvm.kernel @cast_si8_shuffled(%x: !tbvm.gtensor<512xsi8>, %y: !tbvm.gtensor<512xf16>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %q = tbvm.load_global %x[%c0] : !tbvm.gtensor<512xsi8> -> !tbvm.rtensor<512xsi8, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>">>
+  %f = tbvm.cast %q : !tbvm.rtensor<512xsi8, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>">> -> !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>
+  tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>, !tbvm.gtensor<512xf16>
+  tbvm.return
+}
+
+// ui1: each source byte spread over both halves once; a pair's lop3 at its own bits
+// (result pair 1 = source codes 2 and 3 of byte 0; pair 2 = codes 0 and 1 of byte 1).
+// CHECK-LABEL: .entry tessel_cast_ui1_shuffled(
+// CHECK: prmt.b32 [[B0:%r[0-9]+]], [[W:%r[0-9]+]], 0x0, 0x4040;
+// CHECK-NEXT: lop3.b32 {{%r[0-9]+}}, [[B0]], 0x20001, 0x64006400, 0xEA;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[B0]], 0x200010, 0x64006400, 0xEA;
+// CHECK: prmt.b32 [[B1:%r[0-9]+]], [[W]], 0x0, 0x4141;
+// CHECK-NEXT: lop3.b32 {{%r[0-9]+}}, [[B1]], 0x20001, 0x64006400, 0xEA;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[B0]], 0x80004, 0x64006400, 0xEA;
+// CHECK-NOT: prmt
+// CHECK: st.global.v4.b32
+tbvm.kernel @cast_ui1_shuffled(%x: !tbvm.gtensor<512xui1>, %y: !tbvm.gtensor<512xf16>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %q = tbvm.load_global %x[%c0] : !tbvm.gtensor<512xui1> -> !tbvm.rtensor<512xui1, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>">>
+  %f = tbvm.cast %q : !tbvm.rtensor<512xui1, #tbvm.layout<"layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>">> -> !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>
+  tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<512xf16, #tbvm.layout<"spatial(32).local(16)">>, !tbvm.gtensor<512xf16>
+  tbvm.return
+}
