@@ -212,13 +212,24 @@ tbvm.kernel @too_many_blocks() attributes {warps = 1 : i64, min_blocks_per_sm = 
 
 // -----
 
-// expected-error @+1 {{schedule warps_m must divide warps (4) and leave each warp a multiple of 16 of bm (64), got 3}}
+// expected-error @+1 {{schedule warps_m must divide warps (4) and leave each warp a multiple of 16 of bm (64; 1 when bm = 8), got 3}}
 module attributes {tbvm.s = #tbvm.schedule<bm = 64, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 2, warps_m = 3>} {}
 
 // -----
 
-// expected-error @+1 {{schedule warps_m must divide warps (8) and leave each warp a multiple of 16 of bm (32), got 4}}
+// expected-error @+1 {{schedule warps_m must divide warps (8) and leave each warp a multiple of 16 of bm (32; 1 when bm = 8), got 4}}
 module attributes {tbvm.s = #tbvm.schedule<bm = 32, warps = 8, n_per_warp = 2, k_step = 128, split_k = 0, stages = 2, warps_m = 4>} {}
+
+// -----
+
+// 8 rows (the weights as the mma's A operand) are one warp's.
+// expected-error @+1 {{schedule warps_m must divide warps (4) and leave each warp a multiple of 16 of bm (8; 1 when bm = 8), got 2}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 8, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1, warps_m = 2>} {}
+
+// -----
+
+// expected-error @+1 {{schedule bm must be 8 or a multiple of 16 in 16..256, got 4}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 4, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 1>} {}
 
 // -----
 
