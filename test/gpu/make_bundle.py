@@ -87,26 +87,30 @@ BENCH = [
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
 # (9 types x 8 schedules: the JIT of 72 modules and their timing fit run.sh's 240 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
-VARIANTS = [("ks128-nw4-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default
+VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up to 8 rows
+            # the 16-row tile (the default before bm = 8: twice the mmas, 16-row padding,
+            # 9-16% more SASS instructions per step)
+            ("bm16-st1", "bm=16 k-step=128 n-per-warp=4 stages=1"),
             # about 1024 blocks instead of 256 (more split-K): more blocks per SM
-            ("ks128-nw4-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
+            ("bm8-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
             # split-K sized to the GPU (tbvm.resident_blocks and the rounds of them that
             # balance best): 8192 x 8192 gets one round of 8 splits where 256 gives 4
-            ("ks128-nw4-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
-            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling as
-            # the default): fewer instructions (si4 384 vs 486 per step) at the same
-            # occupancy (min_blocks 4: <= 128 registers) and two chunks in flight
-            ("ks128-nw4-st3", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
+            ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # no shared memory: each warp loads its activation fragments from global
             # memory at the top of the step (no copy to wait for, no barrier), about as
-            # many instructions as the default (si4 427 vs 413 per step)
-            ("ks128-nw4-st0", "k-step=128 n-per-warp=4 stages=0"),
-            ("ks128-nw4-st3-tb1024", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=1024"),
-            ("ks128-nw2-st4-tb1024", "k-step=128 n-per-warp=2 stages=4 min-blocks=0 target-blocks=1024"),
+            # many instructions as the default (si4 358 vs 348 per step)
+            ("bm8-st0", "k-step=128 n-per-warp=4 stages=0"),
+            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling; 16
+            # rows): fewer instructions (si4 313 per step) at 4 blocks per SM and two
+            # chunks in flight
+            ("bm16-st3-mb4", "bm=16 k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
-            # 57344 x 8192, then with spills): 2 blocks per SM (207-240 registers, no
-            # spills), fewer instructions per weight (si4 757 per 256 of K vs 2 x 427)
-            ("ks256-nw4-st1-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
+            # 57344 x 8192, then with spills): fewer instructions per weight (si4 620 per
+            # 256 of K vs 2 x 348), 168 registers (3 blocks per SM)
+            ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2"),
+            # 4 blocks per SM requested: <= 128 registers for every width, at 1-5% more
+            # instructions
+            ("bm8-st1-mb4", "k-step=128 n-per-warp=4 stages=1 min-blocks=4")]
 
 
 def run(args, **kw):
