@@ -40,16 +40,15 @@ public:
     tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits());
     auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };
     auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
-    int64_t st = int64_t(stages) >= 0 ? int64_t(stages) : def.getStages();
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
-    // The default 8-row tile takes the register pipeline with n-tiles in pairs and one
-    // warp along M; other choices given explicitly get the 16-row tile.
-    int64_t bmDefault = def.getBm() == 8 && (st >= 2 || nw % 2 != 0 || wm != 1) ? 16 : def.getBm();
+    // The default 8-row tile takes n-tiles in pairs and one warp along M; other choices
+    // given explicitly get the 16-row tile.
+    int64_t bmDefault = def.getBm() == 8 && (nw % 2 != 0 || wm != 1) ? 16 : def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, bmDefault), pick(warps, def.getWarps()),
         nw, pick(kStep, def.getKStep()),
         int64_t(splitK) >= 0 ? int64_t(splitK) : def.getSplitK(),
-        st,
+        int64_t(stages) >= 0 ? int64_t(stages) : def.getStages(),
         int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
         wm,
         int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks());

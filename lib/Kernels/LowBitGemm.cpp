@@ -120,11 +120,10 @@ LogicalResult GemmBuilder::build() {
   KS_ = KI_ / 128;
   BN_ = 8 * WN_ * NW_;
   const int64_t stages = s.getStages();
-  if (swap_ && (stages >= 2 || NW_ % 2 != 0))
+  if (swap_ && NW_ % 2 != 0)
     return emitError(loc_) << "low-bit GEMM: bm = 8 (the weights as the mma's 16-row A operand) "
-                              "takes the register pipeline (stages 0 or 1) and an even "
-                              "n_per_warp, not stages = "
-                           << stages << ", n_per_warp = " << NW_;
+                              "takes n-tiles in pairs: n_per_warp must be even, not "
+                           << NW_;
   // K slice of one compute step: the register pipeline casts a whole 128-wide unit; the
   // shared pipeline loads a 128-wide unit of codes and casts 32 of K at a time.
   KW_ = stages >= 2 ? 32 : 128;
@@ -137,10 +136,12 @@ LogicalResult GemmBuilder::build() {
   // 16 rows), the f16 weights (16 per n-tile); shared pipeline: one kw slice of A and B
   // and the codes of a 128-wide unit (bits words per n-tile); both: the accumulator and,
   // unless the weights carry the scales, one product (4 per mma tile each).
-  // (bm = 8: x^T's fragments take 16, the accumulator and the product 2 each per n-tile.)
-  int64_t regs = swap_ ? 16 + 16 * NW_ + 4 * NW_
-                       : (stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ : 32 * MT_ + 16 * NW_) +
-                             (scaleWeights_ ? 4 : 8) * MT_ * NW_;
+  // (bm = 8: x^T's fragments take half of A's, the accumulator and the product 2 each per
+  // n-tile.)
+  int64_t regs = (stages >= 2 ? MT_ * KW_ / 4 + NW_ * KW_ / 8 + NW_ * bits_ : 32 * MT_ + 16 * NW_) +
+                 (scaleWeights_ ? 4 : 8) * MT_ * NW_;
+  if (swap_)
+    regs = (stages >= 2 ? KW_ / 8 + NW_ * KW_ / 8 + NW_ * bits_ : 16 + 16 * NW_) + 4 * NW_;
   if (regs > 168)
     return emitError(loc_) << "low-bit GEMM: " << (swap_ ? 8 : 16 * MT_) << " rows and " << NW_
                            << " n-tiles per warp need about " << regs
@@ -213,12 +214,19 @@ LogicalResult GemmBuilder::buildKernel() {
   // rows g and g + 8 of its i-th A tile, so each lane casts the same codes as for B) and
   // the activations B fragments; tbvm.view transposes a tile for free (same registers,
   // permuted layout).
-  FailureOr<LayoutAttr> lxT = lb, lwT = la, lcT = lc;
+  // (kw-wide K slices as for A and B.)
+  FailureOr<LayoutAttr> lxT = lb, lwT = la, lcT = lc, lxTS = lbS, lwTS = laS;
   if (swap_) {
-    lxT = layout(repN + "local(8,1)." + mmaB);
-    lwT = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",8)." + mmaA);
+    auto xT = [&](int64_t kw) { return layout(repN + "local(" + str(kw / 16) + ",1)." + mmaB); };
+    auto wT = [&](int64_t kw) {
+      return layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + "," + str(kw / 16) + ")." + mmaA);
+    };
+    lxT = xT(128);
+    lwT = wT(128);
+    lxTS = xT(KW_);
+    lwTS = wT(KW_);
     lcT = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",1)." + mmaC);
-    if (failed(lxT) || failed(lwT) || failed(lcT))
+    if (failed(lxT) || failed(lwT) || failed(lcT) || failed(lxTS) || failed(lwTS))
       return failure();
   }
   // Scales and offsets are loaded per column of the tile they multiply (bm = 8: as the
@@ -314,6 +322,13 @@ LogicalResult GemmBuilder::buildKernel() {
           scf::YieldOp::create(b_, l, yielded);
         });
   };
+  // A per-column tile of y (scales, offsets) as a factor of the accumulator.
+  auto perColumn = [&](Location l, Value t) -> Value {
+    Value t32 = CastOp::create(b_, l, sTileF32, t);
+    if (swap_)
+      t32 = ViewOp::create(b_, l, sColType, t32);
+    return BroadcastOp::create(b_, l, accType, t32);
+  };
   scf::ForOp loop;
   if (sharedPipe) {
     // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
@@ -353,9 +368,13 @@ LogicalResult GemmBuilder::buildKernel() {
       }
       CopyAsyncCommitOp::create(b_, l);
     };
-    RTensorType aSlice = tile({BM_, KW_}, f16, *laS);
-    RTensorType codesSlice = tile({KW_, BN_}, spec_.weightType, *lqS);
-    RTensorType bSlice = tile({KW_, BN_}, f16, *lbS);
+    // (bm = 8: A is x's slice, transposed after ldmatrix into the mma's B; the codes and
+    // weights of the slice transposed, the weights the mma's A.)
+    RTensorType aSlice = swap_ ? tile({BM_, KW_}, f16, transposed(*lxTS)) : tile({BM_, KW_}, f16, *laS);
+    RTensorType xTSlice = tile({KW_, BM_}, f16, *lxTS);
+    RTensorType codesSlice = swap_ ? tile({BN_, KW_}, spec_.weightType, transposed(*lqS))
+                                   : tile({KW_, BN_}, spec_.weightType, *lqS);
+    RTensorType bSlice = swap_ ? tile({BN_, KW_}, f16, *lwTS) : tile({KW_, BN_}, f16, *lbS);
     Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
     if (!spec_.symmetric && !scaleWeights_)
       onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
@@ -384,13 +403,17 @@ LogicalResult GemmBuilder::buildKernel() {
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
       for (int64_t s = 0; s < KS_; ++s) {
         Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
-        Value all = ViewOp::create(b_, l, codesType, bytes);
+        Value all = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
         Value scaleIn = carried[size_t(2 + s)];
         Value offsetIn = spec_.symmetric ? Value() : carried[size_t(2 + KS_ + s)];
         // A and the f16 codes of the 32-wide slice j of this sub-chunk.
         auto operands = [&](int64_t j) {
           Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-          Value codes = SliceOp::create(b_, l, codesSlice, all, b_.getDenseI64ArrayAttr({KW_ * j, 0}));
+          if (swap_)
+            a = ViewOp::create(b_, l, xTSlice, a);
+          Value codes = SliceOp::create(b_, l, codesSlice, all,
+                                        b_.getDenseI64ArrayAttr(swap_ ? ArrayRef<int64_t>{0, KW_ * j}
+                                                                      : ArrayRef<int64_t>{KW_ * j, 0}));
           return std::make_pair(a, CastOp::create(b_, l, bSlice, codes).getResult());
         };
         if (scaleWeights_) {
@@ -412,15 +435,14 @@ LogicalResult GemmBuilder::buildKernel() {
         Value d = zero, sums = zero;
         for (int64_t j = 0; j < 128 / KW_; ++j) {
           auto [a, bf] = operands(j);
-          d = DotOp::create(b_, l, cType, a, bf, d);
+          d = swap_ ? DotOp::create(b_, l, cTType, bf, a, d) : DotOp::create(b_, l, cType, a, bf, d);
           if (offsetIn)
-            sums = DotOp::create(b_, l, cType, a, onesSlice, sums);
+            sums = swap_ ? DotOp::create(b_, l, cTType, onesSlice, a, sums)
+                         : DotOp::create(b_, l, cType, a, onesSlice, sums);
         }
-        acc = FmaOp::create(b_, l, cType, d,
-                            BroadcastOp::create(b_, l, cType, CastOp::create(b_, l, sTileF32, scaleIn)), acc);
+        acc = FmaOp::create(b_, l, accType, d, perColumn(l, scaleIn), acc);
         if (offsetIn)
-          acc = FmaOp::create(b_, l, cType, sums,
-                              BroadcastOp::create(b_, l, cType, CastOp::create(b_, l, sTileF32, offsetIn)), acc);
+          acc = FmaOp::create(b_, l, accType, sums, perColumn(l, offsetIn), acc);
       }
       return acc;
     });
@@ -431,13 +453,6 @@ LogicalResult GemmBuilder::buildKernel() {
       Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
       ones = AllocRegsOp::create(b_, loc_, swap_ ? wTType : bType, one);
     }
-    // A per-column tile of y (scales, offsets) as a factor of the accumulator.
-    auto perColumn = [&](Location l, Value t) -> Value {
-      Value t32 = CastOp::create(b_, l, sTileF32, t);
-      if (swap_)
-        t32 = ViewOp::create(b_, l, sColType, t32);
-      return BroadcastOp::create(b_, l, accType, t32);
-    };
     // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset);
     // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T.
     auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {

@@ -32,8 +32,9 @@ BUDGET_BM16 = {"ui1": 479, "si3": 491, "si4": 416, "ui4": 493, "si8": 466, "e3m2
 BUDGET_TC = {"ui1": 580, "ui2": 590, "si3": 611, "si4": 502, "ui4": 540, "si7": 895,
              "si8": 523, "e2m1": 658, "e3m2": 818}
 # The decode candidate in the GPU bundle's variants: the shared pipeline at M = 1 (3 stages,
-# 32-wide slices, f32 scaling, min_blocks 4), measured 2026-11-26 (later session).
-BUDGET_ST3 = {"ui1": 437, "si3": 439, "si4": 313, "ui4": 390, "si8": 340, "e2m1": 470}
+# 32-wide slices, f32 scaling, min_blocks 4), measured 2026-11-26 (later session), with
+# bm = 8 since the fifth (si4 313 -> 277).
+BUDGET_ST3 = {"ui1": 372, "si3": 391, "si4": 277, "ui4": 336, "si8": 292, "e2m1": 434}
 # The bundle's other decode candidate: activation fragments straight from global memory
 # (stages = 0: no shared memory, no barriers), measured 2026-11-26 (fourth session), with
 # bm = 8 since the fifth.

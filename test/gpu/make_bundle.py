@@ -100,17 +100,15 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             # memory at the top of the step (no copy to wait for, no barrier), about as
             # many instructions as the default (si4 358 vs 348 per step)
             ("bm8-st0", "k-step=128 n-per-warp=4 stages=0"),
-            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling; 16
-            # rows): fewer instructions (si4 313 per step) at 4 blocks per SM and two
-            # chunks in flight
+            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling): the
+            # fewest instructions (si4 277 per step; 313 with 16 rows) at 4 blocks per SM
+            # and two chunks in flight
+            ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             ("bm16-st3-mb4", "bm=16 k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
             # 57344 x 8192, then with spills): fewer instructions per weight (si4 620 per
             # 256 of K vs 2 x 348), 168 registers (3 blocks per SM)
-            ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2"),
-            # 4 blocks per SM requested: <= 128 registers for every width, at 1-5% more
-            # instructions
-            ("bm8-st1-mb4", "k-step=128 n-per-warp=4 stages=1 min-blocks=4")]
+            ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
 
 
 def run(args, **kw):

@@ -22,7 +22,7 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
            "true, false (per-group offsets) or auto (false for unsigned integers)">,
     Option<"m", "m", "int64_t", "1", "Rows the schedule is chosen for">,
     Option<"bm", "bm", "int64_t", "0",
-           "Schedule: rows per block, 8 (weights as the mma A operand) or a multiple of 16 (0: default; 8 only with the register pipeline, even n-per-warp and warps-m 1)">,
+           "Schedule: rows per block, 8 (weights as the mma A operand) or a multiple of 16 (0: default; 8 only with an even n-per-warp and warps-m 1)">,
     Option<"warps", "warps", "int64_t", "0", "Schedule: warps per block (0: default)">,
     Option<"warpsM", "warps-m", "int64_t", "0",
            "Schedule: warps splitting the rows, the rest split columns (0: default)">,

@@ -40,6 +40,8 @@ CASES = [
     ("ui2", 2, " stages=0 k-step=256 target-blocks=0", 5, 40, 768, 128),
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
+    ("ui2", 2, " stages=2", 5, 40, 512, 128),
+    ("si3", 3, " bm=16 k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
     # the register pipeline on a 32-row tile (the tensor-core default before warps_m),
     # and with warps split over the rows (each band loads its own copy of the weights)
