@@ -3,11 +3,13 @@
 emitted PTX without a GPU.
 
   sass-loop-stats.py FILE.cubin|FILE.sass [--cuobjdump PATH] [--json] [--path]
+                    [--through OPCODES]
 
 For each loop (a backward branch), prints the instructions on its shortest path from the
 loop head to the back edge (where the body branches, e.g. an aligned vector access or
-its scalar fallback, the shorter side: the path a well-aligned input takes) and their
-opcodes. cuobjdump comes from the CUDA toolkit or the nvidia-cuda-cuobjdump wheel
+its scalar fallback, the shorter side: the path a well-aligned input takes) that passes
+every cp.async (LDGSTS; --through changes that): a pipelined loop's last iterations skip
+their copies, and its steady state is what counts. Also the path's opcodes. cuobjdump comes from the CUDA toolkit or the nvidia-cuda-cuobjdump wheel
 (scripts/install-deps.sh installs it under /opt/tessel-tools).
 """
 import argparse
@@ -73,7 +75,40 @@ def successors(ins, i, index):
     return out
 
 
-def loops(ins):
+def shortest(ins, index, head, src, dst, back_edge):
+    """Indices of the shortest path src -> dst inside [head, back_edge] (Dijkstra on
+    instruction counts), or None."""
+    dist = {src: 1}
+    prev = {}
+    queue = [(1, src)]
+    while queue:
+        d, j = heapq.heappop(queue)
+        if j == dst:
+            break
+        if d > dist.get(j, 1 << 60):
+            continue
+        for s in successors(ins, j, index):
+            if head <= s <= back_edge and d + 1 < dist.get(s, 1 << 60):
+                dist[s] = d + 1
+                prev[s] = j
+                heapq.heappush(queue, (d + 1, s))
+    if dst not in dist:
+        return None
+    path, j = [], dst
+    while True:
+        path.append(j)
+        if j == src:
+            break
+        j = prev[j]
+    path.reverse()
+    return path
+
+
+def loops(ins, through=("LDGSTS",)):
+    """Per loop (a backward branch): the shortest path from its head to the back edge
+    that passes every instruction whose opcode is in `through` (in address order; the
+    steady state of a pipelined loop issues its cp.async copies, which its last
+    iterations skip), else the plain shortest path."""
     result = []
     index = {a: j for j, (a, _) in enumerate(ins)}
     for i, (addr, text) in enumerate(ins):
@@ -86,32 +121,23 @@ def loops(ins):
         if target not in index:
             continue
         head = index[target]
-        # Shortest path head -> i inside [head, i] (Dijkstra on instruction counts).
-        dist = {head: 1}
-        prev = {}
-        queue = [(1, head)]
-        while queue:
-            d, j = heapq.heappop(queue)
-            if j == i:
-                break
-            if d > dist.get(j, 1 << 60):
-                continue
-            for s in successors(ins, j, index):
-                if head <= s <= i and d + 1 < dist.get(s, 1 << 60):
-                    dist[s] = d + 1
-                    prev[s] = j
-                    heapq.heappush(queue, (d + 1, s))
-        if i not in dist:
+        required = [k for k in range(head, i + 1) if opcode(ins[k][1]) in through]
+        path, stops = None, [head] + required + [i]
+        if required:
+            path = []
+            for a, b in zip(stops, stops[1:]):
+                seg = shortest(ins, index, head, a, b, i)
+                if seg is None:
+                    path = None
+                    break
+                path += seg if not path else seg[1:]
+        passed = path is not None and bool(required)
+        if path is None:
+            path = shortest(ins, index, head, head, i, i)
+        if path is None:
             continue
-        path, j = [], i
-        while True:
-            path.append(j)
-            if j == head:
-                break
-            j = prev[j]
-        path.reverse()
         result.append({"head": hex(target), "back_edge": hex(addr), "body": i - head + 1,
-                       "shortest_path": len(path),
+                       "shortest_path": len(path), "through": sorted(set(through)) if passed else [],
                        "path": [f"{ins[k][0]:04x}  {ins[k][1]}" for k in path],
                        "opcodes": dict(collections.Counter(opcode(ins[k][1]) for k in path)
                                        .most_common())})
@@ -123,11 +149,15 @@ def main():
     p.add_argument("file")
     p.add_argument("--cuobjdump")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--through", default="LDGSTS",
+                   help="comma-separated opcodes the counted path must pass (default: "
+                        "LDGSTS, the cp.async copies of a pipelined loop; '' for none)")
     p.add_argument("--path", action="store_true",
                    help="also print the instructions on each loop's shortest path")
     a = p.parse_args()
     sass = read_sass(a.file, find_cuobjdump(a.cuobjdump))
-    report = {name: loops(ins) for name, ins in functions(sass)}
+    through = tuple(t for t in a.through.split(",") if t)
+    report = {name: loops(ins, through) for name, ins in functions(sass)}
     if not a.path:
         for ls in report.values():
             for l in ls:
@@ -139,8 +169,9 @@ def main():
     for name, ls in report.items():
         print(f"{name}: {len(ls)} loop(s)")
         for l in ls:
+            via = f" through every {'/'.join(l['through'])}" if l["through"] else ""
             print(f"  loop {l['head']}..{l['back_edge']}: {l['body']} instructions, "
-                  f"{l['shortest_path']} on the shortest path")
+                  f"{l['shortest_path']} on the shortest path{via}")
             print("    " + ", ".join(f"{k} {v}" for k, v in l["opcodes"].items()))
             if a.path:
                 print("\n".join("      " + line for line in l["path"]))

@@ -104,6 +104,47 @@ Inst &KernelEmitter::emitTo(std::vector<Inst> &out, Op op, Type type, std::vecto
       return emitTo(out, Op::kShr, type, std::move(dst), {src[0], Operand::i(__builtin_ctzll(uint64_t(d)))});
     return emitTo(out, Op::kAnd, bits, std::move(dst), {src[0], Operand::i(d - 1)});
   }
+  // 32-bit unsigned division and remainder by other constants: a multiplication by a
+  // magic number (the same ptxas sequence problem), q = mulhi(n, M) >> s with
+  // M = ceil(2^(32+s) / d) when M fits 32 bits and M d - 2^(32+s) <= 2^s (then exact for
+  // every 32-bit n: n e / 2^(32+s) < 1), else t = mulhi(n, M'), q = (t + ((n - t) >> 1))
+  // >> (l - 1) with l = ceil(log2 d), M' = floor(2^32 (2^l - d) / d) + 1 (Granlund and
+  // Montgomery); the remainder is n - q d.
+  if ((op == Op::kDiv || op == Op::kRem) && type == Type::kU32 && src.size() == 2 &&
+      src[1].kind == Operand::Kind::kImm && src[1].imm > 1 && src[1].imm < (int64_t(1) << 31) &&
+      src[0].kind == Operand::Kind::kReg) {
+    uint64_t d = uint64_t(src[1].imm);
+    Reg n = src[0].reg, q = newReg(RegKind::kB32);
+    int l = 64 - __builtin_clzll(d - 1); // ceil(log2 d)
+    int shift = -1;
+    uint64_t magic = 0;
+    for (int sft = 0; sft <= l && shift < 0; ++sft) {
+      unsigned __int128 p2 = (unsigned __int128)1 << (32 + sft);
+      unsigned __int128 m = (p2 + d - 1) / d;
+      if (m < ((unsigned __int128)1 << 32) && m * d - p2 <= ((unsigned __int128)1 << sft)) {
+        shift = sft;
+        magic = uint64_t(m);
+      }
+    }
+    if (shift >= 0) {
+      Reg t = newReg(RegKind::kB32);
+      emitTo(out, Op::kMulHi, Type::kU32, {Operand::r(t)}, {Operand::r(n), Operand::i(int64_t(magic))});
+      emitTo(out, Op::kShr, Type::kU32, {Operand::r(q)}, {Operand::r(t), Operand::i(shift)});
+    } else {
+      uint64_t m = uint64_t(((unsigned __int128)1 << 32) * ((uint64_t(1) << l) - d) / d + 1);
+      Reg t = newReg(RegKind::kB32), u = newReg(RegKind::kB32);
+      emitTo(out, Op::kMulHi, Type::kU32, {Operand::r(t)}, {Operand::r(n), Operand::i(int64_t(uint32_t(m)))});
+      emitTo(out, Op::kSub, Type::kU32, {Operand::r(u)}, {Operand::r(n), Operand::r(t)});
+      emitTo(out, Op::kShr, Type::kU32, {Operand::r(u)}, {Operand::r(u), Operand::i(1)});
+      emitTo(out, Op::kAdd, Type::kU32, {Operand::r(u)}, {Operand::r(u), Operand::r(t)});
+      emitTo(out, Op::kShr, Type::kU32, {Operand::r(q)}, {Operand::r(u), Operand::i(l - 1)});
+    }
+    if (op == Op::kDiv)
+      return emitTo(out, Op::kMov, Type::kB32, std::move(dst), {Operand::r(q)});
+    Reg qd = newReg(RegKind::kB32);
+    emitTo(out, Op::kMul, Type::kU32, {Operand::r(qd)}, {Operand::r(q), Operand::i(int64_t(d))});
+    return emitTo(out, Op::kSub, Type::kU32, std::move(dst), {Operand::r(n), Operand::r(qd)});
+  }
   Inst inst;
   inst.op = op;
   inst.type = type;

@@ -153,6 +153,10 @@ uint64_t intOp(Op op, Type t, uint64_t a, uint64_t b, uint64_t c) {
   case Op::kSub: return ua - ub;
   case Op::kMul: return ua * ub;
   case Op::kMad: return ua * ub + c;
+  case Op::kMulHi: // high half of the 2 * bits product (32-bit operands here)
+    if (bits == 32)
+      return s ? uint64_t((sa * sb) >> 32) : (ua * ub) >> 32;
+    return s ? uint64_t((__int128(sa) * sb) >> 64) : uint64_t((unsigned __int128)ua * ub >> 64);
   case Op::kDiv:
     if (ub == 0)
       return ~0ull;
@@ -317,7 +321,7 @@ absl::Status BlockSim::exec(size_t pc, int t) {
   switch (in.op) {
   case Op::kMov: dst(src(0)); return absl::OkStatus();
   case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kMin: case Op::kMax:
-  case Op::kNeg: case Op::kAbs: case Op::kDiv: case Op::kRem: {
+  case Op::kNeg: case Op::kAbs: case Op::kDiv: case Op::kRem: case Op::kMulHi: {
     uint64_t b = in.src.size() > 1 ? src(1) : 0;
     dst(isFloat(in.type) ? floatOp(in.op, in.type, src(0), b, 0) : intOp(in.op, in.type, src(0), b, 0));
     return absl::OkStatus();
