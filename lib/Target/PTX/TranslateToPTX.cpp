@@ -13,10 +13,15 @@
 #include "cuda/PtxEmitter.h"
 #include "vm/Program.h"
 
+#include "absl/strings/string_view.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 
 using namespace mlir;
+
+/// A runtime status message as text for a diagnostic (streamed as a string_view, MLIR
+/// would print it as a range of characters).
+static StringRef toStringRef(absl::string_view s) { return StringRef(s.data(), s.size()); }
 
 static llvm::cl::opt<std::string>
     archOption("arch", llvm::cl::desc("GPU architecture for --tbvm-to-ptx: sm_80, sm_86, "
@@ -32,7 +37,7 @@ static llvm::cl::opt<int> minBlocksOption(
 LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
   absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
   if (!target.ok())
-    return module.emitError() << target.status().message();
+    return module.emitError() << toStringRef(target.status().message());
   if (minBlocksOption < -1 || minBlocksOption > 32)
     return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
   target->minBlocksPerSm = minBlocksOption;
@@ -45,10 +50,10 @@ LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ost
       vm::loadProgram(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
   if (!program.ok())
     return module.emitError() << "the runtime's loader rejects the module: "
-                              << program.status().message();
+                              << toStringRef(program.status().message());
   absl::StatusOr<std::string> ptx = cuda::emitModule(**program, *target);
   if (!ptx.ok())
-    return module.emitError() << ptx.status().message();
+    return module.emitError() << toStringRef(ptx.status().message());
   os << *ptx;
   return success();
 }
