@@ -8,36 +8,30 @@ work, ptxas, cuobjdump, inputs, scripts = sys.argv[1:6]
 sys.path.insert(0, inputs)
 import lowbit_cases  # noqa: E402
 
-# Shortest-path SASS instructions per K step of the M = 1 decode kernel (sm_90, CUDA 13.0
-# ptxas, the default schedule's min_blocks = 3, 4 for 6 bits): since 2026-11-26 (fifth session) the
-# default up to 8 rows is bm = 8, the weights as the mma's A operand (half the mmas, no
-# 16-row padding); +3% slack.
-BUDGET = {"ui1": 414, "ui2": 420, "si3": 424, "si4": 348, "ui4": 415, "si5": 471,
-          "si6": 472, "si7": 500, "si8": 406, "e2m1": 506, "e3m2": 660}
-# The 16-row decode tile (the default up to 16 rows, and before bm = 8 up to 8), measured
-# 2026-11-26 after div/rem by powers of two became shifts, offsets took their row sums
-# from the tensor cores and global accesses in loops started from a per-thread pointer;
-# 4-bit codes since they are packed in pairs 16 bits apart (cast: one lop3 per pair, no
-# prmt), signed 8-bit codes since one xor per word (not per pair) flips their signs, 3, 5,
-# 6 and 7-bit codes since each pair is cast from byte windows of the registers that hold
-# the codes (FP6 too), and since global tiles check the last dimension once and address
-# rows from a pointer per row, and since the casts' position constants come from a
-# constant table.
-BUDGET_BM16 = {"ui1": 479, "si3": 491, "si4": 416, "ui4": 493, "si8": 466, "e3m2": 720}
-# The same for the tensor-core kernel (M = 64 default: 64 x 128 blocks, warps of 64 x 32,
-# 3-stage shared pipeline, 32-wide K slices; 128 HMMA per warp per K step), measured
-# 2026-11-26 (later session) when it replaced the 32-row register-pipeline schedule (si4:
-# 399 instructions per 32 HMMA then, 12.5 per HMMA; now 4.5) and the odd widths took
-# their 32-wide slices from whole runs with tbvm.slice (si3: 1033 -> 731).
-BUDGET_TC = {"ui1": 580, "ui2": 590, "si3": 611, "si4": 502, "ui4": 540, "si7": 895,
-             "si8": 523, "e2m1": 658, "e3m2": 818}
+# SASS instructions per K step on the loop's steady-state path (scripts/sass-loop-stats.py:
+# the shortest path among those issuing the most cp.async copies; before 2026-11-26's
+# fifth session the plain shortest path was counted, which skipped the copies of the
+# pipelined kernels), sm_90, CUDA 13.0 ptxas; +3% slack. Measured in the fifth session,
+# after copy_async took its chunks' offsets from the prologue (one uniform "tile inside"
+# check per access, an address addition per chunk) and 32-bit division by constants
+# became a magic-number multiplication.
+#
+# The M = 1 decode kernel at the default schedule (bm = 8 since the fifth session: the
+# weights as the mma's A operand; min_blocks = 3, 4 for 6 bits).
+BUDGET = {"ui1": 416, "ui2": 419, "si3": 428, "si4": 343, "ui4": 419, "si5": 475,
+          "si6": 474, "si7": 512, "si8": 406, "e2m1": 499, "e3m2": 662}
+# The 16-row decode tile (the default up to 16 rows).
+BUDGET_BM16 = {"ui1": 471, "si3": 480, "si4": 404, "ui4": 492, "si8": 454, "e3m2": 707}
+# The tensor-core kernel (M = 64 default: 64 x 128 blocks, warps of 64 x 32, 3-stage shared
+# pipeline, 32-wide K slices; 128 HMMA per warp per K step): the copies were 40% of its
+# loop (si4 857 -> 628).
+BUDGET_TC = {"ui1": 687, "ui2": 722, "si3": 768, "si4": 628, "ui4": 672, "si7": 1040,
+             "si8": 673, "e2m1": 783, "e3m2": 987}
 # The decode candidate in the GPU bundle's variants: the shared pipeline at M = 1 (3 stages,
-# 32-wide slices, f32 scaling, min_blocks 4), measured 2026-11-26 (later session), with
-# bm = 8 since the fifth (si4 313 -> 277).
-BUDGET_ST3 = {"ui1": 372, "si3": 391, "si4": 277, "ui4": 336, "si8": 292, "e2m1": 434}
+# 32-wide slices, f32 scaling, min_blocks 4).
+BUDGET_ST3 = {"ui1": 479, "si3": 513, "si4": 381, "ui4": 450, "si8": 412, "e2m1": 538}
 # The bundle's other decode candidate: activation fragments straight from global memory
-# (stages = 0: no shared memory, no barriers), measured 2026-11-26 (fourth session), with
-# bm = 8 since the fifth.
+# (stages = 0: no shared memory, no barriers).
 BUDGET_ST0 = {"ui1": 417, "si3": 434, "si4": 358, "ui4": 420, "si8": 412}
 FORBIDDEN = {"MUFU", "I2F", "F2I", "CALL"}  # generic integer division, subroutine calls
 

@@ -3,6 +3,7 @@
 
 #include "vm/Fragments.h"
 
+#include <functional>
 #include <numeric>
 
 namespace tessel::cuda {
@@ -44,6 +45,105 @@ static Reg sharedAddress(KernelEmitter &e, const EValue &tile, const vm::ValueTy
     e.emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(bits), Operand::r(tile.reg)});
   }
   return addr;
+}
+
+const KernelEmitter::CopyPlan &KernelEmitter::copyPlan(uint32_t tensor, const vm::ValueType &st, int64_t k,
+                                                        const std::vector<bool> &checked) {
+  std::string key = std::to_string(tensor) + ":" + std::to_string(k) + ":" +
+                    std::to_string(st.swizzle.bits) + "," + std::to_string(st.swizzle.base) + "," +
+                    std::to_string(st.swizzle.shift) + ":" + std::to_string(st.dtype.bits());
+  for (size_t d = 0; d < st.shape.size(); ++d)
+    key += ":" + std::to_string(st.shape[d]) + (checked[d] ? "c" : "");
+  auto it = copyPlans_.find(key);
+  if (it != copyPlans_.end())
+    return it->second;
+  CopyPlan plan;
+  std::vector<Inst> &pro = prologue_;
+  int rank = st.rank();
+  unsigned bits = st.dtype.bits();
+  std::vector<int64_t> tileStrides = stridesOf(st.shape);
+  int64_t threads = fn_.numThreads(), chunks = st.numElements / k;
+  const std::vector<Reg> &strides = hoistedStrides(tensor);
+  int64_t rounds = (chunks + threads - 1) / threads;
+  // The affine form (see CopyPlan): a round of D = threads * k elements is a whole number
+  // of dimension a's tile rows and the rounds stay inside one slice of the dimensions
+  // above a (rounds * D <= its stride); the shared offsets too when D is a multiple of
+  // the swizzle's period.
+  int64_t D = threads * k;
+  int64_t period = st.swizzle.isIdentity() ? 1 : int64_t(1) << (st.swizzle.base + st.swizzle.shift + st.swizzle.bits);
+  if (rounds > 1 && chunks % threads == 0 && (D * int64_t(bits)) % 8 == 0) {
+    for (int a = rank - 1; a >= 0 && plan.affineDim < 0; --a) {
+      int64_t above = a == 0 ? st.numElements : tileStrides[size_t(a - 1)];
+      if (D % tileStrides[size_t(a)] == 0 && rounds * D <= above) {
+        plan.affineDim = a;
+        plan.rowStep = D / tileStrides[size_t(a)];
+        plan.sharedStep = D % period == 0 ? D * int64_t(bits) / 8 : 0;
+        // rowStep rows in bytes (whole bytes: the rows' starts are chunk-aligned).
+        plan.globalStep = newReg(RegKind::kB64);
+        if (bits % 8 == 0) {
+          emitTo(pro, Op::kMul, Type::kS64, {Operand::r(plan.globalStep)},
+                 {Operand::r(strides[size_t(a)]), Operand::i(plan.rowStep * int64_t(bits / 8))});
+        } else {
+          emitTo(pro, Op::kMul, Type::kS64, {Operand::r(plan.globalStep)},
+                 {Operand::r(strides[size_t(a)]), Operand::i(plan.rowStep * int64_t(bits))});
+          emitTo(pro, Op::kShr, Type::kU64, {Operand::r(plan.globalStep)},
+                 {Operand::r(plan.globalStep), Operand::i(3)});
+        }
+      }
+    }
+  }
+  const bool affine = plan.affineDim >= 0, sharedAffine = affine && plan.sharedStep > 0;
+  for (int64_t i = 0; i < (sharedAffine ? 1 : rounds); ++i) {
+    Reg e = newReg(RegKind::kB32);
+    emitTo(pro, Op::kAdd, Type::kU32, {Operand::r(e)}, {Operand::r(tid_), Operand::i(i * threads)});
+    emitTo(pro, Op::kMul, Type::kU32, {Operand::r(e)}, {Operand::r(e), Operand::i(k)});
+    if (i == 0 || !affine) {
+    Reg lin = newReg(RegKind::kB64);
+    emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
+    std::vector<Reg> digits(static_cast<size_t>(rank));
+    for (int d = 0; d < rank; ++d) {
+      if (st.shape[size_t(d)] == 1)
+        continue;
+      Reg digit = newReg(RegKind::kB32), d64 = newReg(RegKind::kB64), next = newReg(RegKind::kB64);
+      emitTo(pro, Op::kDiv, Type::kU32, {Operand::r(digit)}, {Operand::r(e), Operand::i(tileStrides[size_t(d)])});
+      emitTo(pro, Op::kRem, Type::kU32, {Operand::r(digit)}, {Operand::r(digit), Operand::i(st.shape[size_t(d)])});
+      emitTo(pro, Op::kCvt, Type::kU64, {Operand::r(d64)}, {Operand::r(digit)}).type2 = Type::kU32;
+      emitTo(pro, Op::kMad, Type::kS64, {Operand::r(next)},
+             {Operand::r(d64), Operand::r(strides[size_t(d)]), Operand::r(lin)});
+      lin = next;
+      if (checked[size_t(d)])
+        digits[size_t(d)] = digit;
+    }
+    Reg g = newReg(RegKind::kB64);
+    if (bits % 8 == 0) {
+      emitTo(pro, Op::kMul, Type::kS64, {Operand::r(g)}, {Operand::r(lin), Operand::i(bits / 8)});
+    } else {
+      emitTo(pro, Op::kMul, Type::kS64, {Operand::r(g)}, {Operand::r(lin), Operand::i(bits)});
+      emitTo(pro, Op::kShr, Type::kU64, {Operand::r(g)}, {Operand::r(g), Operand::i(3)});
+    }
+    plan.global.push_back(g);
+    plan.digits.push_back(digits);
+    }
+    // The shared offset: the swizzled element index in bytes.
+    Reg x = e;
+    if (!st.swizzle.isIdentity()) {
+      Reg t = newReg(RegKind::kB32);
+      x = newReg(RegKind::kB32);
+      emitTo(pro, Op::kShr, Type::kU32, {Operand::r(t)}, {Operand::r(e), Operand::i(st.swizzle.base + st.swizzle.shift)});
+      emitTo(pro, Op::kAnd, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i((1 << st.swizzle.bits) - 1)});
+      emitTo(pro, Op::kShl, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(st.swizzle.base)});
+      emitTo(pro, Op::kXor, Type::kB32, {Operand::r(x)}, {Operand::r(e), Operand::r(t)});
+    }
+    Reg so = newReg(RegKind::kB32);
+    if (bits % 8 == 0) {
+      emitTo(pro, Op::kMul, Type::kU32, {Operand::r(so)}, {Operand::r(x), Operand::i(bits / 8)});
+    } else {
+      emitTo(pro, Op::kMul, Type::kU32, {Operand::r(so)}, {Operand::r(x), Operand::i(bits)});
+      emitTo(pro, Op::kShr, Type::kU32, {Operand::r(so)}, {Operand::r(so), Operand::i(3)});
+    }
+    plan.shared.push_back(so);
+  }
+  return copyPlans_.emplace(key, std::move(plan)).first->second;
 }
 
 absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
@@ -127,7 +227,7 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
     saddr = sharedAddress(*this, s, st, e);
   };
 
-  auto vectorPath = [&]() {
+  std::function<void()> vectorPath = [&]() {
     int64_t chunks = total / k, bytes = k * bits / 8;
     for (int64_t i = 0; i * threads < chunks; ++i) {
       Reg c = newReg(RegKind::kB32), e = newReg(RegKind::kB32);
@@ -150,6 +250,157 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
       cp.guard = real;
     }
   };
+  // A kernel argument's tile: each chunk's offsets and coordinates come from the
+  // prologue (copyPlan). When the whole tile lies inside the tensor (one uniform check
+  // per access), each chunk is one address addition and the copy; otherwise each chunk
+  // checks the dimensions that need it and copies zeros where it lies outside.
+  std::vector<std::optional<int64_t>> constants;
+  for (int d = 0; d < rank; ++d)
+    constants.push_back(values_[inst.operands[1 + size_t(d)]].constant);
+  auto hoistedVectorPath = [&]() {
+    int64_t chunks = total / k, bytes = k * bits / 8;
+    std::vector<bool> checked(static_cast<size_t>(rank));
+    for (int d = 0; d < rank; ++d) {
+      const std::optional<int64_t> &c = constants[size_t(d)];
+      checked[size_t(d)] = !(gt.shape[size_t(d)] >= 0 && c && *c >= 0 &&
+                             *c + st.shape[size_t(d)] <= gt.shape[size_t(d)]);
+    }
+    const CopyPlan &plan = copyPlan(srcId, st, k, checked);
+    const std::vector<Reg> &strides = hoistedStrides(srcId);
+    // The tile origin's address.
+    Reg lin = imm64(0);
+    for (int d = 0; d < rank; ++d) {
+      const std::optional<int64_t> &c = constants[size_t(d)];
+      if (c && *c == 0)
+        continue;
+      Reg next = newReg(RegKind::kB64);
+      emit(Op::kMad, Type::kS64, {Operand::r(next)},
+           {Operand::r(offsets[size_t(d)]), Operand::r(strides[size_t(d)]), Operand::r(lin)});
+      lin = next;
+    }
+    Reg originBytes = newReg(RegKind::kB64), origin = newReg(RegKind::kB64);
+    if (bits % 8 == 0) {
+      emit(Op::kMul, Type::kS64, {Operand::r(originBytes)}, {Operand::r(lin), Operand::i(bits / 8)});
+    } else {
+      emit(Op::kMul, Type::kS64, {Operand::r(originBytes)}, {Operand::r(lin), Operand::i(bits)});
+      emit(Op::kShr, Type::kU64, {Operand::r(originBytes)}, {Operand::r(originBytes), Operand::i(3)});
+    }
+    emit(Op::kAdd, Type::kS64, {Operand::r(origin)}, {Operand::r(g.reg), Operand::r(originBytes)});
+    // Whole tile inside along every checked dimension: origin <= origin + size <= dim
+    // (unsigned, so a negative origin is outside). Worth its uniform instructions when
+    // each thread copies several chunks.
+    Reg inside;
+    bool anyChecked = false, split = chunks > threads;
+    for (int d = 0; d < rank && split; ++d) {
+      if (!checked[size_t(d)])
+        continue;
+      Reg end = newReg(RegKind::kB64), p = newReg(RegKind::kPred), q = newReg(RegKind::kPred);
+      emit(Op::kAdd, Type::kS64, {Operand::r(end)}, {Operand::r(offsets[size_t(d)]), Operand::i(st.shape[size_t(d)])});
+      emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(end), Operand::r(g.regs[size_t(d)])}).cmp = ptx::Cmp::kLs;
+      emit(Op::kSetp, Type::kU64, {Operand::r(q)}, {Operand::r(offsets[size_t(d)]), Operand::r(end)}).cmp = ptx::Cmp::kLs;
+      Reg both = newReg(RegKind::kPred);
+      emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(p), Operand::r(q)});
+      if (anyChecked) {
+        Reg all = newReg(RegKind::kPred);
+        emit(Op::kAnd, Type::kPred, {Operand::r(all)}, {Operand::r(inside), Operand::r(both)});
+        inside = all;
+      } else {
+        inside = both;
+      }
+      anyChecked = true;
+    }
+    auto copies = [&](bool check) {
+      const bool affine = plan.affineDim >= 0;
+      Reg gaddr, saddr;
+      std::vector<Reg> index0(static_cast<size_t>(rank)); // origin + chunk 0's digit
+      for (int64_t i = 0; i * threads < chunks; ++i) {
+        int64_t c0 = affine ? 0 : i; // the plan's chunk
+        const bool sharedAffine = affine && plan.sharedStep > 0;
+        int64_t sharedImm = sharedAffine ? i * plan.sharedStep : 0;
+        if (!sharedAffine || i == 0) {
+          saddr = newReg(RegKind::kB32);
+          emit(Op::kAdd, Type::kU32, {Operand::r(saddr)},
+               {Operand::r(s.reg), Operand::r(plan.shared[size_t(sharedAffine ? 0 : i)])});
+        }
+        if (!affine || i == 0) {
+          gaddr = newReg(RegKind::kB64);
+          emit(Op::kAdd, Type::kS64, {Operand::r(gaddr)}, {Operand::r(origin), Operand::r(plan.global[size_t(c0)])});
+        } else {
+          Reg next = newReg(RegKind::kB64);
+          emit(Op::kAdd, Type::kS64, {Operand::r(next)}, {Operand::r(gaddr), Operand::r(plan.globalStep)});
+          gaddr = next;
+        }
+        Operand srcSize = Operand::i(bytes);
+        if (check) {
+          Reg ok;
+          bool haveOk = false;
+          for (int d = 0; d < rank; ++d) {
+            if (!checked[size_t(d)])
+              continue;
+            Reg idx = offsets[size_t(d)];
+            if (st.shape[size_t(d)] > 1) { // else the digit is 0
+              if (index0[size_t(d)].kind != RegKind::kB64 || !affine) {
+                Reg d64 = newReg(RegKind::kB64);
+                index0[size_t(d)] = newReg(RegKind::kB64);
+                emit(Op::kCvt, Type::kU64, {Operand::r(d64)}, {Operand::r(plan.digits[size_t(c0)][size_t(d)])}).type2 =
+                    Type::kU32;
+                emit(Op::kAdd, Type::kS64, {Operand::r(index0[size_t(d)])}, {Operand::r(offsets[size_t(d)]), Operand::r(d64)});
+              }
+              idx = index0[size_t(d)];
+              if (affine && d == plan.affineDim && i > 0) {
+                idx = newReg(RegKind::kB64);
+                emit(Op::kAdd, Type::kS64, {Operand::r(idx)}, {Operand::r(index0[size_t(d)]), Operand::i(i * plan.rowStep)});
+              }
+            }
+            Reg p = newReg(RegKind::kPred);
+            emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(g.regs[size_t(d)])}).cmp =
+                ptx::Cmp::kLo;
+            if (haveOk) {
+              Reg q = newReg(RegKind::kPred);
+              emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(ok), Operand::r(p)});
+              ok = q;
+            } else {
+              ok = p;
+              haveOk = true;
+            }
+          }
+          Reg size = newReg(RegKind::kB32);
+          emit(Op::kSelp, Type::kB32, {Operand::r(size)}, {Operand::i(bytes), Operand::i(0), Operand::r(ok)});
+          srcSize = Operand::r(size);
+        }
+        bool partialRound = (i + 1) * threads > chunks; // only the first chunks are real
+        Reg real;
+        if (partialRound) {
+          Reg c = newReg(RegKind::kB32);
+          real = newReg(RegKind::kPred);
+          emit(Op::kAdd, Type::kU32, {Operand::r(c)}, {Operand::r(tid_), Operand::i(i * threads)});
+          emit(Op::kSetp, Type::kU32, {Operand::r(real)}, {Operand::r(c), Operand::i(chunks)}).cmp = ptx::Cmp::kLo;
+        }
+        Inst &cp = emit(Op::kCpAsync, Type::kNone, {Operand::addr(saddr, sharedImm)}, {Operand::addr(gaddr), srcSize});
+        cp.width = uint8_t(bytes);
+        cp.cache = inst.attr == 1 ? ptx::CacheHint::kEvictFirst : ptx::CacheHint::kNone;
+        cp.guarded = partialRound;
+        cp.guard = real;
+      }
+    };
+    if (!anyChecked) {
+      bool any = false;
+      for (bool c : checked)
+        any = any || c;
+      copies(any);
+      return;
+    }
+    std::string edge = newLabel("copy_edge"), joined = newLabel("copy_joined");
+    branch(edge, &inside, true);
+    copies(false);
+    branch(joined);
+    label(edge);
+    copies(true);
+    label(joined);
+  };
+  if (g.argument && k > 0)
+    vectorPath = hoistedVectorPath;
+
   // Unaligned at run time: element by element through registers (synchronous; the data
   // is in place before any wait).
   auto scalarPath = [&]() -> absl::Status {

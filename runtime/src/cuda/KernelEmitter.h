@@ -171,6 +171,29 @@ public:
   /// layout): the tensor's address + sum_d threadPart_d * stride_d * element bytes.
   std::map<std::pair<uint32_t, int32_t>, Reg> threadPointers_;
   std::map<uint32_t, std::vector<Reg>> hoistedStrides_;
+  /// Thread-invariant data of a block's cooperative copy (copy_async) from a kernel
+  /// argument, computed in the prologue: per chunk of this thread, its byte offset in the
+  /// tensor from the tile's origin, its byte offset in the shared tile (swizzled) and its
+  /// coordinates in the tile (b32, where a dimension is checked). Keyed by tensor, tile
+  /// shape, chunk size and swizzle.
+  /// When every round of chunks moves the same number of rows along one dimension (the
+  /// rounds' chunks differ by a constant step: a multiple of that dimension's stride
+  /// in the tile, within one slice of the dimensions above it, and of the swizzle's
+  /// period), only chunk 0's data is kept (`affineDim` >= 0): chunk i is chunk 0 plus
+  /// i * `rowStep` rows along `affineDim`, i * `globalStep` bytes in the tensor and
+  /// i * `sharedStep` bytes in the shared tile (registers are what a pipelined kernel
+  /// lacks).
+  struct CopyPlan {
+    std::vector<Reg> global;              // b64
+    std::vector<Reg> shared;              // b32
+    std::vector<std::vector<Reg>> digits; // [chunk][dim] (invalid where unused)
+    int affineDim = -1;
+    int64_t rowStep = 0, sharedStep = 0;
+    Reg globalStep;                       // b64
+  };
+  const CopyPlan &copyPlan(uint32_t tensor, const vm::ValueType &tile, int64_t k,
+                           const std::vector<bool> &checked);
+  std::map<std::string, CopyPlan> copyPlans_;
   int loopDepth_ = 0; // scf.for bodies being emitted
   Reg tid_;
   Reg warp_, lane_;
