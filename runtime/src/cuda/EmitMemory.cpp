@@ -3,6 +3,8 @@
 // checked once at run time), cp.async copies, ldmatrix, atomics, views and slices.
 #include "cuda/KernelEmitter.h"
 
+#include <set>
+
 #include <map>
 #include <numeric>
 #include <optional>
@@ -98,6 +100,12 @@ public:
   void run(std::vector<Reg> &regs);
 
 private:
+  /// Loads: zeroes the destination registers (elements a path skips read as 0).
+  void zero(std::vector<Reg> &regs) {
+    if (a_.isLoad)
+      for (Reg r : regs)
+        e_.emit(Op::kMov, Type::kB32, {Operand::r(r)}, {Operand::i(0)});
+  }
   Reg add64(Reg a, Reg b) {
     Reg r = e_.newReg(RegKind::kB64);
     e_.emit(Op::kAdd, Type::kS64, {Operand::r(r)}, {Operand::r(a), Operand::r(b)});
@@ -124,6 +132,7 @@ private:
     predicates_.clear();
     rowPointers_.clear();
     lastDimInside_ = false;
+    allInside_ = false;
   }
   /// Whether a constant origin and a static size put the whole tile inside along d.
   bool staticallyInside(int d) const;
@@ -149,6 +158,9 @@ private:
   // The vector path runs only when the tile lies inside the tensor along the last
   // dimension (checked once), so its elements need no check along it.
   bool lastDimInside_ = false;
+  // The fast path of a tile checked once to lie inside along every dimension: no
+  // per-element checks.
+  bool allInside_ = false;
   std::vector<Reg> base_;    // b64: offset_d + threadPart_d
   std::vector<Reg> strides_; // b64 row-major strides (global); empty for shared (constants)
   std::vector<int64_t> staticStrides_;
@@ -212,6 +224,8 @@ Reg AccessEmitter::linearOf(int64_t slot) {
 
 Reg AccessEmitter::inBounds(int64_t slot) {
   Reg all{RegKind::kPred, kAlways};
+  if (allInside_)
+    return all;
   const auto &sp = info_.slotPart[size_t(slot)];
   for (int d = 0; d < rank_; ++d) {
     if (staticallyInside(d))
@@ -641,6 +655,7 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
   int64_t k = rank_ > 0 ? vectorElements(info_, runs, a_.bits, limit) : 0;
   bool scalarOnly = k == 0 || (k == 1 && a_.bits % 8 != 0);
   if (scalarOnly) {
+    zero(regs);
     scalarPath(regs);
     return;
   }
@@ -665,11 +680,59 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
         .cmp = ptx::Cmp::kLs;
     ok = both(ok, both(fits, ordered));
   }
+  // A global tile whose vectors would check several rows (distinct coordinates of the
+  // checked dimensions): one uniform test that the whole tile lies inside (then the
+  // vectors go unchecked), else the checked paths below.
+  std::string done = e_.newLabel("access_done");
+  bool wholeOnce = false;
+  if (a_.isGlobal) {
+    int64_t rows = 0;
+    for (int d = 0; d < rank_; ++d) {
+      if (staticallyInside(d) || (d == rank_ - 1 && lastOnce))
+        continue;
+      std::set<int64_t> parts;
+      for (const auto &sp : info_.slotPart)
+        parts.insert(sp[size_t(d)]);
+      rows += int64_t(parts.size());
+    }
+    wholeOnce = rows >= 3;
+    if (wholeOnce) {
+      Reg fast = ok;
+      for (int d = 0; d < rank_; ++d) {
+        if (staticallyInside(d))
+          continue;
+        // 0 <= origin and origin + size <= dim, unsigned (a negative origin wraps).
+        Reg end = e_.newReg(RegKind::kB64), fits = e_.newReg(RegKind::kPred),
+            ordered = e_.newReg(RegKind::kPred);
+        e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
+                {Operand::r(a_.offsets[size_t(d)]), Operand::i(tile_.shape[size_t(d)])});
+        e_.emit(Op::kSetp, Type::kU64, {Operand::r(fits)}, {Operand::r(end), Operand::r(a_.dims[size_t(d)])})
+            .cmp = ptx::Cmp::kLs;
+        e_.emit(Op::kSetp, Type::kU64, {Operand::r(ordered)}, {Operand::r(a_.offsets[size_t(d)]), Operand::r(end)})
+            .cmp = ptx::Cmp::kLs;
+        fast = both(fast, both(fits, ordered));
+      }
+      std::string checkedLabel = e_.newLabel("edge");
+      e_.branch(checkedLabel, &fast, /*negated=*/true);
+      allInside_ = true;
+      if (k * a_.bits < 32) // vectors of 1 or 2 bytes merge into registers
+        zero(regs);
+      vectorPath(regs, k);
+      e_.branch(done);
+      e_.label(checkedLabel);
+      resetPath();
+    }
+  }
   if (ok.id == kAlways) {
+    lastDimInside_ = lastOnce;
+    zero(regs);
     vectorPath(regs, k);
+    if (wholeOnce)
+      e_.label(done);
     return;
   }
-  std::string scalarLabel = e_.newLabel("unaligned"), done = e_.newLabel("access_done");
+  std::string scalarLabel = e_.newLabel("unaligned");
+  zero(regs);
   e_.branch(scalarLabel, &ok, /*negated=*/true);
   lastDimInside_ = lastOnce;
   vectorPath(regs, k);
@@ -800,7 +863,10 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
     const vm::ValueType &tt = typeOf(inst.results[0]);
     EValue &v = values_[inst.results[0]];
     v.kind = EValue::Kind::kTile;
-    v.regs = newTile(tt);
+    // Registers left undefined here: each path of the access zeroes them first where it
+    // may skip elements (checks, sub-word merges), the unchecked vector path writes them.
+    for (int64_t i = 0; i < numRegsOf(tt); ++i)
+      v.regs.push_back(newReg(RegKind::kB32));
     AccessEmitter(*this, a, tt).run(v.regs);
     return absl::OkStatus();
   }

@@ -26,6 +26,7 @@
 // PTX-NEXT: setp.ls.u64
 // PTX-NEXT: and.pred
 // PTX-NEXT: and.pred
+// PTX-COUNT-32: mov.b32 {{%r[0-9]+}}, 0x0;
 // PTX-NEXT: @!{{%p[0-9]+}} bra.uni $unaligned
 // PTX: setp.lo.u64 [[R0:%p[0-9]+]]
 // PTX-NEXT: @[[R0]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P0:%rd[0-9]+]]{{\]}};
