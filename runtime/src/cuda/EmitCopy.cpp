@@ -22,28 +22,40 @@ std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
 
 } // namespace
 
+// Element index `n` (b32, or b64 when `wide`) times `count` elements of `bits` bits, in
+// bytes (whole bytes: sub-byte offsets here start at chunk boundaries), into `out`.
+static Reg bytesOf(KernelEmitter &e, std::vector<Inst> &out, Reg n, unsigned bits, bool wide,
+                   int64_t count = 1) {
+  Reg r = e.newReg(wide ? RegKind::kB64 : RegKind::kB32);
+  Type t = wide ? Type::kS64 : Type::kU32;
+  if ((count * int64_t(bits)) % 8 == 0 && bits % 8 == 0) {
+    e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits / 8))});
+  } else {
+    e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits))});
+    e.emitTo(out, Op::kShr, wide ? Type::kU64 : Type::kU32, {Operand::r(r)}, {Operand::r(r), Operand::i(3)});
+  }
+  return r;
+}
+
+// Element index `linear` (b32) of a shared tile after its swizzle, into `out`.
+static Reg swizzled(KernelEmitter &e, std::vector<Inst> &out, const vm::Swizzle &sw, Reg linear) {
+  if (sw.isIdentity())
+    return linear;
+  Reg t = e.newReg(RegKind::kB32), x = e.newReg(RegKind::kB32);
+  e.emitTo(out, Op::kShr, Type::kU32, {Operand::r(t)}, {Operand::r(linear), Operand::i(sw.base + sw.shift)});
+  e.emitTo(out, Op::kAnd, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i((1 << sw.bits) - 1)});
+  e.emitTo(out, Op::kShl, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(sw.base)});
+  e.emitTo(out, Op::kXor, Type::kB32, {Operand::r(x)}, {Operand::r(linear), Operand::r(t)});
+  return x;
+}
+
 // The shared address of element `linear` (b32 register) of a shared tile: swizzle, scale
 // to bytes, add the tile's base.
 static Reg sharedAddress(KernelEmitter &e, const EValue &tile, const vm::ValueType &type,
                          Reg linear) {
-  Reg lin = linear;
-  if (!type.swizzle.isIdentity()) {
-    Reg t = e.newReg(RegKind::kB32), x = e.newReg(RegKind::kB32);
-    e.emit(Op::kShr, Type::kU32, {Operand::r(t)}, {Operand::r(lin), Operand::i(type.swizzle.base + type.swizzle.shift)});
-    e.emit(Op::kAnd, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i((1 << type.swizzle.bits) - 1)});
-    e.emit(Op::kShl, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(type.swizzle.base)});
-    e.emit(Op::kXor, Type::kB32, {Operand::r(x)}, {Operand::r(lin), Operand::r(t)});
-    lin = x;
-  }
+  Reg bytes = bytesOf(e, e.body(), swizzled(e, e.body(), type.swizzle, linear), type.dtype.bits(), false);
   Reg addr = e.newReg(RegKind::kB32);
-  if (type.dtype.bits() % 8 == 0) {
-    e.emit(Op::kMad, Type::kU32, {Operand::r(addr)}, {Operand::r(lin), Operand::i(type.dtype.bits() / 8), Operand::r(tile.reg)});
-  } else {
-    Reg bits = e.newReg(RegKind::kB32);
-    e.emit(Op::kMul, Type::kU32, {Operand::r(bits)}, {Operand::r(lin), Operand::i(type.dtype.bits())});
-    e.emit(Op::kShr, Type::kU32, {Operand::r(bits)}, {Operand::r(bits), Operand::i(3)});
-    e.emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(bits), Operand::r(tile.reg)});
-  }
+  e.emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(bytes), Operand::r(tile.reg)});
   return addr;
 }
 
@@ -79,16 +91,7 @@ const KernelEmitter::CopyPlan &KernelEmitter::copyPlan(uint32_t tensor, const vm
         plan.rowStep = D / tileStrides[size_t(a)];
         plan.sharedStep = D % period == 0 ? D * int64_t(bits) / 8 : 0;
         // rowStep rows in bytes (whole bytes: the rows' starts are chunk-aligned).
-        plan.globalStep = newReg(RegKind::kB64);
-        if (bits % 8 == 0) {
-          emitTo(pro, Op::kMul, Type::kS64, {Operand::r(plan.globalStep)},
-                 {Operand::r(strides[size_t(a)]), Operand::i(plan.rowStep * int64_t(bits / 8))});
-        } else {
-          emitTo(pro, Op::kMul, Type::kS64, {Operand::r(plan.globalStep)},
-                 {Operand::r(strides[size_t(a)]), Operand::i(plan.rowStep * int64_t(bits))});
-          emitTo(pro, Op::kShr, Type::kU64, {Operand::r(plan.globalStep)},
-                 {Operand::r(plan.globalStep), Operand::i(3)});
-        }
+        plan.globalStep = bytesOf(*this, pro, strides[size_t(a)], bits, true, plan.rowStep);
       }
     }
   }
@@ -98,50 +101,28 @@ const KernelEmitter::CopyPlan &KernelEmitter::copyPlan(uint32_t tensor, const vm
     emitTo(pro, Op::kAdd, Type::kU32, {Operand::r(e)}, {Operand::r(tid_), Operand::i(i * threads)});
     emitTo(pro, Op::kMul, Type::kU32, {Operand::r(e)}, {Operand::r(e), Operand::i(k)});
     if (i == 0 || !affine) {
-    Reg lin = newReg(RegKind::kB64);
-    emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
-    std::vector<Reg> digits(static_cast<size_t>(rank));
-    for (int d = 0; d < rank; ++d) {
-      if (st.shape[size_t(d)] == 1)
-        continue;
-      Reg digit = newReg(RegKind::kB32), d64 = newReg(RegKind::kB64), next = newReg(RegKind::kB64);
-      emitTo(pro, Op::kDiv, Type::kU32, {Operand::r(digit)}, {Operand::r(e), Operand::i(tileStrides[size_t(d)])});
-      emitTo(pro, Op::kRem, Type::kU32, {Operand::r(digit)}, {Operand::r(digit), Operand::i(st.shape[size_t(d)])});
-      emitTo(pro, Op::kCvt, Type::kU64, {Operand::r(d64)}, {Operand::r(digit)}).type2 = Type::kU32;
-      emitTo(pro, Op::kMad, Type::kS64, {Operand::r(next)},
-             {Operand::r(d64), Operand::r(strides[size_t(d)]), Operand::r(lin)});
-      lin = next;
-      if (checked[size_t(d)])
-        digits[size_t(d)] = digit;
-    }
-    Reg g = newReg(RegKind::kB64);
-    if (bits % 8 == 0) {
-      emitTo(pro, Op::kMul, Type::kS64, {Operand::r(g)}, {Operand::r(lin), Operand::i(bits / 8)});
-    } else {
-      emitTo(pro, Op::kMul, Type::kS64, {Operand::r(g)}, {Operand::r(lin), Operand::i(bits)});
-      emitTo(pro, Op::kShr, Type::kU64, {Operand::r(g)}, {Operand::r(g), Operand::i(3)});
-    }
-    plan.global.push_back(g);
-    plan.digits.push_back(digits);
+      // The chunk's coordinates and its offset in the tensor.
+      Reg lin = newReg(RegKind::kB64);
+      emitTo(pro, Op::kMov, Type::kB64, {Operand::r(lin)}, {Operand::i(0)});
+      std::vector<Reg> digits(static_cast<size_t>(rank));
+      for (int d = 0; d < rank; ++d) {
+        if (st.shape[size_t(d)] == 1)
+          continue;
+        Reg digit = newReg(RegKind::kB32), d64 = newReg(RegKind::kB64), next = newReg(RegKind::kB64);
+        emitTo(pro, Op::kDiv, Type::kU32, {Operand::r(digit)}, {Operand::r(e), Operand::i(tileStrides[size_t(d)])});
+        emitTo(pro, Op::kRem, Type::kU32, {Operand::r(digit)}, {Operand::r(digit), Operand::i(st.shape[size_t(d)])});
+        emitTo(pro, Op::kCvt, Type::kU64, {Operand::r(d64)}, {Operand::r(digit)}).type2 = Type::kU32;
+        emitTo(pro, Op::kMad, Type::kS64, {Operand::r(next)},
+               {Operand::r(d64), Operand::r(strides[size_t(d)]), Operand::r(lin)});
+        lin = next;
+        if (checked[size_t(d)])
+          digits[size_t(d)] = digit;
+      }
+      plan.global.push_back(bytesOf(*this, pro, lin, bits, true));
+      plan.digits.push_back(digits);
     }
     // The shared offset: the swizzled element index in bytes.
-    Reg x = e;
-    if (!st.swizzle.isIdentity()) {
-      Reg t = newReg(RegKind::kB32);
-      x = newReg(RegKind::kB32);
-      emitTo(pro, Op::kShr, Type::kU32, {Operand::r(t)}, {Operand::r(e), Operand::i(st.swizzle.base + st.swizzle.shift)});
-      emitTo(pro, Op::kAnd, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i((1 << st.swizzle.bits) - 1)});
-      emitTo(pro, Op::kShl, Type::kB32, {Operand::r(t)}, {Operand::r(t), Operand::i(st.swizzle.base)});
-      emitTo(pro, Op::kXor, Type::kB32, {Operand::r(x)}, {Operand::r(e), Operand::r(t)});
-    }
-    Reg so = newReg(RegKind::kB32);
-    if (bits % 8 == 0) {
-      emitTo(pro, Op::kMul, Type::kU32, {Operand::r(so)}, {Operand::r(x), Operand::i(bits / 8)});
-    } else {
-      emitTo(pro, Op::kMul, Type::kU32, {Operand::r(so)}, {Operand::r(x), Operand::i(bits)});
-      emitTo(pro, Op::kShr, Type::kU32, {Operand::r(so)}, {Operand::r(so), Operand::i(3)});
-    }
-    plan.shared.push_back(so);
+    plan.shared.push_back(bytesOf(*this, pro, swizzled(*this, pro, st.swizzle, e), bits, false));
   }
   return copyPlans_.emplace(key, std::move(plan)).first->second;
 }
@@ -215,13 +196,7 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
       emit(Op::kMad, Type::kS64, {Operand::r(l2)}, {Operand::r(idx), Operand::r(gstride[size_t(d)]), Operand::r(lin)});
       lin = l2;
     }
-    Reg byteOff = newReg(RegKind::kB64);
-    if (bits % 8 == 0) {
-      emit(Op::kMul, Type::kS64, {Operand::r(byteOff)}, {Operand::r(lin), Operand::i(bits / 8)});
-    } else {
-      emit(Op::kMul, Type::kS64, {Operand::r(byteOff)}, {Operand::r(lin), Operand::i(bits)});
-      emit(Op::kShr, Type::kU64, {Operand::r(byteOff)}, {Operand::r(byteOff), Operand::i(3)});
-    }
+    Reg byteOff = bytesOf(*this, body(), lin, bits, true);
     gaddr = newReg(RegKind::kB64);
     emit(Op::kAdd, Type::kS64, {Operand::r(gaddr)}, {Operand::r(g.reg), Operand::r(byteOff)});
     saddr = sharedAddress(*this, s, st, e);
@@ -278,37 +253,16 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
            {Operand::r(offsets[size_t(d)]), Operand::r(strides[size_t(d)]), Operand::r(lin)});
       lin = next;
     }
-    Reg originBytes = newReg(RegKind::kB64), origin = newReg(RegKind::kB64);
-    if (bits % 8 == 0) {
-      emit(Op::kMul, Type::kS64, {Operand::r(originBytes)}, {Operand::r(lin), Operand::i(bits / 8)});
-    } else {
-      emit(Op::kMul, Type::kS64, {Operand::r(originBytes)}, {Operand::r(lin), Operand::i(bits)});
-      emit(Op::kShr, Type::kU64, {Operand::r(originBytes)}, {Operand::r(originBytes), Operand::i(3)});
-    }
+    Reg originBytes = bytesOf(*this, body(), lin, bits, true), origin = newReg(RegKind::kB64);
     emit(Op::kAdd, Type::kS64, {Operand::r(origin)}, {Operand::r(g.reg), Operand::r(originBytes)});
     // Whole tile inside along every checked dimension: origin <= origin + size <= dim
     // (unsigned, so a negative origin is outside). Worth its uniform instructions when
     // each thread copies several chunks.
-    Reg inside;
-    bool anyChecked = false, split = chunks > threads;
-    for (int d = 0; d < rank && split; ++d) {
-      if (!checked[size_t(d)])
-        continue;
-      Reg end = newReg(RegKind::kB64), p = newReg(RegKind::kPred), q = newReg(RegKind::kPred);
-      emit(Op::kAdd, Type::kS64, {Operand::r(end)}, {Operand::r(offsets[size_t(d)]), Operand::i(st.shape[size_t(d)])});
-      emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(end), Operand::r(g.regs[size_t(d)])}).cmp = ptx::Cmp::kLs;
-      emit(Op::kSetp, Type::kU64, {Operand::r(q)}, {Operand::r(offsets[size_t(d)]), Operand::r(end)}).cmp = ptx::Cmp::kLs;
-      Reg both = newReg(RegKind::kPred);
-      emit(Op::kAnd, Type::kPred, {Operand::r(both)}, {Operand::r(p), Operand::r(q)});
-      if (anyChecked) {
-        Reg all = newReg(RegKind::kPred);
-        emit(Op::kAnd, Type::kPred, {Operand::r(all)}, {Operand::r(inside), Operand::r(both)});
-        inside = all;
-      } else {
-        inside = both;
-      }
-      anyChecked = true;
-    }
+    std::optional<Reg> inside;
+    bool split = chunks > threads;
+    for (int d = 0; d < rank && split; ++d)
+      if (checked[size_t(d)])
+        inside = conjoin(inside, tileInside(offsets[size_t(d)], st.shape[size_t(d)], g.regs[size_t(d)]));
     auto copies = [&](bool check) {
       const bool affine = plan.affineDim >= 0;
       Reg gaddr, saddr;
@@ -332,8 +286,7 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
         }
         Operand srcSize = Operand::i(bytes);
         if (check) {
-          Reg ok;
-          bool haveOk = false;
+          std::optional<Reg> ok;
           for (int d = 0; d < rank; ++d) {
             if (!checked[size_t(d)])
               continue;
@@ -355,17 +308,10 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
             Reg p = newReg(RegKind::kPred);
             emit(Op::kSetp, Type::kU64, {Operand::r(p)}, {Operand::r(idx), Operand::r(g.regs[size_t(d)])}).cmp =
                 ptx::Cmp::kLo;
-            if (haveOk) {
-              Reg q = newReg(RegKind::kPred);
-              emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(ok), Operand::r(p)});
-              ok = q;
-            } else {
-              ok = p;
-              haveOk = true;
-            }
+            ok = conjoin(ok, p);
           }
           Reg size = newReg(RegKind::kB32);
-          emit(Op::kSelp, Type::kB32, {Operand::r(size)}, {Operand::i(bytes), Operand::i(0), Operand::r(ok)});
+          emit(Op::kSelp, Type::kB32, {Operand::r(size)}, {Operand::i(bytes), Operand::i(0), Operand::r(*ok)});
           srcSize = Operand::r(size);
         }
         bool partialRound = (i + 1) * threads > chunks; // only the first chunks are real
@@ -383,7 +329,7 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
         cp.guard = real;
       }
     };
-    if (!anyChecked) {
+    if (!inside) {
       bool any = false;
       for (bool c : checked)
         any = any || c;
@@ -391,7 +337,7 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
       return;
     }
     std::string edge = newLabel("copy_edge"), joined = newLabel("copy_joined");
-    branch(edge, &inside, true);
+    branch(edge, &*inside, true);
     copies(false);
     branch(joined);
     label(edge);

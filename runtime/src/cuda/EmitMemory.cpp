@@ -667,19 +667,8 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
   for (const Run &run : runs)
     vectors += (run.count + k - 1) / k;
   bool lastOnce = a_.isGlobal && !staticallyInside(rank_ - 1) && vectors >= 4;
-  if (lastOnce) {
-    // 0 <= origin and origin + size <= dim, unsigned: a negative origin is above the end
-    // (origin + size) it wraps to, or the end is above the dimension.
-    Reg end = e_.newReg(RegKind::kB64), fits = e_.newReg(RegKind::kPred),
-        ordered = e_.newReg(RegKind::kPred);
-    e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
-            {Operand::r(a_.offsets.back()), Operand::i(tile_.shape.back())});
-    e_.emit(Op::kSetp, Type::kU64, {Operand::r(fits)}, {Operand::r(end), Operand::r(a_.dims.back())})
-        .cmp = ptx::Cmp::kLs;
-    e_.emit(Op::kSetp, Type::kU64, {Operand::r(ordered)}, {Operand::r(a_.offsets.back()), Operand::r(end)})
-        .cmp = ptx::Cmp::kLs;
-    ok = both(ok, both(fits, ordered));
-  }
+  if (lastOnce)
+    ok = both(ok, e_.tileInside(a_.offsets.back(), tile_.shape.back(), a_.dims.back()));
   // A global tile whose vectors would check several rows (distinct coordinates of the
   // checked dimensions): one uniform test that the whole tile lies inside (then the
   // vectors go unchecked), else the checked paths below.
@@ -698,20 +687,9 @@ void AccessEmitter::run(std::vector<Reg> &regs) {
     wholeOnce = rows >= 3;
     if (wholeOnce) {
       Reg fast = ok;
-      for (int d = 0; d < rank_; ++d) {
-        if (staticallyInside(d))
-          continue;
-        // 0 <= origin and origin + size <= dim, unsigned (a negative origin wraps).
-        Reg end = e_.newReg(RegKind::kB64), fits = e_.newReg(RegKind::kPred),
-            ordered = e_.newReg(RegKind::kPred);
-        e_.emit(Op::kAdd, Type::kS64, {Operand::r(end)},
-                {Operand::r(a_.offsets[size_t(d)]), Operand::i(tile_.shape[size_t(d)])});
-        e_.emit(Op::kSetp, Type::kU64, {Operand::r(fits)}, {Operand::r(end), Operand::r(a_.dims[size_t(d)])})
-            .cmp = ptx::Cmp::kLs;
-        e_.emit(Op::kSetp, Type::kU64, {Operand::r(ordered)}, {Operand::r(a_.offsets[size_t(d)]), Operand::r(end)})
-            .cmp = ptx::Cmp::kLs;
-        fast = both(fast, both(fits, ordered));
-      }
+      for (int d = 0; d < rank_; ++d)
+        if (!staticallyInside(d))
+          fast = both(fast, e_.tileInside(a_.offsets[size_t(d)], tile_.shape[size_t(d)], a_.dims[size_t(d)]));
       std::string checkedLabel = e_.newLabel("edge");
       e_.branch(checkedLabel, &fast, /*negated=*/true);
       allInside_ = true;

@@ -154,6 +154,22 @@ Inst &KernelEmitter::emitTo(std::vector<Inst> &out, Op op, Type type, std::vecto
   return out.back();
 }
 
+Reg KernelEmitter::tileInside(Reg origin, int64_t size, Reg dim) {
+  Reg end = newReg(RegKind::kB64), fits = newReg(RegKind::kPred), ordered = newReg(RegKind::kPred);
+  emit(Op::kAdd, Type::kS64, {Operand::r(end)}, {Operand::r(origin), Operand::i(size)});
+  emit(Op::kSetp, Type::kU64, {Operand::r(fits)}, {Operand::r(end), Operand::r(dim)}).cmp = ptx::Cmp::kLs;
+  emit(Op::kSetp, Type::kU64, {Operand::r(ordered)}, {Operand::r(origin), Operand::r(end)}).cmp = ptx::Cmp::kLs;
+  return conjoin(fits, ordered);
+}
+
+Reg KernelEmitter::conjoin(std::optional<Reg> a, Reg b) {
+  if (!a)
+    return b;
+  Reg r = newReg(RegKind::kPred);
+  emit(Op::kAnd, Type::kPred, {Operand::r(r)}, {Operand::r(*a), Operand::r(b)});
+  return r;
+}
+
 Inst &KernelEmitter::emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src) {
   return emitTo(kernel_.body, op, type, std::move(dst), std::move(src));
 }

@@ -77,6 +77,14 @@ public:
   Inst &emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src);
   Inst &emitTo(std::vector<Inst> &out, Op op, Type type, std::vector<Operand> dst,
                std::vector<Operand> src);
+  /// Predicate that a tile of `size` elements at `origin` (b64) lies inside [0, dim)
+  /// along one dimension: origin <= origin + size <= dim, unsigned (a negative origin
+  /// wraps above its end, or its end above dim).
+  Reg tileInside(Reg origin, int64_t size, Reg dim);
+  /// a && b, or b when `a` is empty.
+  Reg conjoin(std::optional<Reg> a, Reg b);
+  /// The kernel body being emitted (emit's target; emitTo(prologue) hoists instead).
+  std::vector<Inst> &body() { return kernel_.body; }
   std::string newLabel(const std::string &hint);
   void label(const std::string &name);
   void branch(const std::string &target, const Reg *predicate = nullptr, bool negated = false);
