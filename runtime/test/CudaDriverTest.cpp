@@ -2,6 +2,7 @@
 // cuda/CudaBackend.h): symbol names and signatures match cuda.h, a missing driver or
 // symbol is a clear error (never a crash), the architecture table. Runs anywhere; on a
 // machine with a driver the no-driver expectations are skipped.
+#include "cuda/Aot.h"
 #include "cuda/CudaBackend.h"
 #include "cuda/CudaBackendFactory.h"
 #include "cuda/CudaDriver.h"
@@ -162,6 +163,30 @@ TEST(CudaBackendTest, ArchitectureTable) {
   info.major = 9;
   info.minor = 0;
   EXPECT_EQ(info.archName(), "sm_90");
+}
+
+// Ahead-of-time cubins are keyed as the backend looks them up: its target and JIT
+// architecture for the device (sm_90a on 9.0, else the device's own sm_XY), and never
+// under the key of a JIT result (driver version 0, another compiler).
+TEST(CudaBackendTest, AheadOfTimeTargetsAndKeys) {
+  struct {
+    const char *device, *target, *jitArch; // "" target: an error
+  } cases[] = {{"sm_75", "", ""},           {"sm_80", "sm_80", "sm_80"},  {"sm_86", "sm_86", "sm_86"},
+               {"sm_87", "sm_86", "sm_87"}, {"sm_89", "sm_89", "sm_89"},  {"sm_90", "sm_90a", "sm_90a"},
+               {"sm_100", "sm_90", "sm_100"}, {"sm_9", "", ""},          {"gfx90a", "", ""}};
+  for (const auto &c : cases) {
+    absl::StatusOr<DeviceTarget> device = deviceTarget(c.device);
+    if (*c.target == '\0') {
+      EXPECT_FALSE(device.ok()) << c.device;
+      continue;
+    }
+    ASSERT_TRUE(device.ok()) << c.device << ": " << device.status();
+    EXPECT_EQ(device->target.smName(), c.target) << c.device;
+    EXPECT_EQ(device->jitArch, c.jitArch) << c.device;
+  }
+  KernelCacheKey aot = aotCacheKey(".version 8.0", "sm_90a");
+  EXPECT_EQ(aot.driverVersion, 0);
+  EXPECT_NE(aot.serialize(), (KernelCacheKey{".version 8.0", "sm_90a", 13000, "cuLink:defaults"}.serialize()));
 }
 
 } // namespace

@@ -14,6 +14,11 @@ BUNDLE_DIR/
            expected_<out>.npy ... tessel-run options (--function=...)
            args
   bench/manifest.txt, bench/*.tslm   the tessel-bench modules (runtime/tools/tessel-bench/ModuleCase.h)
+  kernel-cache/                   every module's kernels compiled ahead of time for sm_90
+                                  (H100, H200) by this machine's ptxas (tessel-run
+                                  --precompile): run.sh seeds $TESSEL_CACHE_DIR with them,
+                                  so the GPU machine skips the driver JIT where its driver
+                                  accepts the cubins
 
 --check runs every case on the CPU executor and the PTX simulator here, and the bench
 modules' checks on the CPU at small shapes, so a broken bundle is found before the GPU.
@@ -111,6 +116,10 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
 
 
+# The lent GPUs' architecture (H100 and H200), for the ahead-of-time cubins.
+AOT_ARCH = "sm_90"
+
+
 def run(args, **kw):
     r = subprocess.run(args, capture_output=True, text=True, **kw)
     if r.returncode != 0:
@@ -191,6 +200,18 @@ def main():
                 except SystemExit:  # a schedule that does not fit (shared memory)
                     continue
                 f.write(f"{label} {kind} 128 1 1 {label}.tslm\n")
+
+    # Ahead-of-time cubins of every module for the lent GPUs (H100 and H200: sm_90).
+    modules = [os.path.join(d, "module.tslm") for d, _ in cases]
+    modules += sorted(os.path.join(b, "bench", f) for f in os.listdir(os.path.join(b, "bench"))
+                      if f.endswith(".tslm"))
+    env = dict(os.environ, TESSEL_CACHE_DIR=os.path.join(b, "kernel-cache"))
+    for m in modules:
+        r = subprocess.run([os.path.join(a.bin, "tessel-run"), "--precompile=" + AOT_ARCH, m],
+                           capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            sys.exit(f"make_bundle: precompiling {m} failed:\n{r.stdout}{r.stderr}")
+    print(f"precompiled the kernels of {len(modules)} modules for {AOT_ARCH}")
 
     if a.check:
         failed = False

@@ -27,6 +27,13 @@ RESULTS=${1:-${OUT:-build/gpu-results}}
 PY=${PYTHON:-python3}
 mkdir -p "$RESULTS"
 export TESSEL_CACHE_DIR=${TESSEL_CACHE_DIR:-/tmp/tessel-kernel-cache}
+# The bundle's cubins compiled ahead of time (make_bundle.py): the backend loads them
+# instead of JIT-compiling where the driver accepts them ($TESSEL_CUDA_LOG_KERNELS says
+# "from a cubin compiled ahead of time" in the bench logs).
+if [ -d "$BUNDLE/kernel-cache/cuda-kernels" ]; then
+  mkdir -p "$TESSEL_CACHE_DIR/cuda-kernels" && chmod 700 "$TESSEL_CACHE_DIR" "$TESSEL_CACHE_DIR/cuda-kernels"
+  cp -n "$BUNDLE"/kernel-cache/cuda-kernels/*.cubin "$TESSEL_CACHE_DIR/cuda-kernels/" 2>/dev/null
+fi
 # One summary per choice of sections, so two calls into one RESULTS_DIR keep both.
 if [ -n "${TESSEL_GPU_SECTIONS:-}" ]; then
   SUMMARY=$RESULTS/summary-$(echo $TESSEL_GPU_SECTIONS | tr ' ' '-').md
@@ -132,6 +139,12 @@ fi
 want m16 && bench m16 45 --m=16 --no-check
 want m64-128 && bench m64-128 45 --m=64,128 --no-check
 want m4096 && bench m4096 80 --m=4096 --no-check
+# Where the benches' kernels came from (the bundle's cubins compiled ahead of time, the
+# cache, or the driver's JIT).
+{
+  echo
+  echo "Kernels loaded by the benches: $(cat "$RESULTS"/bench-*.log 2>/dev/null | grep -c 'compiled ahead of time') ahead of time, $(cat "$RESULTS"/bench-*.log 2>/dev/null | grep -c "driver's JIT") by the JIT, $(cat "$RESULTS"/bench-*.log 2>/dev/null | grep -c 'the kernel cache') from the cache."
+} >> "$SUMMARY"
 # Everything in one archive too (a transport may limit the number of files).
 tar czf "$RESULTS/results.tgz" -C "$RESULTS" --exclude=results.tgz . 2>/dev/null
 

@@ -120,25 +120,6 @@ struct CudaBackend::ProgramState {
 
 std::string DeviceInfo::archName() const { return absl::StrCat("sm_", major, minor); }
 
-absl::StatusOr<Target> targetForComputeCapability(int major, int minor) {
-  Target target;
-  if (major < 8)
-    return absl::FailedPreconditionError(absl::StrCat(
-        "compute capability ", major, ".", minor,
-        " is too old: Tessel's kernels need sm_80 or newer (Ampere, Ada, Hopper)"));
-  if (major == 8) {
-    target.major = 8;
-    target.minor = minor >= 9 ? 9 : minor >= 6 ? 6 : 0;
-  } else if (major == 9 && minor == 0) {
-    target.major = 9;
-    target.minor = 0;
-    target.archSpecific = true;
-  } else {
-    target.major = 9; // forward-compatible PTX, compiled by the JIT for the device
-    target.minor = 0;
-  }
-  return target;
-}
 
 namespace {
 

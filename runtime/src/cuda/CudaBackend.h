@@ -53,16 +53,6 @@ struct DeviceInfo {
   std::string archName() const;
 };
 
-/// The PTX target for a device of compute capability major.minor:
-///   8.0 -> sm_80; 8.6, 8.7 -> sm_86; 8.9 -> sm_89;
-///   9.0 -> sm_90a (the JIT compiles for this very device, so the architecture-specific
-///          variant costs nothing and lets kernels use wgmma and setmaxnreg);
-///   10.0 and newer -> sm_90 (PTX is forward compatible; the JIT compiles it for the
-///          device; no sm_90a features, which exist only on 9.0).
-/// Older GPUs are a FailedPrecondition error: kernels need sm_80's mma and cp.async.
-/// CudaBackend::create lets $TESSEL_CUDA_TARGET (sm_80, sm_86, sm_89, sm_90, sm_90a)
-/// override the choice, for debugging the emitter, when that target can run on the GPU.
-absl::StatusOr<Target> targetForComputeCapability(int major, int minor);
 
 /// The driver, device, primary context and stream of a backend (internal; shared by the
 /// objects that must free resources in it).
@@ -220,9 +210,11 @@ private:
   absl::Status check(CUresult result, std::string_view what);
   absl::StatusOr<std::shared_ptr<ProgramState>> programState(const vm::Program &program);
   absl::StatusOr<std::vector<uint8_t>> jit(const std::string &ptx, const std::string &entry);
+  /// Loads a cubin; `origin` (where it came from) is for $TESSEL_CUDA_LOG_KERNELS.
   absl::StatusOr<std::shared_ptr<LoadedKernel>> loadCubin(const std::vector<uint8_t> &cubin,
                                                           const std::string &entry,
-                                                          int64_t sharedBytes, int64_t threads);
+                                                          int64_t sharedBytes, int64_t threads,
+                                                          const char *origin);
 
   std::shared_ptr<CudaContext> context_;
   DeviceInfo info_;

@@ -2,6 +2,8 @@
 // Part of CudaBackend (CudaBackend.h); split from CudaBackend.cpp for size.
 #include "cuda/CudaBackend.h"
 
+#include "cuda/Aot.h"
+
 #include "absl/strings/str_cat.h"
 
 #include <cstdio>
@@ -37,7 +39,7 @@ CudaBackend::loadPtx(const std::string &ptx, const std::string &entry, int64_t s
   KernelCacheKey key{ptx, jitArch_, info_.driverVersion, kJitOptions};
   if (std::optional<std::vector<uint8_t>> cached = cache_->lookup(key)) {
     absl::StatusOr<std::shared_ptr<LoadedKernel>> loaded =
-        loadCubin(*cached, entry, sharedBytes, threads);
+        loadCubin(*cached, entry, sharedBytes, threads, "the kernel cache");
     if (loaded.ok()) {
       (*loaded)->fromCache_ = true;
       return loaded;
@@ -45,11 +47,21 @@ CudaBackend::loadPtx(const std::string &ptx, const std::string &entry, int64_t s
     // The driver refused a cached cubin (damage the checksum cannot see, a driver
     // update that kept its version number): compile again and replace the entry.
   }
+  // A cubin compiled ahead of time for this architecture (Aot.h); a driver older than
+  // its ptxas refuses it, and then the JIT compiles as if there were none.
+  if (std::optional<std::vector<uint8_t>> aot = cache_->lookup(aotCacheKey(ptx, jitArch_))) {
+    absl::StatusOr<std::shared_ptr<LoadedKernel>> loaded =
+        loadCubin(*aot, entry, sharedBytes, threads, "a cubin compiled ahead of time");
+    if (loaded.ok()) {
+      (*loaded)->fromCache_ = true;
+      return loaded;
+    }
+  }
   absl::StatusOr<std::vector<uint8_t>> cubin = jit(ptx, entry);
   if (!cubin.ok())
     return cubin.status();
   cache_->store(key, cubin->data(), cubin->size());
-  return loadCubin(*cubin, entry, sharedBytes, threads);
+  return loadCubin(*cubin, entry, sharedBytes, threads, "the driver's JIT");
 }
 
 absl::StatusOr<std::vector<uint8_t>> CudaBackend::jit(const std::string &ptx,
@@ -101,7 +113,7 @@ absl::StatusOr<std::vector<uint8_t>> CudaBackend::jit(const std::string &ptx,
 
 absl::StatusOr<std::shared_ptr<LoadedKernel>>
 CudaBackend::loadCubin(const std::vector<uint8_t> &cubin, const std::string &entry,
-                       int64_t sharedBytes, int64_t threads) {
+                       int64_t sharedBytes, int64_t threads, const char *origin) {
   ScopedContext scope(driver(), context());
   if (!scope.status().ok())
     return scope.status();
@@ -130,8 +142,8 @@ CudaBackend::loadCubin(const std::vector<uint8_t> &cubin, const std::string &ent
         !s.ok())
       return s;
   if (const char *log = std::getenv("TESSEL_CUDA_LOG_KERNELS"); log && *log && *log != '0')
-    std::fprintf(stderr, "tessel: loaded %s: %d registers, %d threads, %lld bytes of shared memory\n",
-                 entry.c_str(), kernel->registers_, static_cast<int>(threads),
+    std::fprintf(stderr, "tessel: loaded %s from %s: %d registers, %d threads, %lld bytes of shared memory\n",
+                 entry.c_str(), origin, kernel->registers_, static_cast<int>(threads),
                  static_cast<long long>(staticShared + sharedBytes));
   if (threads > maxThreads)
     return absl::ResourceExhaustedError(absl::StrCat(

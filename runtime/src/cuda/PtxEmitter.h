@@ -42,6 +42,17 @@ struct Target {
   static absl::StatusOr<Target> parse(const std::string &name);
 };
 
+/// The PTX target for a device of compute capability major.minor:
+///   8.0 -> sm_80; 8.6, 8.7 -> sm_86; 8.9 -> sm_89;
+///   9.0 -> sm_90a (the JIT compiles for this very device, so the architecture-specific
+///          variant costs nothing and lets kernels use wgmma and setmaxnreg);
+///   10.0 and newer -> sm_90 (PTX is forward compatible; the JIT compiles it for the
+///          device; no sm_90a features, which exist only on 9.0).
+/// Older GPUs are a FailedPrecondition error: kernels need sm_80's mma and cp.async.
+/// CudaBackend::create lets $TESSEL_CUDA_TARGET (sm_80, sm_86, sm_89, sm_90, sm_90a)
+/// override the choice, for debugging the emitter, when that target can run on the GPU.
+absl::StatusOr<Target> targetForComputeCapability(int major, int minor);
+
 /// The entry name of kernel `kernel` in the emitted PTX (a sanitized form of its name).
 std::string entryName(const vm::Program &program, uint32_t kernel);
 

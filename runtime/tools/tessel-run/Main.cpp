@@ -4,11 +4,15 @@
 #include "tessel/runtime/Npy.h"
 #include "tessel/runtime/Runtime.h"
 
+#include "cuda/Aot.h"
 #include "vm/BitPack.h"
 #include "vm/Codec.h"
+#include "vm/Program.h"
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -44,6 +48,14 @@ options:
                          exact for integers)
   --iterations=N         run N times and print the mean time per call
   --list                 list the module's functions and their inputs and outputs
+  --precompile=ARCH[,..] run nothing: compile the module's kernels ahead of time for GPUs
+                         of these architectures (sm_80, sm_86, sm_89, sm_90, ...) with
+                         ptxas into the kernel cache ($TESSEL_CACHE_DIR, else
+                         ~/.cache/tessel), where the CUDA backend finds them instead of
+                         JIT-compiling (no GPU needed; a driver older than that ptxas
+                         JIT-compiles as before)
+  --ptxas=PATH           the ptxas of --precompile (default $TESSEL_PTXAS, else
+                         /usr/local/cuda/bin/ptxas, else ptxas in PATH)
   --help                 this text
 
 Inputs must have the function's element type; .npy float32 data is converted (rounded)
@@ -51,7 +63,7 @@ to f16/bf16 inputs, and uint8/int8 data are the codes of any type of at most 8 b
 (integer or float: si3, e2m1, f8E4M3FN, ...), packed for sub-byte inputs.)";
 
 struct Options {
-  std::string module, function, device = "auto", outputDir, compareWith;
+  std::string module, function, device = "auto", outputDir, compareWith, precompile, ptxas;
   std::map<std::string, std::string> inputs;
   bool randomInputs = false, list = false;
   uint64_t seed = 0;
@@ -192,6 +204,48 @@ absl::StatusOr<std::vector<Tensor>> runOn(const std::string &deviceSpec, const O
   return fn->invoke(inputs);
 }
 
+// --precompile: every kernel of the module, for each architecture, into the kernel cache.
+int precompile(const Options &o) {
+  std::ifstream in(o.module, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    std::fprintf(stderr, "tessel-run: cannot read %s\n", o.module.c_str());
+    return 1;
+  }
+  absl::StatusOr<std::shared_ptr<const tessel::vm::Program>> program =
+      tessel::vm::loadProgram(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+  if (!program.ok()) {
+    std::fprintf(stderr, "tessel-run: %s: %s\n", o.module.c_str(),
+                 std::string(program.status().message()).c_str());
+    return 1;
+  }
+  std::string ptxas = o.ptxas;
+  if (ptxas.empty()) {
+    const char *env = std::getenv("TESSEL_PTXAS");
+    struct stat st;
+    ptxas = env && *env ? env : stat("/usr/local/cuda/bin/ptxas", &st) == 0 ? "/usr/local/cuda/bin/ptxas" : "ptxas";
+  }
+  tessel::cuda::KernelCache cache;
+  size_t start = 0;
+  while (start <= o.precompile.size()) {
+    size_t comma = o.precompile.find(',', start);
+    std::string arch = o.precompile.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? o.precompile.size() + 1 : comma + 1;
+    absl::StatusOr<tessel::cuda::DeviceTarget> device = tessel::cuda::deviceTarget(arch);
+    if (!device.ok())
+      return usageError("--precompile: " + std::string(device.status().message()));
+    absl::StatusOr<int> n = tessel::cuda::precompileKernels(**program, *device, ptxas, cache);
+    if (!n.ok()) {
+      std::fprintf(stderr, "tessel-run: %s: precompiling for %s: %s\n", o.module.c_str(), arch.c_str(),
+                   std::string(n.status().message()).c_str());
+      return 1;
+    }
+    std::printf("precompiled %d kernel%s of %s for %s (%s) into %s\n", *n, *n == 1 ? "" : "s",
+                o.module.c_str(), arch.c_str(), device->jitArch.c_str(), cache.directory().c_str());
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -214,7 +268,8 @@ int main(int argc, char **argv) {
     } else if (arg == "--list") {
       o.list = true;
     } else if (value("--function=", o.function) || value("--device=", o.device) ||
-               value("--output-dir=", o.outputDir) || value("--compare-with=", o.compareWith)) {
+               value("--output-dir=", o.outputDir) || value("--compare-with=", o.compareWith) ||
+               value("--precompile=", o.precompile) || value("--ptxas=", o.ptxas)) {
     } else if (value("--input=", v)) {
       size_t eq = v.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
@@ -252,6 +307,8 @@ int main(int argc, char **argv) {
   }
   if (o.module.empty())
     return usageError("no module given");
+  if (!o.precompile.empty())
+    return precompile(o);
 
   // Learn the function's signature (and list it) on the CPU, which always exists.
   std::shared_ptr<Instance> instance = Instance::create();

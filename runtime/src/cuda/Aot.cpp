@@ -1,0 +1,143 @@
+#include "cuda/Aot.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace tessel::cuda {
+
+namespace {
+
+// Reads a whole file; nullopt when it cannot be read.
+std::optional<std::string> readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A private temporary directory, removed with its files on destruction.
+class TempDir {
+public:
+  TempDir() {
+    const char *base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/tessel-aot-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()))
+      path_ = buf.data();
+  }
+  ~TempDir() {
+    for (const std::string &f : files_)
+      unlink(f.c_str());
+    if (!path_.empty())
+      rmdir(path_.c_str());
+  }
+  bool ok() const { return !path_.empty(); }
+  std::string file(const std::string &name) {
+    files_.push_back(path_ + "/" + name);
+    return files_.back();
+  }
+
+private:
+  std::string path_;
+  std::vector<std::string> files_;
+};
+
+// Runs `argv` with stdout and stderr into `log`; the exit status, or -1 when it could not
+// run.
+int run(const std::vector<std::string> &argv, const std::string &log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<char *> args;
+  for (const std::string &a : argv)
+    args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0)
+    return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace
+
+absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device) {
+  int cc = 0;
+  if (device.size() < 5 || device.compare(0, 3, "sm_") != 0 ||
+      !absl::SimpleAtoi(device.substr(3), &cc) || cc < 10 || cc > 199)
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", device, "' is not a GPU architecture (sm_80, sm_86, sm_89, sm_90, ...)"));
+  int major = cc / 10, minor = cc % 10;
+  absl::StatusOr<Target> target = targetForComputeCapability(major, minor);
+  if (!target.ok())
+    return target.status();
+  return DeviceTarget{*target, target->archSpecific ? target->smName() : device};
+}
+
+KernelCacheKey aotCacheKey(const std::string &ptx, const std::string &jitArch) {
+  // Driver version 0 and the compiler in the options: never the key of a JIT result.
+  return KernelCacheKey{ptx, jitArch, 0, "ptxas:ahead-of-time"};
+}
+
+absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTarget &device,
+                                      const std::string &ptxas, KernelCache &cache) {
+  if (!cache.enabled())
+    return absl::FailedPreconditionError(
+        absl::StrCat("the kernel cache is disabled: ", cache.disabledReason()));
+  TempDir dir;
+  if (!dir.ok())
+    return absl::InternalError("cannot create a temporary directory for ptxas");
+  int count = 0;
+  for (uint32_t k = 0; k < program.functions().size(); ++k) {
+    if (program.functions()[k].kind != vm::FunctionKind::kKernel)
+      continue;
+    const std::string &name = program.functions()[k].name;
+    absl::StatusOr<EmittedKernel> emitted = emitKernel(program, k, device.target);
+    if (!emitted.ok())
+      return absl::Status(emitted.status().code(),
+                          absl::StrCat("kernel '", name, "': ", emitted.status().message()));
+    std::string ptxFile = dir.file(absl::StrCat(k, ".ptx")), cubinFile = dir.file(absl::StrCat(k, ".cubin")),
+                log = dir.file(absl::StrCat(k, ".log"));
+    {
+      std::ofstream out(ptxFile, std::ios::binary);
+      out << emitted->ptx;
+      if (!out)
+        return absl::InternalError(absl::StrCat("cannot write ", ptxFile));
+    }
+    int rc = run({ptxas, "-arch=" + device.jitArch, ptxFile, "-o", cubinFile}, log);
+    if (rc != 0) {
+      std::optional<std::string> messages = readFile(log);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "kernel '", name, "': ", rc < 0 ? absl::StrCat("cannot run ", ptxas) : absl::StrCat(ptxas, " failed"),
+          messages && !messages->empty() ? ":\n" + *messages : ""));
+    }
+    std::optional<std::string> cubin = readFile(cubinFile);
+    if (!cubin || cubin->empty())
+      return absl::InternalError(absl::StrCat("kernel '", name, "': ptxas wrote no cubin"));
+    if (!cache.store(aotCacheKey(emitted->ptx, device.jitArch), cubin->data(), cubin->size()))
+      return absl::InternalError(absl::StrCat("kernel '", name, "': cannot write the cache entry under ",
+                                              cache.directory()));
+    ++count;
+  }
+  return count;
+}
+
+} // namespace tessel::cuda
