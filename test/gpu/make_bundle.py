@@ -14,11 +14,11 @@ BUNDLE_DIR/
            expected_<out>.npy ... tessel-run options (--function=...)
            args
   bench/manifest.txt, bench/*.tslm   the tessel-bench modules (runtime/tools/tessel-bench/ModuleCase.h)
-  kernel-cache/                   every module's kernels compiled ahead of time for sm_90
+  kernel-cache.tgz                every module's kernels compiled ahead of time for sm_90
                                   (H100, H200) by this machine's ptxas (tessel-run
-                                  --precompile): run.sh seeds $TESSEL_CACHE_DIR with them,
-                                  so the GPU machine skips the driver JIT where its driver
-                                  accepts the cubins
+                                  --precompile; compressed, 16 -> 4 MB): run.sh seeds
+                                  $TESSEL_CACHE_DIR with them, so the GPU machine skips the
+                                  driver JIT where its driver accepts the cubins
 
 --check runs every case on the CPU executor and the PTX simulator here, and the bench
 modules' checks on the CPU at small shapes, so a broken bundle is found before the GPU.
@@ -211,6 +211,9 @@ def main():
                            capture_output=True, text=True, env=env)
         if r.returncode != 0:
             sys.exit(f"make_bundle: precompiling {m} failed:\n{r.stdout}{r.stderr}")
+    run(["tar", "czf", os.path.join(b, "kernel-cache.tgz"), "-C", os.path.join(b, "kernel-cache"),
+         "cuda-kernels"])
+    shutil.rmtree(os.path.join(b, "kernel-cache"))
     print(f"precompiled the kernels of {len(modules)} modules for {AOT_ARCH}")
 
     if a.check:

@@ -30,9 +30,11 @@ export TESSEL_CACHE_DIR=${TESSEL_CACHE_DIR:-/tmp/tessel-kernel-cache}
 # The bundle's cubins compiled ahead of time (make_bundle.py): the backend loads them
 # instead of JIT-compiling where the driver accepts them ($TESSEL_CUDA_LOG_KERNELS says
 # "from a cubin compiled ahead of time" in the bench logs).
-if [ -d "$BUNDLE/kernel-cache/cuda-kernels" ]; then
-  mkdir -p "$TESSEL_CACHE_DIR/cuda-kernels" && chmod 700 "$TESSEL_CACHE_DIR" "$TESSEL_CACHE_DIR/cuda-kernels"
-  cp -n "$BUNDLE"/kernel-cache/cuda-kernels/*.cubin "$TESSEL_CACHE_DIR/cuda-kernels/" 2>/dev/null
+if [ -f "$BUNDLE/kernel-cache.tgz" ]; then
+  mkdir -p "$TESSEL_CACHE_DIR" && chmod 700 "$TESSEL_CACHE_DIR" &&
+    tar xzf "$BUNDLE/kernel-cache.tgz" -C "$TESSEL_CACHE_DIR" --skip-old-files &&
+    chmod 700 "$TESSEL_CACHE_DIR/cuda-kernels" ||
+    echo "run.sh: could not unpack the ahead-of-time cubins; kernels will be JIT-compiled" >&2
 fi
 # One summary per choice of sections, so two calls into one RESULTS_DIR keep both.
 if [ -n "${TESSEL_GPU_SECTIONS:-}" ]; then
