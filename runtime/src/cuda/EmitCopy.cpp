@@ -242,9 +242,12 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
     }
     const CopyPlan &plan = copyPlan(srcId, st, k, checked);
     const std::vector<Reg> &strides = hoistedStrides(srcId);
-    // The tile origin's address.
+    // The tile origin's address (outer loops' terms first: ptxas hoists their sum).
+    std::vector<int> depths;
+    for (int d = 0; d < rank; ++d)
+      depths.push_back(values_[inst.operands[1 + size_t(d)]].depth);
     Reg lin = imm64(0);
-    for (int d = 0; d < rank; ++d) {
+    for (int d : outerFirst(depths)) {
       const std::optional<int64_t> &c = constants[size_t(d)];
       if (c && *c == 0)
         continue;

@@ -83,6 +83,7 @@ struct TileAccess {
   std::vector<Reg> offsets;    // b64 per dim (the tile's origin)
   std::vector<int64_t> offsetMultiples;
   std::vector<std::optional<int64_t>> offsetConstants; // origins known when emitting
+  std::vector<int> offsetDepths;  // loop depths where the origins are defined (EValue::depth)
   // Global: the tensor is a kernel argument (value id `tensor`), so its strides and each
   // thread's pointer can be computed once in the prologue.
   bool hoistable = false;
@@ -298,9 +299,10 @@ Reg AccessEmitter::accessPointer() {
   if (havePointer_)
     return pointer_;
   const std::vector<Reg> &strides = e_.hoistedStrides(a_.tensor);
-  // The origin's byte offset: sum_d offset_d * stride_d * bytes.
+  // The origin's byte offset: sum_d offset_d * stride_d * bytes, outer loops' terms first
+  // (ptxas hoists their partial sum).
   Reg lin = e_.imm64(0);
-  for (int d = 0; d < rank_; ++d) {
+  for (int d : e_.outerFirst(a_.offsetDepths)) {
     const std::optional<int64_t> &c = a_.offsetConstants[size_t(d)];
     if (c && *c == 0)
       continue;
@@ -734,6 +736,7 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
       a.offsets.push_back(asIndex(v, typeOf(inst.operands[first + i])));
       a.offsetMultiples.push_back(v.multipleOf);
       a.offsetConstants.push_back(v.constant);
+      a.offsetDepths.push_back(v.depth);
     }
   };
   auto globalAccess = [&](uint32_t tensorId, TileAccess &a) {

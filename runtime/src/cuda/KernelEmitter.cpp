@@ -182,6 +182,14 @@ Reg KernelEmitter::tileInside(Reg origin, int64_t size, Reg dim) {
   return conjoin(fits, ordered);
 }
 
+std::vector<int> KernelEmitter::outerFirst(const std::vector<int> &depths) const {
+  std::vector<int> order(depths.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = int(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return depths[size_t(a)] < depths[size_t(b)]; });
+  return order;
+}
+
 Reg KernelEmitter::conjoin(std::optional<Reg> a, Reg b) {
   if (!a)
     return b;
@@ -460,6 +468,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
     const vm::ValueType &type = typeOf(id);
     std::string base = kernel_.name + "_p" + std::to_string(i);
     EValue &v = values_[id];
+    v.depth = 0;
     if (type.kind == ValueKind::kGTensor) {
       v.kind = EValue::Kind::kGlobal;
       v.reg = newReg(RegKind::kB64);
@@ -536,6 +545,8 @@ absl::Status KernelEmitter::emitBlock(const vm::Block &block) {
     absl::Status status = emitInstruction(inst);
     if (!status.ok())
       return status;
+    for (uint32_t r : inst.results)
+      values_[r].depth = loopDepth_;
   }
   return absl::OkStatus();
 }

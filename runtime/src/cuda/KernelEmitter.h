@@ -54,6 +54,11 @@ struct EValue {
   bool argument = false;
   /// kGlobal: the address is a multiple of this many bytes.
   int64_t alignment = 1;
+  /// The depth of loop nesting where the value is defined (kernel arguments and values
+  /// before any loop: 0); unknown (loop-carried values, induction variables) is the
+  /// largest. Address arithmetic puts terms of outer values first, so that ptxas can
+  /// hoist their partial sum out of inner loops.
+  int depth = 1 << 30;
 };
 
 /// Per-layout data: the thread's part of each dimension's index and the constant slot parts.
@@ -81,6 +86,9 @@ public:
   /// along one dimension: origin <= origin + size <= dim, unsigned (a negative origin
   /// wraps above its end, or its end above dim).
   Reg tileInside(Reg origin, int64_t size, Reg dim);
+  /// Dimension indices ordered by the loop depth where their values are defined, outer
+  /// first (stable).
+  std::vector<int> outerFirst(const std::vector<int> &depths) const;
   /// a && b, or b when `a` is empty.
   Reg conjoin(std::optional<Reg> a, Reg b);
   /// The kernel body being emitted (emit's target; emitTo(prologue) hoists instead).
