@@ -42,8 +42,10 @@ public:
     auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     // The default 8-row tile takes n-tiles in pairs and one warp along M; other choices
-    // given explicitly get the 16-row tile.
-    int64_t bmDefault = def.getBm() == 8 && (nw % 2 != 0 || wm != 1) ? 16 : def.getBm();
+    // given explicitly get the 16-row tile's defaults.
+    if (def.getBm() == 8 && int64_t(bm) <= 0 && (nw % 2 != 0 || wm != 1))
+      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits());
+    int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, bmDefault), pick(warps, def.getWarps()),
         nw, pick(kStep, def.getKStep()),

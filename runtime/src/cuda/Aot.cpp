@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -55,8 +56,8 @@ private:
   std::vector<std::string> files_;
 };
 
-// Runs `argv` with stdout and stderr into `log`; the exit status, or -1 when it could not
-// run.
+// Runs `argv` with stdout and stderr into `log`; the exit status, -1 when it could not
+// run, or -2 - N when signal N ended it.
 int run(const std::vector<std::string> &argv, const std::string &log) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -72,9 +73,10 @@ int run(const std::vector<std::string> &argv, const std::string &log) {
   if (rc != 0)
     return -1;
   int status = 0;
-  if (waitpid(pid, &status, 0) < 0)
-    return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -2 - WTERMSIG(status) : -1;
 }
 
 } // namespace
@@ -126,7 +128,10 @@ absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTa
     if (rc != 0) {
       std::optional<std::string> messages = readFile(log);
       return absl::FailedPreconditionError(absl::StrCat(
-          "kernel '", name, "': ", rc < 0 ? absl::StrCat("cannot run ", ptxas) : absl::StrCat(ptxas, " failed"),
+          "kernel '", name, "': ",
+          rc == -1  ? absl::StrCat("cannot run ", ptxas)
+          : rc < -1 ? absl::StrCat(ptxas, " was ended by signal ", -2 - rc)
+                    : absl::StrCat(ptxas, " failed (exit ", rc, ")"),
           messages && !messages->empty() ? ":\n" + *messages : ""));
     }
     std::optional<std::string> cubin = readFile(cubinFile);

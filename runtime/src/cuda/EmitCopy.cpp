@@ -23,7 +23,8 @@ std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
 } // namespace
 
 // Element index `n` (b32, or b64 when `wide`) times `count` elements of `bits` bits, in
-// bytes (whole bytes: sub-byte offsets here start at chunk boundaries), into `out`.
+// bytes (whole bytes: sub-byte offsets here start at chunk boundaries), into `out`. A wide
+// index may be negative (a tile origin before the tensor): its shift is arithmetic.
 static Reg bytesOf(KernelEmitter &e, std::vector<Inst> &out, Reg n, unsigned bits, bool wide,
                    int64_t count = 1) {
   Reg r = e.newReg(wide ? RegKind::kB64 : RegKind::kB32);
@@ -32,7 +33,7 @@ static Reg bytesOf(KernelEmitter &e, std::vector<Inst> &out, Reg n, unsigned bit
     e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits / 8))});
   } else {
     e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits))});
-    e.emitTo(out, Op::kShr, wide ? Type::kU64 : Type::kU32, {Operand::r(r)}, {Operand::r(r), Operand::i(3)});
+    e.emitTo(out, Op::kShr, wide ? Type::kS64 : Type::kU32, {Operand::r(r)}, {Operand::r(r), Operand::i(3)});
   }
   return r;
 }
