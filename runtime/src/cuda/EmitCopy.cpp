@@ -445,9 +445,48 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   for (int64_t i = 0; i < numRegsOf(rt); ++i)
     out.regs.push_back(newReg(RegKind::kB32));
   int64_t matrices = quotient->localSize();
+  // Groups whose matrices all lie a whole number of swizzle periods after those of an
+  // earlier group with as many matrices (m-tiles 16 rows apart, say) reuse its address
+  // with an immediate offset (the swizzle of an index plus a multiple of its period is
+  // the swizzle plus that multiple).
+  int64_t period = st.swizzle.isIdentity()
+                       ? 1
+                       : int64_t(1) << (st.swizzle.base + st.swizzle.shift + st.swizzle.bits);
+  struct Group {
+    int64_t first, count;
+    Reg addr;
+  };
+  std::vector<Group> groups;
   for (int64_t first = 0, count = 0; first < matrices; first += count) {
     int64_t remaining = matrices - first; // ldmatrix loads 1, 2 or 4 matrices
     count = remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
+    std::optional<std::pair<Reg, int64_t>> reuse; // (address, byte offset)
+    for (const Group &g : groups) {
+      if (g.count != count)
+        continue;
+      int64_t dr = q.slotPart[size_t(first)][0] - q.slotPart[size_t(g.first)][0];
+      int64_t dc = q.slotPart[size_t(first)][1] - q.slotPart[size_t(g.first)][1];
+      bool same = true;
+      for (int64_t m = 1; m < count && same; ++m)
+        same = q.slotPart[size_t(first + m)][0] - q.slotPart[size_t(g.first + m)][0] == dr &&
+               q.slotPart[size_t(first + m)][1] - q.slotPart[size_t(g.first + m)][1] == dc;
+      int64_t delta = dr * 8 * st.shape[1] + dc * 8; // elements
+      if (same && delta % period == 0) {
+        reuse = std::make_pair(g.addr, delta * 2);
+        break;
+      }
+    }
+    if (reuse) {
+      Inst ld;
+      ld.op = Op::kLdmatrix;
+      ld.width = uint8_t(count);
+      ld.transpose = inst.transpose;
+      for (int64_t m = 0; m < count; ++m)
+        ld.dst.push_back(Operand::r(out.regs[size_t(first + m)]));
+      ld.src = {Operand::addr(reuse->first, reuse->second)};
+      kernel_.body.push_back(ld);
+      continue;
+    }
     // The block coordinates of matrix (first + m) for this lane's m: a select chain.
     Reg br = newReg(RegKind::kB32), bc = newReg(RegKind::kB32);
     emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first)][0])});
@@ -471,6 +510,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     emit(Op::kMad, Type::kU32, {Operand::r(ec)}, {Operand::r(ec), Operand::i(8), Operand::r(c0)});
     emit(Op::kMad, Type::kU32, {Operand::r(lin)}, {Operand::r(er), Operand::i(st.shape[1]), Operand::r(ec)});
     Reg addr = sharedAddress(*this, values_[inst.operands[0]], st, lin);
+    groups.push_back({first, count, addr});
     Inst ld;
     ld.op = Op::kLdmatrix;
     ld.width = uint8_t(count);
