@@ -1,7 +1,7 @@
 """Random tile copies (tile-copies-random.test): global -> shared (copy_async) -> registers
 -> global, and global -> registers -> global, for random element types (f16, f32, i8,
 ui4, ui2), tile shapes, warps, register layouts, swizzles, tensor sizes (dynamic or static
-last dimension) and tile origins before the tensor; the GPU code path on the PTX
+last dimension, 2 or 3 dimensions) and tile origins before the tensor; the GPU code path on the PTX
 simulator must equal the CPU executor and the input, bit for bit.
 
   tile-copies-random.test.py WORK_DIR [SEED [COUNT]]"""
@@ -34,11 +34,25 @@ for case in range(count):
     offr = rng.choice([0, 1, 3, rows])
     offc = rng.choice([0, chunk_elems]) if cols > chunk_elems else 0
     last = str(K) if static_last else "?"
-    xt = f"!tbvm.gtensor<?x{last}x{t}>"
-    st = f"!tbvm.stensor<{rows}x{cols}x{t}{swz}>"
-    rt = f'!tbvm.rtensor<{rows}x{cols}x{t}, #tbvm.layout<"spatial({a},{b}).local({rows // a},{cols // b})">>'
-    shared = (rows * cols * bits + 7) // 8
+    # A third, leading dimension for some: tiles of p slices, origins before the tensor too.
+    rank3 = rng.random() < 0.35
+    p = rng.choice([1, 2]) if rank3 else 1
+    P = rng.randint(1, 3)
+    offp = rng.choice([0, 1]) if p > 1 else 0
+    lead, tlead, llead = ("?x", f"{p}x", f"local({p},1,1).") if rank3 else ("", "", "")
+    ones = "1," if rank3 else ""
+    xt = f"!tbvm.gtensor<{lead}?x{last}x{t}>"
+    st = f"!tbvm.stensor<{tlead}{rows}x{cols}x{t}{swz}>"
+    rt = (f'!tbvm.rtensor<{tlead}{rows}x{cols}x{t}, #tbvm.layout<"{llead}spatial({ones}{a},{b})'
+          f'.local({ones}{rows // a},{cols // b})">>')
+    shared = (p * rows * cols * bits + 7) // 8
     grid = (M + offr + rows - 1) // rows
+    gridz = (P + offp + p - 1) // p
+    at = "%p0, %r0, %k0" if rank3 else "%r0, %k0"
+    zeros = "%c0, %c0, %c0" if rank3 else "%c0, %c0"
+    ndyn = (3 if rank3 else 2) - (1 if static_last else 0)
+    dims = "\n    ".join(f"%d{i} = tbvm.dim %x, {i} : !x" for i in range(ndyn))
+    sizes = ", ".join(f"%d{i}" for i in range(ndyn))
     mod = f"""
 !x = {xt}
 !s = {st}
@@ -54,21 +68,26 @@ module {{
     %b = tbvm.block_idx x
     %br = arith.muli %b, %cr : index
     %r0 = arith.subi %br, %or : index
-    %k = tbvm.dim %x, 1 : !x
+    %bz = tbvm.block_idx y
+    %cp = arith.constant {p} : index
+    %op = arith.constant {offp} : index
+    %bp = arith.muli %bz, %cp : index
+    %p0 = arith.subi %bp, %op : index
+    %k = tbvm.dim %x, {2 if rank3 else 1} : !x
     %ko = arith.addi %k, %oc : index
     %n = arith.ceildivui %ko, %cc : index
     %smem = tbvm.alloc_shared {{offset = 0 : i64}} : !s
     scf.for %kc = %c0 to %n step %c1 {{
       %kk = arith.muli %kc, %cc : index
       %k0 = arith.subi %kk, %oc : index
-      tbvm.copy_async %x[%r0, %k0], %smem : !x, !s
+      tbvm.copy_async %x[{at}], %smem : !x, !s
       tbvm.copy_async_commit
       tbvm.copy_async_wait
       tbvm.sync
-      %v = tbvm.load_shared %smem[%c0, %c0] : !s -> !t
-      tbvm.store_global %v, %y[%r0, %k0] : !t, !x
-      %w = tbvm.load_global %x[%r0, %k0] : !x -> !t
-      tbvm.store_global %w, %y2[%r0, %k0] : !t, !x
+      %v = tbvm.load_shared %smem[{zeros}] : !s -> !t
+      tbvm.store_global %v, %y[{at}] : !t, !x
+      %w = tbvm.load_global %x[{at}] : !x -> !t
+      tbvm.store_global %w, %y2[{at}] : !t, !x
       tbvm.sync
     }}
     tbvm.return
@@ -76,11 +95,11 @@ module {{
   tbvm.host @main(%x: !x {{tbvm.name = "x"}}) -> (!x {{tbvm.name = "y"}}, !x {{tbvm.name = "y2"}}) {{
     %c1 = arith.constant 1 : index
     %g = arith.constant {grid} : index
-    %m = tbvm.dim %x, 0 : !x
-    %k = tbvm.dim %x, 1 : !x
-    %y = tbvm.alloc_global(%m{"" if static_last else ", %k"}) : !x
-    %y2 = tbvm.alloc_global(%m{"" if static_last else ", %k"}) : !x
-    tbvm.launch @k grid(%g, %c1, %c1) (%x, %y, %y2) : (!x, !x, !x) -> ()
+    %gz = arith.constant {gridz} : index
+    {dims}
+    %y = tbvm.alloc_global({sizes}) : !x
+    %y2 = tbvm.alloc_global({sizes}) : !x
+    tbvm.launch @k grid(%g, %gz, %c1) (%x, %y, %y2) : (!x, !x, !x) -> ()
     tbvm.return %y, %y2 : !x, !x
   }}
 }}
@@ -92,10 +111,11 @@ module {{
     if r.returncode:
         print("FAILED (translate)", name, t, rows, cols, r.stderr[:300]); failed += 1; continue
     npr = np.random.default_rng(case)
+    shape = (P, M, K) if rank3 else (M, K)
     if bits in (16, 32):
-        x = npr.normal(size=(M, K)).astype(np.float16 if bits == 16 else np.float32)
+        x = npr.normal(size=shape).astype(np.float16 if bits == 16 else np.float32)
     else:
-        x = npr.integers(0, 1 << bits, size=(M, K)).astype(np.uint8)
+        x = npr.integers(0, 1 << bits, size=shape).astype(np.uint8)
     xf = os.path.join(work, name + "-x.npy")
     np.save(xf, x)
     out = os.path.join(work, name + "-out")
@@ -106,7 +126,7 @@ module {{
         for o in ("y", "y2"):
             y = np.load(os.path.join(out, o + ".npy"))
             ok = ok and y.shape == x.shape and (y.view(np.uint8) == x.view(np.uint8)).all() if bits in (16, 32) else ok and (y.astype(np.uint8) & ((1 << bits) - 1) == x).all()
-    desc = f"{t} tile {rows}x{cols} warps {warps} layout ({a},{b}) swizzle {bool(swz)} x {M}x{K}{' static' if static_last else ''} origin -{offr},-{offc}"
+    desc = f"{t} tile {tlead}{rows}x{cols} warps {warps} layout ({a},{b}) swizzle {bool(swz)} x {'x'.join(map(str, shape))}{' static' if static_last else ''} origin {'-' + str(offp) + ',' if rank3 else ''}-{offr},-{offc}"
     print(("ok " if ok else "FAILED ") + name + ": " + desc)
     if not ok:
         print(r.stdout[-600:], r.stderr[-600:]); failed += 1
