@@ -83,7 +83,7 @@ const KernelEmitter::CopyPlan &KernelEmitter::copyPlan(uint32_t tensor, const vm
   // above a (rounds * D <= its stride); the shared offsets too when D is a multiple of
   // the swizzle's period.
   int64_t D = threads * k;
-  int64_t period = st.swizzle.isIdentity() ? 1 : int64_t(1) << (st.swizzle.base + st.swizzle.shift + st.swizzle.bits);
+  int64_t period = st.swizzle.period();
   if (rounds > 1 && chunks % threads == 0 && (D * int64_t(bits)) % 8 == 0) {
     for (int a = rank - 1; a >= 0 && plan.affineDim < 0; --a) {
       int64_t above = a == 0 ? st.numElements : tileStrides[size_t(a - 1)];
@@ -449,9 +449,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   // earlier group with as many matrices (m-tiles 16 rows apart, say) reuse its address
   // with an immediate offset (the swizzle of an index plus a multiple of its period is
   // the swizzle plus that multiple).
-  int64_t period = st.swizzle.isIdentity()
-                       ? 1
-                       : int64_t(1) << (st.swizzle.base + st.swizzle.shift + st.swizzle.bits);
+  int64_t period = st.swizzle.period();
   struct Group {
     int64_t first, count;
     Reg addr;

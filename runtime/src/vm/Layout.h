@@ -169,6 +169,9 @@ struct Swizzle {
     return offset ^ (((offset >> (base + shift)) & ((int64_t(1) << bits) - 1)) << base);
   }
   bool isIdentity() const { return bits == 0; }
+  /// Elements after which the pattern repeats (1 for the identity): apply(x + j * period)
+  /// == apply(x) + j * period.
+  int64_t period() const { return bits == 0 ? 1 : int64_t(1) << (bits + base + shift); }
   std::string toString() const;
   static std::optional<Swizzle> parse(std::string_view text, std::string *error);
 

@@ -374,7 +374,7 @@ absl::Status ProgramLoader::loadTypes() {
             s.shift > 30 || s.bits + s.base + s.shift > 30 || (s.bits > 0 && s.shift < s.bits))
           return fail(
               absl::StrCat("has an invalid swizzle<", s.bits, ", ", s.base, ", ", s.shift, ">"));
-        int64_t period = int64_t(1) << (s.bits + s.base + s.shift);
+        int64_t period = s.period();
         if (s.bits > 0 && type.numElements % period != 0)
           return fail(absl::StrCat("has ", type.numElements,
                                    " elements, not a multiple of "
