@@ -662,7 +662,7 @@ LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemm
 }
 
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
-                                                        unsigned bits) {
+                                                        unsigned bits, bool floatCodes) {
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
   // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
@@ -676,13 +676,13 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // Up to 8 rows (bm = 8): the same, transposed on the tensor cores (the weights as the
   // mma's A operand): no 16-row padding, so half the mmas, accumulators, scale fmas and
   // activation copy; 9-16% fewer SASS instructions per K step for every width (si4 416
-  // -> 348) and 85-141 registers instead of 116-157: with min_blocks = 3 every width but
-  // 6 bits fits 4 blocks of 128 threads per SM (<= 128 registers); 6-bit codes ask for 4
-  // (FP6 141 -> 125 registers, +4 instructions; no spills on sm_80..sm_90), which costs
-  // the others 1-5% more instructions for no occupancy. Not yet timed on a GPU; the
+  // -> 348) and fewer registers: with min_blocks = 3 every code type but FP6 fits 4
+  // blocks of 128 threads per SM (<= 128 registers); FP6 asks for 4 (147 -> 123
+  // registers, +3% instructions; no spills on sm_80..sm_90), which costs the others 1-5%
+  // more instructions for no occupancy (si6: 439 -> 455). Not yet timed on a GPU; the
   // bundle times bm = 16 next to it.
   if (m <= 8)
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, bits == 6 ? 4 : 3, 1, 256);
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, floatCodes && bits == 6 ? 4 : 3, 1, 256);
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a

@@ -41,10 +41,10 @@ struct LowBitGemmSpec {
 mlir::LogicalResult buildLowBitGemm(mlir::ModuleOp module, const LowBitGemmSpec &spec,
                                     mlir::Location loc);
 
-/// The default schedule for a problem with M rows (decode shapes get 16-row tiles and
-/// run-time split-K).
+/// The default schedule for a problem with M rows of `bits`-bit codes (float codes when
+/// `floatCodes`): decode shapes get 8- or 16-row tiles and run-time split-K.
 tbvm::ScheduleAttr defaultLowBitGemmSchedule(mlir::MLIRContext *context, int64_t m,
-                                             unsigned bits);
+                                             unsigned bits, bool floatCodes = false);
 
 } // namespace tessel::kernels
 
