@@ -455,6 +455,17 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     Reg addr;
   };
   std::vector<Group> groups;
+  // ldmatrix of `count` matrices from `first` into their registers, at `address`.
+  auto ldmatrix = [&](int64_t first, int64_t count, Operand address) {
+    Inst ld;
+    ld.op = Op::kLdmatrix;
+    ld.width = uint8_t(count);
+    ld.transpose = inst.transpose;
+    for (int64_t m = 0; m < count; ++m)
+      ld.dst.push_back(Operand::r(out.regs[size_t(first + m)]));
+    ld.src = {address};
+    kernel_.body.push_back(ld);
+  };
   for (int64_t first = 0, count = 0; first < matrices; first += count) {
     int64_t remaining = matrices - first; // ldmatrix loads 1, 2 or 4 matrices
     count = remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
@@ -475,14 +486,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
       }
     }
     if (reuse) {
-      Inst ld;
-      ld.op = Op::kLdmatrix;
-      ld.width = uint8_t(count);
-      ld.transpose = inst.transpose;
-      for (int64_t m = 0; m < count; ++m)
-        ld.dst.push_back(Operand::r(out.regs[size_t(first + m)]));
-      ld.src = {Operand::addr(reuse->first, reuse->second)};
-      kernel_.body.push_back(ld);
+      ldmatrix(first, count, Operand::addr(reuse->first, reuse->second));
       continue;
     }
     // The block coordinates of matrix (first + m) for this lane's m: a select chain.
@@ -509,14 +513,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     emit(Op::kMad, Type::kU32, {Operand::r(lin)}, {Operand::r(er), Operand::i(st.shape[1]), Operand::r(ec)});
     Reg addr = sharedAddress(*this, values_[inst.operands[0]], st, lin);
     groups.push_back({first, count, addr});
-    Inst ld;
-    ld.op = Op::kLdmatrix;
-    ld.width = uint8_t(count);
-    ld.transpose = inst.transpose;
-    for (int64_t m = 0; m < count; ++m)
-      ld.dst.push_back(Operand::r(out.regs[size_t(first + m)]));
-    ld.src = {Operand::addr(addr)};
-    kernel_.body.push_back(ld);
+    ldmatrix(first, count, Operand::addr(addr));
   }
   return absl::OkStatus();
 }
