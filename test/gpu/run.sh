@@ -12,7 +12,9 @@
 # Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
 #   TESSEL_GPU_SECTIONS="integration m1 variants"      (about 7 minutes)
 #   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-minblocks0 m1-minblocks4"  (about 5 minutes)
-# with the same RESULTS_DIR (each writes summary-<sections>.md).
+# with the same RESULTS_DIR (each writes summary-<sections>.md). Those times include a cold
+# driver JIT of every kernel; with the bundle's ahead-of-time cubins (kernel-cache.tgz,
+# loaded where the driver accepts CUDA 13.0's cubins) both should take less.
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
 #    --compare-with=cpu) and against its numpy reference (reference.py check);
