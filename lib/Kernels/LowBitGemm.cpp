@@ -214,43 +214,47 @@ LogicalResult GemmBuilder::buildKernel() {
   // rows g and g + 8 of its i-th A tile, so each lane casts the same codes as for B) and
   // the activations B fragments; tbvm.view transposes a tile for free (same registers,
   // permuted layout).
-  // (kw-wide K slices as for A and B.)
-  FailureOr<LayoutAttr> lxT = lb, lwT = la, lcT = lc, lxTS = lbS, lwTS = laS;
+  // (kw-wide K slices as for A and B.) Null without bm = 8.
+  LayoutAttr lxT, lwT, lcT, lxTS, lwTS;
   if (swap_) {
     auto xT = [&](int64_t kw) { return layout(repN + "local(" + str(kw / 16) + ",1)." + mmaB); };
     auto wT = [&](int64_t kw) {
       return layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + "," + str(kw / 16) + ")." + mmaA);
     };
-    lxT = xT(128);
-    lwT = wT(128);
-    lxTS = xT(KW_);
-    lwTS = wT(KW_);
-    lcT = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",1)." + mmaC);
-    if (failed(lxT) || failed(lwT) || failed(lcT) || failed(lxTS) || failed(lwTS))
+    FailureOr<LayoutAttr> x = xT(128), wt = wT(128), xs = xT(KW_), ws = wT(KW_),
+                          c = layout("spatial(" + str(WN_) + ",1).local(" + str(NW_ / 2) + ",1)." + mmaC);
+    if (failed(x) || failed(wt) || failed(c) || failed(xs) || failed(ws))
       return failure();
+    lxT = *x, lwT = *wt, lcT = *c, lxTS = *xs, lwTS = *ws;
   }
   // Scales and offsets are loaded per column of the tile they multiply (bm = 8: as the
   // transpose of a column of y^T).
   LayoutAttr ls = LayoutAttr::get(
-      ctx_, swap_ ? lcT->getLayout().reduce(1).permute({1, 0})
+      ctx_, swap_ ? lcT.getLayout().reduce(1).permute({1, 0})
                   : scaleWeights_ ? lbS->getLayout().reduce(0) : lc->getLayout().reduce(0));
 
-  const int64_t rows = 16 * MT_ * WM_; // BM_, but 16 for bm = 8 (whose tiles follow)
-  RTensorType aType = tile({rows, 128}, f16, *la);
   RTensorType bytesType = tile({1, W_ / WM_ * NW_, 128 * bits_}, i8, *lw);
-  RTensorType codesType = tile({128, BN_}, spec_.weightType, *lq);
-  RTensorType bType = tile({128, BN_}, f16, *lb);
-  RTensorType cType = tile({rows, BN_}, f32, *lc);
   RTensorType sTile = tile({1, BN_}, f16, ls);
   RTensorType sTileF32 = tile({1, BN_}, f32, ls);
-  // bm = 8: x as loaded [8, 128] and as the mma's B [128, 8]; the codes, weights and
-  // products transposed; a scale column [BN, 1].
-  RTensorType xTile = tile({BM_, 128}, f16, transposed(*lxT));
-  RTensorType xTType = tile({128, BM_}, f16, *lxT);
-  RTensorType codesTType = tile({BN_, 128}, spec_.weightType, transposed(*lq));
-  RTensorType wTType = tile({BN_, 128}, f16, *lwT);
-  RTensorType cTType = tile({BN_, BM_}, f32, *lcT);
-  RTensorType sColType = tile({BN_, 1}, f32, LayoutAttr::get(ctx_, lcT->getLayout().reduce(1)));
+  // The mma's operands of a 128-wide step and its product: A [bm, 128] (activations), the
+  // codes and B [128, BN] (weights), C [bm, BN]; with bm = 8 instead x as loaded [8, 128]
+  // and as the mma's B [128, 8], the codes and weights transposed (the mma's A), C^T
+  // [BN, 8] and a scale column [BN, 1]. Only one set is built.
+  RTensorType aType, codesType, bType, cType;
+  RTensorType xTile, xTType, codesTType, wTType, cTType, sColType;
+  if (swap_) {
+    xTile = tile({BM_, 128}, f16, transposed(lxT));
+    xTType = tile({128, BM_}, f16, lxT);
+    codesTType = tile({BN_, 128}, spec_.weightType, transposed(*lq));
+    wTType = tile({BN_, 128}, f16, lwT);
+    cTType = tile({BN_, BM_}, f32, lcT);
+    sColType = tile({BN_, 1}, f32, LayoutAttr::get(ctx_, lcT.getLayout().reduce(1)));
+  } else {
+    aType = tile({BM_, 128}, f16, *la);
+    codesType = tile({128, BN_}, spec_.weightType, *lq);
+    bType = tile({128, BN_}, f16, *lb);
+    cType = tile({BM_, BN_}, f32, *lc);
+  }
   RTensorType accType = swap_ ? cTType : cType;
 
   SmallVector<Type> args{xType_, wType_, sType_};
@@ -370,11 +374,11 @@ LogicalResult GemmBuilder::buildKernel() {
     };
     // (bm = 8: A is x's slice, transposed after ldmatrix into the mma's B; the codes and
     // weights of the slice transposed, the weights the mma's A.)
-    RTensorType aSlice = swap_ ? tile({BM_, KW_}, f16, transposed(*lxTS)) : tile({BM_, KW_}, f16, *laS);
-    RTensorType xTSlice = tile({KW_, BM_}, f16, *lxTS);
+    RTensorType aSlice = swap_ ? tile({BM_, KW_}, f16, transposed(lxTS)) : tile({BM_, KW_}, f16, *laS);
+    RTensorType xTSlice = swap_ ? tile({KW_, BM_}, f16, lxTS) : RTensorType();
     RTensorType codesSlice = swap_ ? tile({BN_, KW_}, spec_.weightType, transposed(*lqS))
                                    : tile({KW_, BN_}, spec_.weightType, *lqS);
-    RTensorType bSlice = swap_ ? tile({BN_, KW_}, f16, *lwTS) : tile({KW_, BN_}, f16, *lbS);
+    RTensorType bSlice = swap_ ? tile({BN_, KW_}, f16, lwTS) : tile({KW_, BN_}, f16, *lbS);
     Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
     if (!spec_.symmetric && !scaleWeights_)
       onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
@@ -536,7 +540,7 @@ LogicalResult GemmBuilder::buildKernel() {
   }
   Value acc = loop.getResult(0);
   if (swap_)
-    acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(*lcT)), acc);
+    acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.
   Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
   auto ifOp = scf::IfOp::create(b_, loc_, split, /*withElseRegion=*/true);

@@ -67,6 +67,15 @@ std::vector<uint16_t> halfCodes(uint32_t seed) {
   return v;
 }
 
+// `n` pseudo-random bytes.
+std::vector<uint8_t> randomBytes(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  std::mt19937 rng(seed);
+  for (uint8_t &b : v)
+    b = uint8_t(rng());
+  return v;
+}
+
 bool sameHalf(uint16_t a, uint16_t b) {
   bool nanA = vm::isNan(DType::f16(), a), nanB = vm::isNan(DType::f16(), b);
   return nanA || nanB ? nanA == nanB : a == b;
@@ -352,10 +361,7 @@ TEST(CpuOps, ViewPackedBytesAsUi3ThenCast) {
   uint32_t direct = k.op1(Opcode::LoadGlobal, {packedIn, c0}, rCodes);
   k.op(Opcode::StoreGlobal, {direct, packedOut, c0});
   k.ret();
-  std::vector<uint8_t> data(96);
-  std::mt19937 rng(5);
-  for (uint8_t &v : data)
-    v = uint8_t(rng());
+  std::vector<uint8_t> data = randomBytes(96, 5);
   std::vector<uint16_t> halves(256);
   std::vector<uint8_t> copy(96);
   ASSERT_TRUE(launch(mb.finish(), "k", {},
@@ -384,10 +390,7 @@ TEST(CpuOps, CastToAnotherSlotOrderOfTheSameThreads) {
   uint32_t codes = k.op1(Opcode::View, {b}, rCodes);
   k.op(Opcode::StoreGlobal, {k.op1(Opcode::Cast, {codes}, rHalf), out, c0});
   k.ret();
-  std::vector<uint8_t> data(256);
-  std::mt19937 rng(6);
-  for (uint8_t &v : data)
-    v = uint8_t(rng());
+  std::vector<uint8_t> data = randomBytes(256, 6);
   std::vector<uint16_t> halves(512);
   ASSERT_TRUE(launch(mb.finish(), "k", {},
                      {tensorArg(data, u8, {256}), tensorArg(halves, DType::f16(), {512})})

@@ -91,7 +91,7 @@ absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device) {
   absl::StatusOr<Target> target = targetForComputeCapability(major, minor);
   if (!target.ok())
     return target.status();
-  return DeviceTarget{*target, target->archSpecific ? target->smName() : device};
+  return DeviceTarget{*target, jitArchFor(*target, device)};
 }
 
 KernelCacheKey aotCacheKey(const std::string &ptx, const std::string &jitArch) {

@@ -255,7 +255,7 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   backend->context_ = context;
   backend->info_ = info;
   backend->target_ = *target;
-  backend->jitArch_ = target->archSpecific ? target->smName() : info.archName();
+  backend->jitArch_ = jitArchFor(*target, info.archName());
   {
     ScopedContext scope(driver, context->context);
     if (!scope.status().ok())

@@ -29,7 +29,7 @@ static Reg bytesOf(KernelEmitter &e, std::vector<Inst> &out, Reg n, unsigned bit
                    int64_t count = 1) {
   Reg r = e.newReg(wide ? RegKind::kB64 : RegKind::kB32);
   Type t = wide ? Type::kS64 : Type::kU32;
-  if ((count * int64_t(bits)) % 8 == 0 && bits % 8 == 0) {
+  if (bits % 8 == 0) {
     e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits / 8))});
   } else {
     e.emitTo(out, Op::kMul, t, {Operand::r(r)}, {Operand::r(n), Operand::i(count * int64_t(bits))});

@@ -47,6 +47,10 @@ absl::StatusOr<Target> targetForComputeCapability(int major, int minor) {
   return target;
 }
 
+std::string jitArchFor(const Target &target, const std::string &deviceArch) {
+  return target.archSpecific ? target.smName() : deviceArch;
+}
+
 absl::StatusOr<Target> Target::parse(const std::string &name) {
   Target t;
   if (name == "sm_80") {

@@ -52,6 +52,10 @@ struct Target {
 /// CudaBackend::create lets $TESSEL_CUDA_TARGET (sm_80, sm_86, sm_89, sm_90, sm_90a)
 /// override the choice, for debugging the emitter, when that target can run on the GPU.
 absl::StatusOr<Target> targetForComputeCapability(int major, int minor);
+/// The architecture the driver's JIT compiles `target`'s PTX for on a device of
+/// architecture `deviceArch` ("sm_86"): sm_90a code only as sm_90a, else the device's own
+/// (the kernel cache's key; ahead-of-time cubins are compiled for it).
+std::string jitArchFor(const Target &target, const std::string &deviceArch);
 
 /// The entry name of kernel `kernel` in the emitted PTX (a sanitized form of its name).
 std::string entryName(const vm::Program &program, uint32_t kernel);
