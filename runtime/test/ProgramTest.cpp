@@ -412,6 +412,17 @@ TEST(Loader, RejectsBadInstructions) {
                       },
                       1, 512),
                   "needs the attribute 'offset'");
+  // A shared slice that would start inside a byte (3 x 3-bit elements).
+  expectLoadError(kernelModule(
+                      [&](ModuleBuilder &mb, FunctionBuilder &k) {
+                        uint32_t s = k.op1(Opcode::AllocShared, {}, mb.stensor({4, 3}, DType::unsignedInt(3)),
+                                           {intAttr("offset", 0)});
+                        k.op1(Opcode::SharedSlice, {s, k.constantIndex(1)},
+                              mb.stensor({3}, DType::unsignedInt(3)));
+                        k.ret();
+                      },
+                      1, 512),
+                  "selects tiles of 9 bits, not whole bytes");
   // binary: kind out of range; integer-only kind on floats; mismatched layouts.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     uint32_t t = tile(mb, "spatial(32)");

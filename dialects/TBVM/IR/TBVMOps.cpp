@@ -271,6 +271,10 @@ LogicalResult SharedSliceOp::verify() {
   if (source.getElementType() != result.getElementType() ||
       source.getSwizzle() != result.getSwizzle())
     return emitOpError() << "keeps the element type and swizzle of " << source;
+  // Slices start at byte addresses.
+  int64_t bits = int64_t(result.getNumElements()) * int64_t(getElementBits(result.getElementType()));
+  if (bits % 8 != 0)
+    return emitOpError() << "selects tiles of " << bits << " bits, not whole bytes";
   return success();
 }
 

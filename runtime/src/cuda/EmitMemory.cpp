@@ -776,31 +776,37 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
     return absl::OkStatus();
   }
   case Opcode::SharedSlice: {
+    // base + (linear leading index) * slice bytes. Shared addresses are 32-bit, and an
+    // index inside the tensor times its stride is a shared offset, so the arithmetic is
+    // 32-bit on each index's low half; constant indices fold into one immediate.
     const vm::ValueType &src = typeOf(inst.operands[0]);
     const vm::ValueType &dst = typeOf(inst.results[0]);
-    int64_t inner = dst.numElements;
-    Reg lin = imm64(0);
-    int64_t stride = inner;
+    const int64_t bits = src.dtype.bits();
+    const int64_t sliceBits = dst.numElements * bits;
     size_t lead = inst.operands.size() - 1;
-    int64_t mult = 1 << 20;
-    for (size_t i = lead; i-- > 0;) {
-      Reg idx = asIndex(values_[inst.operands[1 + i]], typeOf(inst.operands[1 + i]));
-      Reg r = newReg(RegKind::kB64);
-      emit(Op::kMad, Type::kS64, {Operand::r(r)}, {Operand::r(idx), Operand::i(stride), Operand::r(lin)});
-      lin = r;
-      stride *= src.shape[i];
-    }
-    Reg bytes64 = newReg(RegKind::kB64), bytes = newReg(RegKind::kB32);
-    emit(Op::kMul, Type::kS64, {Operand::r(bytes64)}, {Operand::r(lin), Operand::i(src.dtype.bits())});
-    emit(Op::kShr, Type::kU64, {Operand::r(bytes64)}, {Operand::r(bytes64), Operand::i(3)});
-    emit(Op::kCvt, Type::kU32, {Operand::r(bytes)}, {Operand::r(bytes64)}).type2 = Type::kU64;
     EValue &v = values_[inst.results[0]];
     v.kind = EValue::Kind::kShared;
     v.reg = newReg(RegKind::kB32);
-    emit(Op::kAdd, Type::kU32, {Operand::r(v.reg)}, {Operand::r(values_[inst.operands[0]].reg), Operand::r(bytes)});
-    int64_t sliceBytes = inner * int64_t(src.dtype.bits()) / 8;
-    (void)mult;
-    v.alignment = std::gcd<int64_t>(values_[inst.operands[0]].alignment, sliceBytes > 0 ? sliceBytes : 1);
+    Reg sum = values_[inst.operands[0]].reg;
+    int64_t constantBytes = 0;
+    int64_t strideBits = sliceBits;
+    for (size_t i = lead; i-- > 0;) {
+      const EValue &index = values_[inst.operands[1 + i]];
+      if (index.constant) {
+        constantBytes += *index.constant * strideBits / 8;
+      } else {
+        Reg idx = asIndex(index, typeOf(inst.operands[1 + i]));
+        Reg idx32 = newReg(RegKind::kB32), next = newReg(RegKind::kB32);
+        emit(Op::kCvt, Type::kU32, {Operand::r(idx32)}, {Operand::r(idx)}).type2 = Type::kU64;
+        emit(Op::kMad, Type::kU32, {Operand::r(next)},
+             {Operand::r(idx32), Operand::i(strideBits / 8), Operand::r(sum)});
+        sum = next;
+      }
+      strideBits *= src.shape[i];
+    }
+    emit(Op::kAdd, Type::kU32, {Operand::r(v.reg)}, {Operand::r(sum), Operand::i(constantBytes)});
+    v.alignment = std::gcd<int64_t>(values_[inst.operands[0]].alignment,
+                                    sliceBits >= 8 ? sliceBits / 8 : 1);
     return absl::OkStatus();
   }
   case Opcode::GlobalView: {

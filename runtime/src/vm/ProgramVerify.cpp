@@ -398,6 +398,9 @@ absl::Status InstructionVerifier::verifyMemory() {
                                name(r)));
     if (s.dtype != r.dtype || s.swizzle != r.swizzle)
       return fail("keeps the element type and swizzle of " + name(s));
+    if (r.numElements * int64_t(r.dtype.bits()) % 8 != 0) // slices start at byte addresses
+      return fail(absl::StrCat("selects tiles of ", r.numElements * int64_t(r.dtype.bits()),
+                               " bits, not whole bytes"));
     return absl::OkStatus();
   }
   case Opcode::LoadGlobal:

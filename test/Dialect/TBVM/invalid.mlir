@@ -312,3 +312,14 @@ tbvm.kernel @resident_in_kernel() attributes {warps = 1 : i64} {
 
 // expected-error @+1 {{schedule stages must be in 0..8, got 9}}
 module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 128, split_k = 0, stages = 9>} {}
+
+// -----
+
+// A shared slice starts at a byte address: 3 x 3 bits is not whole bytes.
+tbvm.kernel @shared_slice_bits() attributes {warps = 1 : i64} {
+  %c1 = arith.constant 1 : index
+  %s = tbvm.alloc_shared : !tbvm.stensor<4x3xui3>
+  // expected-error @+1 {{selects tiles of 9 bits, not whole bytes}}
+  %t = tbvm.shared_slice %s [%c1] : !tbvm.stensor<4x3xui3> -> !tbvm.stensor<3xui3>
+  tbvm.return
+}
