@@ -37,14 +37,14 @@ public:
       return fail("option 'symmetric' must be true, false or auto");
     if (int64_t(m) < 1)
       return fail("option 'm' must be positive");
-    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat());
+    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym);
     auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };
     auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     // The default 8-row tile takes n-tiles in pairs and one warp along M; other choices
     // given explicitly get the 16-row tile's defaults.
     if (def.getBm() == 8 && int64_t(bm) <= 0 && (nw % 2 != 0 || wm != 1))
-      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat());
+      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym);
     int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, bmDefault), pick(warps, def.getWarps()),

@@ -6,10 +6,11 @@
 //   for each K chunk of k_step (the block's share of them when split-K):
 //     have the activation tile and the weight bytes of a later chunk in flight: per
 //       n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the mma_k128 order)
-//     register pipeline (stages = 1): the activation tile is copied to shared memory
-//       (cp.async) while each warp loads the next chunk's weight bytes into registers
-//       the loop carries (stages = 0: no shared memory, each warp loads its A fragments
-//       from global memory); per 128-wide sub-chunk:
+//     register pipeline (stages = 1): the next chunk's activation tile is copied to
+//       shared memory (cp.async, two buffers) and each warp loads the next chunk's weight
+//       bytes into registers the loop carries (stages = 0: no shared memory, each warp
+//       loads its A fragments from global memory); two chunks per loop iteration; per
+//       128-wide sub-chunk:
 //         A = ldmatrix [bm, 128]; B = cast(view(bytes)) : codes in mma B-fragment order
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
@@ -149,7 +150,7 @@ LogicalResult GemmBuilder::build() {
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
   // stage.
   int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_))
-                                : stages * BM_ * KI_ * 2;
+                                : (stages == 1 ? 2 : 0) * BM_ * KI_ * 2;
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -334,6 +335,7 @@ LogicalResult GemmBuilder::buildKernel() {
     return BroadcastOp::create(b_, l, accType, t32);
   };
   scf::ForOp loop;
+  Value result; // the accumulator after the main loop
   if (sharedPipe) {
     // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
     // chunk kc + S - 1 are copied (cp.async) while chunk kc is computed, so S - 1 chunks
@@ -451,6 +453,7 @@ LogicalResult GemmBuilder::buildKernel() {
       return acc;
     });
     CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
+    result = loop.getResult(0);
   } else {
     Value ones; // a B tile (bm = 8: an A tile) of 1.0, for the row sums of A that offsets multiply
     if (!spec_.symmetric) {
@@ -491,54 +494,106 @@ LogicalResult GemmBuilder::buildKernel() {
     };
     // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
     // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
-    // mmas. The first chunk's weights load before the loop; the last iteration reloads
-    // its own chunk (an L2 hit) instead of reading past the block's share of K.
-    // The activations: with stages = 1 the step's tile is copied to shared memory
-    // (cp.async) and each warp reads its A fragments with ldmatrix after a barrier; with
-    // stages = 0 there is no shared memory: each warp loads its A fragments straight from
-    // global memory (L1/L2 hits: every block reads the same activations) at the top of
-    // the step, so their latency hides behind the weights' decode, with no copy to wait
-    // for and no barrier.
+    // mmas. The first chunk's weights load before the loop; the last chunk of a pair
+    // reloads the block's last chunk (an L2 hit) instead of reading past its share of K.
+    // The activations: with stages = 1 the tiles are copied to shared memory (cp.async)
+    // one chunk ahead into two buffers: at the top of chunk kc one wait and one barrier
+    // make chunk kc's tile (copied during chunk kc - 1) visible and free the other
+    // buffer (every warp is done with chunk kc - 1's), which then receives chunk kc + 1's
+    // tile while the warps read theirs with ldmatrix; no step waits for a copy it has
+    // just issued (each had paid an L2 round trip and two barriers). With stages = 0
+    // there is no shared memory: each warp loads its A fragments straight from global
+    // memory (L1/L2 hits: every block reads the same activations) at the top of the
+    // step, so their latency hides behind the weights' decode, with no copy to wait for
+    // and no barrier.
+    // The loop takes two chunks per iteration (buffers 0 and 1, then an odd last chunk
+    // after it): the buffers' addresses are constants, and the next chunk's weights load
+    // into the registers the current chunk's free, instead of being moved into the
+    // loop's carried registers at every step.
     Value smem;
+    STensorType smemSlice;
     if (S == 1) {
-      auto smemType = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
-      smem = AllocSharedOp::create(b_, loc_, smemType, IntegerAttr());
+      auto swizzle = SwizzleAttr::get(ctx_, 3, 3, 3);
+      smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, KI_}, f16, swizzle),
+                                   IntegerAttr());
+      smemSlice = STensorType::get(ctx_, {BM_, KI_}, f16, swizzle);
     }
-    SmallVector<Value> initial{zero};
-    loadWeights(loc_, begin, initial);
-    loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
-      Value acc = carried[0];
-      Value k0 = muli(kc, index(KI_));
+    auto buffer = [&](Location l, Value i) {
+      return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
+    };
+    auto copyX = [&](Location l, Value chunk, Value into) {
+      CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, buffer(l, into),
+                          CacheHint::normal);
+      CopyAsyncCommitOp::create(b_, l);
+    };
+    // Chunk kc from its weights (and buffer `buf`'s tile); with `following`, the next
+    // chunk's tile is copied into the other buffer and its weights appended to `next`.
+    auto chunk = [&](Location l, Value kc, Value acc, ValueRange weights, Value buf, Value other, Value following,
+                     SmallVectorImpl<Value> &next) {
       SmallVector<Value> direct;
+      Value tile;
       if (smem) {
-        CopyAsyncOp::create(b_, l, x, ValueRange{m0, k0}, smem, CacheHint::normal);
-        CopyAsyncCommitOp::create(b_, l);
+        CopyAsyncWaitOp::create(b_, l, 0);
+        SyncOp::create(b_, l); // chunk kc's tile is visible; the other buffer is free
+        if (following)
+          copyX(l, following, other);
+        tile = buffer(l, buf);
       } else {
+        Value k0 = muli(kc, index(KI_));
         for (int64_t s = 0; s < KS_; ++s)
           direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
                                                 ValueRange{m0, addi(k0, index(128 * s))}, CacheHint::normal));
       }
-      loadWeights(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
-      if (smem) {
-        CopyAsyncWaitOp::create(b_, l, 0);
-        SyncOp::create(b_, l);
-      }
+      if (following)
+        loadWeights(l, following, next);
       for (int64_t s = 0; s < KS_; ++s) {
-        Value a = smem ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, smem, ValueRange{c0, index(128 * s)},
+        Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile, ValueRange{c0, index(128 * s)},
                                               false)
                              .getResult()
                        : direct[size_t(s)];
         if (swap_)
           a = ViewOp::create(b_, l, xTType, a);
-        acc = step(l, acc, a, carried[size_t(1 + s)], carried[size_t(1 + KS_ + s)],
-                   spec_.symmetric ? Value() : carried[size_t(1 + 2 * KS_ + s)]);
+        acc = step(l, acc, a, weights[s], weights[KS_ + s],
+                   spec_.symmetric ? Value() : weights[2 * KS_ + s]);
       }
-      if (smem)
-        SyncOp::create(b_, l); // before the next chunk overwrites the shared tile
       return acc;
-    });
+    };
+    if (smem)
+      copyX(loc_, begin, c0);
+    SmallVector<Value> initial{zero};
+    loadWeights(loc_, begin, initial);
+    // Pairs of chunks kc, kc + 1 while kc + 1 <= last.
+    loop = scf::ForOp::create(
+        b_, loc_, begin, last, index(2), initial,
+        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b_);
+          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> second, yielded{Value()};
+          Value kc1 = addi(kc, c1);
+          Value acc = chunk(l, kc, carried[0], carried.drop_front(), c0, c1, kc1, second);
+          Value following = arith::MinUIOp::create(b_, l, addi(kc, index(2)), last);
+          yielded[0] = chunk(l, kc1, acc, second, c1, c0, following, yielded);
+          scf::YieldOp::create(b_, l, yielded);
+        });
+    // An odd count leaves the last chunk, its tile in buffer 0 and its weights carried.
+    Value odd = arith::CmpIOp::create(
+        b_, loc_, arith::CmpIPredicate::ne,
+        arith::AndIOp::create(b_, loc_, arith::SubIOp::create(b_, loc_, end, begin), c1), c0);
+    auto tail = scf::IfOp::create(b_, loc_, TypeRange{accType}, odd, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b_);
+      b_.setInsertionPointToStart(tail.thenBlock());
+      SmallVector<Value> none;
+      Value acc = chunk(loc_, last, loop.getResult(0), loop.getResults().drop_front(), c0, Value(), Value(), none);
+      scf::YieldOp::create(b_, loc_, acc);
+      b_.setInsertionPointToStart(tail.elseBlock());
+      scf::YieldOp::create(b_, loc_, loop.getResult(0));
+    }
+    result = tail.getResult(0);
+    if (smem)
+      CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   }
-  Value acc = loop.getResult(0);
+  Value acc = result;
   if (swap_)
     acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
   // Split-K blocks add into the (zero-initialized) output; a single block stores.
@@ -666,7 +721,8 @@ LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemm
 }
 
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
-                                                        unsigned bits, bool floatCodes) {
+                                                        unsigned bits, bool floatCodes,
+                                                        bool offsets) {
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
   // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
@@ -680,13 +736,18 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // Up to 8 rows (bm = 8): the same, transposed on the tensor cores (the weights as the
   // mma's A operand): no 16-row padding, so half the mmas, accumulators, scale fmas and
   // activation copy; 9-16% fewer SASS instructions per K step for every width (si4 416
-  // -> 348) and fewer registers: with min_blocks = 3 every code type but FP6 fits 4
-  // blocks of 128 threads per SM (<= 128 registers); FP6 asks for 4 (147 -> 123
-  // registers, +3% instructions; no spills on sm_80..sm_90), which costs the others 1-5%
-  // more instructions for no occupancy (si6: 439 -> 455). Not yet timed on a GPU; the
-  // bundle times bm = 16 next to it.
-  if (m <= 8)
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, floatCodes && bits == 6 ? 4 : 3, 1, 256);
+  // -> 348) and fewer registers. Not yet timed on a GPU; the bundle times bm = 16 next
+  // to it.
+  // min_blocks at 8 rows keeps 4 blocks of 128 threads per SM (<= 128 registers): 3
+  // where ptxas stays under 128 with it (it then spends fewer instructions), 4 for the
+  // codes it would take 132-150 for (8-bit signed, 6-bit unsigned, float codes of 4 bits
+  // and more; +1-3% instructions, no spills), 3 again where 4 spills (7- and 8-bit
+  // unsigned: 3 blocks per SM). ptxas 13.0 for sm_90; lowbit-gemm-sass.test keeps it.
+  if (m <= 8) {
+    bool tight = (floatCodes && bits >= 4) || (!offsets && !floatCodes && bits == 8) ||
+                 (offsets && bits == 6);
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, tight ? 4 : 3, 1, 256);
+  }
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a

@@ -42,9 +42,11 @@ mlir::LogicalResult buildLowBitGemm(mlir::ModuleOp module, const LowBitGemmSpec 
                                     mlir::Location loc);
 
 /// The default schedule for a problem with M rows of `bits`-bit codes (float codes when
-/// `floatCodes`): decode shapes get 8- or 16-row tiles and run-time split-K.
+/// `floatCodes`, with offsets when `offsets`): decode shapes get 8- or 16-row tiles and
+/// run-time split-K.
 tbvm::ScheduleAttr defaultLowBitGemmSchedule(mlir::MLIRContext *context, int64_t m,
-                                             unsigned bits, bool floatCodes = false);
+                                             unsigned bits, bool floatCodes = false,
+                                             bool offsets = false);
 
 } // namespace tessel::kernels
 

@@ -31,6 +31,10 @@ CASES = [
     ("si8", 8, " bm=16", 3, 64, 512, 128),
     ("si4", 4, " bm=8", 11, 64, 512, 128),
     ("e3m2", 6, " bm=16 stages=0", 3, 64, 512, 128),
+    # the register pipeline takes chunks in pairs: blocks with 2, 2, 1 and 0 chunks (an
+    # odd last chunk after the loop, a block with nothing to add), with offsets 2, 2, 1
+    ("si4", 4, " split-k=4", 3, 64, 640, 128),
+    ("ui4", 4, " split-k=3", 3, 64, 640, 128),
     # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
     ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
     # no shared memory: activation fragments from global memory (rows past M, a K chunk
