@@ -150,7 +150,7 @@ LogicalResult GemmBuilder::build() {
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
   // stage.
   int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_))
-                                : (stages == 1 ? 2 : 0) * BM_ * KI_ * 2;
+                                : (stages == 1 ? (swap_ ? 4 : 2) : 0) * BM_ * KI_ * 2;
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -497,48 +497,52 @@ LogicalResult GemmBuilder::buildKernel() {
     // mmas. The first chunk's weights load before the loop; the last chunk of a pair
     // reloads the block's last chunk (an L2 hit) instead of reading past its share of K.
     // The activations: with stages = 1 the tiles are copied to shared memory (cp.async)
-    // one chunk ahead into two buffers: at the top of chunk kc one wait and one barrier
-    // make chunk kc's tile (copied during chunk kc - 1) visible and free the other
-    // buffer (every warp is done with chunk kc - 1's), which then receives chunk kc + 1's
-    // tile while the warps read theirs with ldmatrix; no step waits for a copy it has
-    // just issued (each had paid an L2 round trip and two barriers). With stages = 0
-    // there is no shared memory: each warp loads its A fragments straight from global
-    // memory (L1/L2 hits: every block reads the same activations) at the top of the
-    // step, so their latency hides behind the weights' decode, with no copy to wait for
-    // and no barrier.
-    // The loop takes two chunks per iteration (buffers 0 and 1, then an odd last chunk
-    // after it): the buffers' addresses are constants, and the next chunk's weights load
-    // into the registers the current chunk's free, instead of being moved into the
-    // loop's carried registers at every step.
+    // ahead into two buffers: one wait and one barrier make the tile copied during the
+    // previous chunk(s) visible and free the other buffer (every warp is done with it),
+    // which then receives the next tile while the warps read theirs with ldmatrix; no
+    // step waits for a copy it has just issued (each had paid an L2 round trip and two
+    // barriers). The loop takes two chunks per iteration (an odd last chunk after it), so
+    // the next chunk's weights load into the registers the current chunk's free instead
+    // of being moved into the loop's carried registers at every step. With 8 rows
+    // (2 KiB per chunk) one copy, wait and barrier serve both chunks of an iteration
+    // (the buffers alternate per iteration); with 16 rows and more each chunk has its
+    // own (buffers 0 and 1, constant addresses: with both chunks' tiles at hand ptxas
+    // held 20-40 more registers, 3 blocks per SM instead of 4). With stages = 0 there is
+    // no shared memory: each warp loads its A fragments straight from global memory
+    // (L1/L2 hits: every block reads the same activations) at the top of the step, so
+    // their latency hides behind the weights' decode, with no copy to wait for and no
+    // barrier.
     Value smem;
     STensorType smemSlice;
+    const int64_t xChunks = swap_ ? 2 : 1; // chunks per activation copy
     if (S == 1) {
       auto swizzle = SwizzleAttr::get(ctx_, 3, 3, 3);
-      smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, KI_}, f16, swizzle),
+      smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, xChunks * KI_}, f16, swizzle),
                                    IntegerAttr());
-      smemSlice = STensorType::get(ctx_, {BM_, KI_}, f16, swizzle);
+      smemSlice = STensorType::get(ctx_, {BM_, xChunks * KI_}, f16, swizzle);
     }
     auto buffer = [&](Location l, Value i) {
       return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
     };
-    auto copyX = [&](Location l, Value chunk, Value into) {
-      CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, buffer(l, into),
+    // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`.
+    auto copyX = [&](Location l, Value first, Value into) {
+      CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(first, index(KI_))}, buffer(l, into),
                           CacheHint::normal);
       CopyAsyncCommitOp::create(b_, l);
     };
-    // Chunk kc from its weights (and buffer `buf`'s tile); with `following`, the next
-    // chunk's tile is copied into the other buffer and its weights appended to `next`.
-    auto chunk = [&](Location l, Value kc, Value acc, ValueRange weights, Value buf, Value other, Value following,
-                     SmallVectorImpl<Value> &next) {
+    // Waits for the copy into a buffer and returns it (every warp is then done with the
+    // other one).
+    auto landed = [&](Location l, Value buf) {
+      CopyAsyncWaitOp::create(b_, l, 0);
+      SyncOp::create(b_, l);
+      return buffer(l, buf);
+    };
+    // Chunk kc from its weights and (stages = 1) half `half` of a pair's activation
+    // tile; with `following`, that chunk's weights are appended to `next`.
+    auto chunk = [&](Location l, Value kc, Value acc, ValueRange weights, Value tile, int64_t half,
+                     Value following, SmallVectorImpl<Value> &next) {
       SmallVector<Value> direct;
-      Value tile;
-      if (smem) {
-        CopyAsyncWaitOp::create(b_, l, 0);
-        SyncOp::create(b_, l); // chunk kc's tile is visible; the other buffer is free
-        if (following)
-          copyX(l, following, other);
-        tile = buffer(l, buf);
-      } else {
+      if (!tile) {
         Value k0 = muli(kc, index(KI_));
         for (int64_t s = 0; s < KS_; ++s)
           direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
@@ -547,8 +551,8 @@ LogicalResult GemmBuilder::buildKernel() {
       if (following)
         loadWeights(l, following, next);
       for (int64_t s = 0; s < KS_; ++s) {
-        Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile, ValueRange{c0, index(128 * s)},
-                                              false)
+        Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile,
+                                              ValueRange{c0, index(KI_ * half + 128 * s)}, false)
                              .getResult()
                        : direct[size_t(s)];
         if (swap_)
@@ -558,9 +562,13 @@ LogicalResult GemmBuilder::buildKernel() {
       }
       return acc;
     };
-    if (smem)
-      copyX(loc_, begin, c0);
     SmallVector<Value> initial{zero};
+    if (smem) {
+      copyX(loc_, begin, c0);
+      if (xChunks == 2)
+        initial.push_back(c0); // the buffer holding the pair's activations
+    }
+    const size_t firstWeights = initial.size();
     loadWeights(loc_, begin, initial);
     // Pairs of chunks kc, kc + 1 while kc + 1 <= last.
     loop = scf::ForOp::create(
@@ -569,13 +577,29 @@ LogicalResult GemmBuilder::buildKernel() {
           OpBuilder::InsertionGuard guard(b_);
           b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           SmallVector<Value> second, yielded{Value()};
-          Value kc1 = addi(kc, c1);
-          Value acc = chunk(l, kc, carried[0], carried.drop_front(), c0, c1, kc1, second);
-          Value following = arith::MinUIOp::create(b_, l, addi(kc, index(2)), last);
-          yielded[0] = chunk(l, kc1, acc, second, c1, c0, following, yielded);
+          Value kc1 = addi(kc, c1), kc2 = addi(kc, index(2));
+          Value following = arith::MinUIOp::create(b_, l, kc2, last);
+          Value tile;
+          if (smem && xChunks == 2) {
+            tile = landed(l, carried[1]);
+            Value other = arith::SubIOp::create(b_, l, c1, carried[1]);
+            yielded.push_back(other);
+            copyX(l, kc2, other);
+          } else if (smem) {
+            tile = landed(l, c0);
+            copyX(l, kc1, c1);
+          }
+          ValueRange weights = carried.drop_front(firstWeights);
+          Value acc = chunk(l, kc, carried[0], weights, tile, 0, kc1, second);
+          if (smem && xChunks == 1) {
+            tile = landed(l, c1);
+            copyX(l, following, c0);
+          }
+          yielded[0] = chunk(l, kc1, acc, second, tile, xChunks - 1, following, yielded);
           scf::YieldOp::create(b_, l, yielded);
         });
-    // An odd count leaves the last chunk, its tile in buffer 0 and its weights carried.
+    // An odd count leaves the last chunk: its weights carried, its activations the first
+    // half of the last buffer copied.
     Value odd = arith::CmpIOp::create(
         b_, loc_, arith::CmpIPredicate::ne,
         arith::AndIOp::create(b_, loc_, arith::SubIOp::create(b_, loc_, end, begin), c1), c0);
@@ -584,7 +608,9 @@ LogicalResult GemmBuilder::buildKernel() {
       OpBuilder::InsertionGuard guard(b_);
       b_.setInsertionPointToStart(tail.thenBlock());
       SmallVector<Value> none;
-      Value acc = chunk(loc_, last, loop.getResult(0), loop.getResults().drop_front(), c0, Value(), Value(), none);
+      Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(1) : c0) : Value();
+      Value acc = chunk(loc_, last, loop.getResult(0), loop.getResults().drop_front(firstWeights), tile, 0,
+                        Value(), none);
       scf::YieldOp::create(b_, loc_, acc);
       b_.setInsertionPointToStart(tail.elseBlock());
       scf::YieldOp::create(b_, loc_, loop.getResult(0));
@@ -738,15 +764,15 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // activation copy; 9-16% fewer SASS instructions per K step for every width (si4 416
   // -> 348) and fewer registers. Not yet timed on a GPU; the bundle times bm = 16 next
   // to it.
-  // min_blocks at 8 rows keeps 4 blocks of 128 threads per SM (<= 128 registers): 3
-  // where ptxas stays under 128 with it (it then spends fewer instructions), 4 for the
-  // codes it would take 132-150 for (8-bit signed, 6-bit unsigned, float codes of 4 bits
-  // and more; +1-3% instructions, no spills), 3 again where 4 spills (7- and 8-bit
-  // unsigned: 3 blocks per SM). ptxas 13.0 for sm_90; lowbit-gemm-sass.test keeps it.
+  // min_blocks at 8 rows keeps 4 blocks of 128 threads per SM (<= 128 registers): 4,
+  // where ptxas then holds its registers under 128 without spills (with 3 it takes 132-160
+  // for 6- and 8-bit and float codes of 4 bits and more, and for the others 0-3% fewer
+  // instructions, si4 322 -> 315), but 3 for 7-bit codes and 5- and 8-bit ones with
+  // offsets, which 4 spills (so 7- and 8-bit unsigned codes get 3 blocks per SM). ptxas
+  // 13.0 for sm_90; lowbit-gemm-sass.test keeps the registers.
   if (m <= 8) {
-    bool tight = (floatCodes && bits >= 4) || (!offsets && !floatCodes && bits == 8) ||
-                 (offsets && bits == 6);
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, tight ? 4 : 3, 1, 256);
+    bool spills = bits == 7 || (offsets && (bits == 5 || bits == 8));
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 256);
   }
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);

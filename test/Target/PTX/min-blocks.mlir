@@ -6,7 +6,7 @@
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=0 %s | FileCheck %s --check-prefix=NONE
 // RUN: not tessel-translate --tbvm-to-ptx --arch=sm_90 --min-blocks-per-sm=40 %s 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: tessel-translate --tbvm-to-bytecode %s | tessel-translate --bytecode-to-tbvm | FileCheck %s --check-prefix=ROUND
-// The low-bit GEMM template asks for 3 blocks at M = 1 unless told otherwise:
+// The low-bit GEMM template asks for 4 blocks for 4-bit codes at M = 1 unless told otherwise:
 // RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1" | FileCheck %s --check-prefix=GEN
 // RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1 min-blocks=0" | FileCheck %s --check-prefix=GEN0
 // CHECK-LABEL: .entry tessel_copy(
@@ -19,7 +19,7 @@
 // NONE-NOT: .minnctapersm
 // BAD: --min-blocks-per-sm must be 0..32, not 40
 // ROUND: tbvm.kernel @copy3({{.*}} attributes {min_blocks_per_sm = 3 : i64
-// GEN: tbvm.kernel @main_kernel({{.*}}min_blocks_per_sm = 3 : i64
+// GEN: tbvm.kernel @main_kernel({{.*}}min_blocks_per_sm = 4 : i64
 // GEN0-NOT: min_blocks_per_sm
 
 !v = !tbvm.gtensor<?xf32>
