@@ -80,6 +80,15 @@ private:
   RTensorType tile(ArrayRef<int64_t> shape, Type element, LayoutAttr layout) {
     return RTensorType::get(ctx_, shape, element, layout);
   }
+  /// The swizzle of a shared f16 tile with rows of `rowElems` elements (a multiple of 128)
+  /// that ldmatrix reads 8 rows of 16 bytes at a time: the rows' low 3 bits (the element
+  /// offset's bits from log2 of rowElems' power-of-two part) XOR the 16-byte unit, so
+  /// those 8 rows fall on 8 different groups of banks. (Bits 6-8, the fixed choice
+  /// before, held only 1 or 2 row bits of 128- and 256-element rows: 2- and 4-way
+  /// conflicts.)
+  SwizzleAttr rowSwizzle(int64_t rowElems) {
+    return SwizzleAttr::get(ctx_, 3, 3, llvm::countr_zero(uint64_t(rowElems)) - 3);
+  }
   Value muli(Value a, Value b) { return arith::MulIOp::create(b_, loc_, a, b); }
   Value addi(Value a, Value b) { return arith::AddIOp::create(b_, loc_, a, b); }
 
@@ -353,8 +362,8 @@ LogicalResult GemmBuilder::buildKernel() {
     SwizzleAttr wSwizzle;
     if (bits_ == 8)
       wSwizzle = SwizzleAttr::get(ctx_, 1, 4, 3);
-    auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
-    auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, SwizzleAttr::get(ctx_, 3, 3, 3));
+    auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, rowSwizzle(KI_));
+    auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, rowSwizzle(KI_));
     auto wsType = STensorType::get(ctx_, {S, KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
     auto wsSlice = STensorType::get(ctx_, {KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
     Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
@@ -516,7 +525,7 @@ LogicalResult GemmBuilder::buildKernel() {
     STensorType smemSlice;
     const int64_t xChunks = swap_ ? 2 : 1; // chunks per activation copy
     if (S == 1) {
-      auto swizzle = SwizzleAttr::get(ctx_, 3, 3, 3);
+      auto swizzle = rowSwizzle(xChunks * KI_);
       smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, xChunks * KI_}, f16, swizzle),
                                    IntegerAttr());
       smemSlice = STensorType::get(ctx_, {BM_, xChunks * KI_}, f16, swizzle);
