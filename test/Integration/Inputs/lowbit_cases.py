@@ -35,6 +35,9 @@ CASES = [
     # odd last chunk after the loop, a block with nothing to add), with offsets 2, 2, 1
     ("si4", 4, " split-k=4", 3, 64, 640, 128),
     ("ui4", 4, " split-k=3", 3, 64, 640, 128),
+    # ... with 16 rows (a copy per chunk), and chunks of 256 (3 and 2 per block)
+    ("ui4", 4, " bm=16 split-k=3", 3, 64, 640, 128),
+    ("si4", 4, " k-step=256", 3, 64, 1280, 128),
     # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
     ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
     # no shared memory: activation fragments from global memory (rows past M, a K chunk
