@@ -470,26 +470,37 @@ LogicalResult GemmBuilder::buildKernel() {
       ones = AllocRegsOp::create(b_, loc_, swap_ ? wTType : bType, one);
     }
     // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset);
-    // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T.
-    auto step = [&](Location l, Value acc, Value a, Value bytes, Value scale, Value offset) {
+    // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T. Per-channel scales
+    // (and offsets) are the same for every chunk: the mmas accumulate A * cast(codes)
+    // (and the row sums) over the block's whole share of K, scaled once after the loop,
+    // so no chunk loads scales or spends fmas on them. `accs` is the accumulator (and,
+    // per channel with offsets, the row sums).
+    const bool perChannel = spec_.groupSize == 0;
+    auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset) {
+      Value into = perChannel ? accs[0] : zero;
       Value d;
       if (swap_) {
         Value codes = ViewOp::create(b_, l, codesTType, bytes);
-        d = DotOp::create(b_, l, cTType, CastOp::create(b_, l, wTType, codes), a, zero);
+        d = DotOp::create(b_, l, cTType, CastOp::create(b_, l, wTType, codes), a, into);
       } else {
         Value codes = ViewOp::create(b_, l, codesType, bytes);
-        d = DotOp::create(b_, l, cType, a, CastOp::create(b_, l, bType, codes), zero);
+        d = DotOp::create(b_, l, cType, a, CastOp::create(b_, l, bType, codes), into);
       }
-      acc = FmaOp::create(b_, l, accType, d, perColumn(l, scale), acc);
-      if (offset) {
-        // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A
-        // times a B tile of ones puts sum_k A[m, k] in every column), so the offset costs
-        // one mma per fragment and an fma instead of a cross-thread reduction per step.
-        Value sums = swap_ ? DotOp::create(b_, l, cTType, ones, a, zero)
-                           : DotOp::create(b_, l, cType, a, ones, zero);
-        acc = FmaOp::create(b_, l, accType, sums, perColumn(l, offset), acc);
+      // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
+      // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
+      // per fragment and an fma instead of a cross-thread reduction per step.
+      auto rowSums = [&](Value from) -> Value {
+        return swap_ ? DotOp::create(b_, l, cTType, ones, a, from) : DotOp::create(b_, l, cType, a, ones, from);
+      };
+      if (perChannel) {
+        accs[0] = d;
+        if (!spec_.symmetric)
+          accs[1] = rowSums(accs[1]);
+        return;
       }
-      return acc;
+      accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, scale), accs[0]);
+      if (offset)
+        accs[0] = FmaOp::create(b_, l, accType, rowSums(zero), perColumn(l, offset), accs[0]);
     };
     // The weights of chunk c into registers, one load per 128-wide sub-chunk, then its
     // scales: KS + KS (+ KS) values after the accumulator in the loop's carried list.
@@ -499,7 +510,8 @@ LogicalResult GemmBuilder::buildKernel() {
         out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
                                            CacheHint::evict_first));
       }
-      loadScales(l, chunk, out);
+      if (!perChannel)
+        loadScales(l, chunk, out);
     };
     // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
     // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
@@ -547,9 +559,10 @@ LogicalResult GemmBuilder::buildKernel() {
       return buffer(l, buf);
     };
     // Chunk kc from its weights and (stages = 1) half `half` of a pair's activation
-    // tile; with `following`, that chunk's weights are appended to `next`.
-    auto chunk = [&](Location l, Value kc, Value acc, ValueRange weights, Value tile, int64_t half,
-                     Value following, SmallVectorImpl<Value> &next) {
+    // tile into `accs`; with `following`, that chunk's weights are appended to `next`.
+    const size_t numAccs = perChannel && !spec_.symmetric ? 2 : 1;
+    auto chunk = [&](Location l, Value kc, MutableArrayRef<Value> accs, ValueRange weights, Value tile,
+                     int64_t half, Value following, SmallVectorImpl<Value> &next) {
       SmallVector<Value> direct;
       if (!tile) {
         Value k0 = muli(kc, index(KI_));
@@ -566,12 +579,13 @@ LogicalResult GemmBuilder::buildKernel() {
                        : direct[size_t(s)];
         if (swap_)
           a = ViewOp::create(b_, l, xTType, a);
-        acc = step(l, acc, a, weights[s], weights[KS_ + s],
-                   spec_.symmetric ? Value() : weights[2 * KS_ + s]);
+        if (perChannel)
+          step(l, accs, a, weights[s], Value(), Value());
+        else
+          step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
       }
-      return acc;
     };
-    SmallVector<Value> initial{zero};
+    SmallVector<Value> initial(numAccs, zero);
     if (smem) {
       copyX(loc_, begin, c0);
       if (xChunks == 2)
@@ -585,13 +599,13 @@ LogicalResult GemmBuilder::buildKernel() {
         [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b_);
           b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> second, yielded{Value()};
+          SmallVector<Value> accs(carried.take_front(numAccs)), second, yielded;
           Value kc1 = addi(kc, c1), kc2 = addi(kc, index(2));
           Value following = arith::MinUIOp::create(b_, l, kc2, last);
           Value tile;
           if (smem && xChunks == 2) {
-            tile = landed(l, carried[1]);
-            Value other = arith::SubIOp::create(b_, l, c1, carried[1]);
+            tile = landed(l, carried[numAccs]);
+            Value other = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
             yielded.push_back(other);
             copyX(l, kc2, other);
           } else if (smem) {
@@ -599,12 +613,15 @@ LogicalResult GemmBuilder::buildKernel() {
             copyX(l, kc1, c1);
           }
           ValueRange weights = carried.drop_front(firstWeights);
-          Value acc = chunk(l, kc, carried[0], weights, tile, 0, kc1, second);
+          chunk(l, kc, accs, weights, tile, 0, kc1, second);
           if (smem && xChunks == 1) {
             tile = landed(l, c1);
             copyX(l, following, c0);
           }
-          yielded[0] = chunk(l, kc1, acc, second, tile, xChunks - 1, following, yielded);
+          SmallVector<Value> next;
+          chunk(l, kc1, accs, second, tile, xChunks - 1, following, next);
+          yielded.insert(yielded.begin(), accs.begin(), accs.end());
+          yielded.append(next.begin(), next.end());
           scf::YieldOp::create(b_, l, yielded);
         });
     // An odd count leaves the last chunk: its weights carried, its activations the first
@@ -612,19 +629,30 @@ LogicalResult GemmBuilder::buildKernel() {
     Value odd = arith::CmpIOp::create(
         b_, loc_, arith::CmpIPredicate::ne,
         arith::AndIOp::create(b_, loc_, arith::SubIOp::create(b_, loc_, end, begin), c1), c0);
-    auto tail = scf::IfOp::create(b_, loc_, TypeRange{accType}, odd, /*withElseRegion=*/true);
+    SmallVector<Type> accTypes(numAccs, accType);
+    auto tail = scf::IfOp::create(b_, loc_, accTypes, odd, /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b_);
       b_.setInsertionPointToStart(tail.thenBlock());
-      SmallVector<Value> none;
-      Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(1) : c0) : Value();
-      Value acc = chunk(loc_, last, loop.getResult(0), loop.getResults().drop_front(firstWeights), tile, 0,
-                        Value(), none);
-      scf::YieldOp::create(b_, loc_, acc);
+      SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
+      Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
+      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), tile, 0, Value(), none);
+      scf::YieldOp::create(b_, loc_, accs);
       b_.setInsertionPointToStart(tail.elseBlock());
-      scf::YieldOp::create(b_, loc_, loop.getResult(0));
+      scf::YieldOp::create(b_, loc_, loop.getResults().take_front(numAccs));
     }
     result = tail.getResult(0);
+    if (perChannel) {
+      // The per-channel scales (and offsets), once.
+      result = BinaryOp::create(b_, loc_, accType, BinaryKind::mul, result,
+                                perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, sc, ValueRange{c0, n0},
+                                                                     CacheHint::normal)));
+      if (!spec_.symmetric)
+        result = FmaOp::create(b_, loc_, accType, tail.getResult(1),
+                               perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, off, ValueRange{c0, n0},
+                                                                    CacheHint::normal)),
+                               result);
+    }
     if (smem)
       CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
   }

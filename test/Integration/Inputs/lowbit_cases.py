@@ -38,6 +38,11 @@ CASES = [
     # ... with 16 rows (a copy per chunk), and chunks of 256 (3 and 2 per block)
     ("ui4", 4, " bm=16 split-k=3", 3, 64, 640, 128),
     ("si4", 4, " k-step=256", 3, 64, 1280, 128),
+    # per-channel scales in the register pipeline: accumulated over the block's share of
+    # K and scaled once (with and without offsets, 8 and 16 rows, stages 0)
+    ("si8", 8, "", 3, 64, 640, 0),
+    ("ui3", 3, " bm=16", 3, 64, 384, 0),
+    ("si5", 5, " stages=0", 3, 64, 512, 0),
     # split-K sized to the device (tbvm.resident_blocks: the CPU's worker threads)
     ("ui4", 4, " target-blocks=0", 3, 64, 2048, 128),
     # no shared memory: activation fragments from global memory (rows past M, a K chunk
