@@ -476,6 +476,12 @@ LogicalResult GemmBuilder::buildKernel() {
     // so no chunk loads scales or spends fmas on them. `accs` is the accumulator (and,
     // per channel with offsets, the row sums).
     const bool perChannel = spec_.groupSize == 0;
+    const bool pairScales = !perChannel && KI_ % spec_.groupSize == 0;
+    const int64_t groupsPerChunk = pairScales ? KI_ / spec_.groupSize : 0;
+    RTensorType pairScalesType;
+    if (pairScales)
+      pairScalesType = tile({2 * groupsPerChunk, BN_}, f16,
+                            LayoutAttr::get(ctx_, *vm::Layout::local({2 * groupsPerChunk, 1}).compose(ls.getLayout())));
     auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset) {
       Value into = perChannel ? accs[0] : zero;
       Value d;
@@ -510,8 +516,17 @@ LogicalResult GemmBuilder::buildKernel() {
         out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
                                            CacheHint::evict_first));
       }
-      if (!perChannel)
+      if (!perChannel && !pairScales)
         loadScales(l, chunk, out);
+    };
+    // Scales (and offsets) of a pair of chunks, first and first + 1: with groups that
+    // divide k_step, 2 k_step / group rows, one load (and one address and bounds
+    // computation) per pair instead of per chunk; each chunk slices its rows out.
+    auto loadPairScales = [&](Location l, Value first, SmallVectorImpl<Value> &out) {
+      for (Value t : {sc, off})
+        if (t)
+          out.push_back(LoadGlobalOp::create(b_, l, pairScalesType, t, ValueRange{muli(first, index(groupsPerChunk)), n0},
+                                             CacheHint::normal));
     };
     // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
     // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
@@ -558,11 +573,14 @@ LogicalResult GemmBuilder::buildKernel() {
       SyncOp::create(b_, l);
       return buffer(l, buf);
     };
-    // Chunk kc from its weights and (stages = 1) half `half` of a pair's activation
-    // tile into `accs`; with `following`, that chunk's weights are appended to `next`.
+    // Chunk kc, the `half`-th (0 or 1) of its pair, into `accs`: from its weights, the
+    // pair's scales when loaded per pair, and (stages = 1) the activation tile (with 8
+    // rows the pair's, of which it takes half `half`); with `following`, that chunk's
+    // weights are appended to `next`.
     const size_t numAccs = perChannel && !spec_.symmetric ? 2 : 1;
-    auto chunk = [&](Location l, Value kc, MutableArrayRef<Value> accs, ValueRange weights, Value tile,
-                     int64_t half, Value following, SmallVectorImpl<Value> &next) {
+    auto chunk = [&](Location l, Value kc, MutableArrayRef<Value> accs, ValueRange weights, ValueRange pair,
+                     Value tile, int64_t half, Value following, SmallVectorImpl<Value> &next) {
+      const int64_t column = xChunks == 2 ? KI_ * half : 0; // in the activation tile
       SmallVector<Value> direct;
       if (!tile) {
         Value k0 = muli(kc, index(KI_));
@@ -574,15 +592,23 @@ LogicalResult GemmBuilder::buildKernel() {
         loadWeights(l, following, next);
       for (int64_t s = 0; s < KS_; ++s) {
         Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile,
-                                              ValueRange{c0, index(KI_ * half + 128 * s)}, false)
+                                              ValueRange{c0, index(column + 128 * s)}, false)
                              .getResult()
                        : direct[size_t(s)];
         if (swap_)
           a = ViewOp::create(b_, l, xTType, a);
-        if (perChannel)
+        if (perChannel) {
           step(l, accs, a, weights[s], Value(), Value());
-        else
+        } else if (pairScales) {
+          // This sub-chunk's group row among the pair's.
+          int64_t row = half * groupsPerChunk + 128 * s / spec_.groupSize;
+          auto rowOf = [&](Value t) {
+            return SliceOp::create(b_, l, sTile, t, b_.getDenseI64ArrayAttr({row, 0})).getResult();
+          };
+          step(l, accs, a, weights[s], rowOf(pair[0]), spec_.symmetric ? Value() : rowOf(pair[1]));
+        } else {
           step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
+        }
       }
     };
     SmallVector<Value> initial(numAccs, zero);
@@ -591,6 +617,9 @@ LogicalResult GemmBuilder::buildKernel() {
       if (xChunks == 2)
         initial.push_back(c0); // the buffer holding the pair's activations
     }
+    const size_t firstScales = initial.size();
+    if (pairScales)
+      loadPairScales(loc_, begin, initial);
     const size_t firstWeights = initial.size();
     loadWeights(loc_, begin, initial);
     // Pairs of chunks kc, kc + 1 while kc + 1 <= last.
@@ -613,13 +642,16 @@ LogicalResult GemmBuilder::buildKernel() {
             copyX(l, kc1, c1);
           }
           ValueRange weights = carried.drop_front(firstWeights);
-          chunk(l, kc, accs, weights, tile, 0, kc1, second);
+          ValueRange pair = carried.slice(firstScales, firstWeights - firstScales);
+          chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
+          if (pairScales)
+            loadPairScales(l, following, yielded);
           if (smem && xChunks == 1) {
             tile = landed(l, c1);
             copyX(l, following, c0);
           }
           SmallVector<Value> next;
-          chunk(l, kc1, accs, second, tile, xChunks - 1, following, next);
+          chunk(l, kc1, accs, second, pair, tile, 1, following, next);
           yielded.insert(yielded.begin(), accs.begin(), accs.end());
           yielded.append(next.begin(), next.end());
           scf::YieldOp::create(b_, l, yielded);
@@ -636,7 +668,8 @@ LogicalResult GemmBuilder::buildKernel() {
       b_.setInsertionPointToStart(tail.thenBlock());
       SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
       Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
-      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), tile, 0, Value(), none);
+      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights),
+            loop.getResults().slice(firstScales, firstWeights - firstScales), tile, 0, Value(), none);
       scf::YieldOp::create(b_, loc_, accs);
       b_.setInsertionPointToStart(tail.elseBlock());
       scf::YieldOp::create(b_, loc_, loop.getResults().take_front(numAccs));
@@ -804,11 +837,12 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // min_blocks at 8 rows keeps 4 blocks of 128 threads per SM (<= 128 registers): 4,
   // where ptxas then holds its registers under 128 without spills (with 3 it takes 132-160
   // for 6- and 8-bit and float codes of 4 bits and more, and for the others 0-3% fewer
-  // instructions, si4 322 -> 315), but 3 for 7-bit codes and 5- and 8-bit ones with
-  // offsets, which 4 spills (so 7- and 8-bit unsigned codes get 3 blocks per SM). ptxas
-  // 13.0 for sm_90; lowbit-gemm-sass.test keeps the registers.
+  // instructions, si4 322 -> 315), but 3 for 5- and 7-bit codes and 8-bit ones with
+  // offsets, which 4 spills on sm_80 or sm_90 (so 7- and 8-bit unsigned codes get 3
+  // blocks per SM). ptxas 13.0; lowbit-gemm-sass.test keeps the registers on sm_90,
+  // lowbit-gemm-bench.test the spills on sm_80, sm_86 and sm_90a.
   if (m <= 8) {
-    bool spills = bits == 7 || (offsets && (bits == 5 || bits == 8));
+    bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
     return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 256);
   }
   if (m <= 16)

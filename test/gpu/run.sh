@@ -134,9 +134,9 @@ if want m1-minblocks0; then
   TESSEL_CUDA_MIN_BLOCKS=0 bench m1-minblocks0 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
 # With 3 blocks per SM asked for (up to 168 registers): the default asks for 4 (<= 128
-# registers) except for 7-bit codes and 5/8-bit ones with offsets, which spill at 4; at 3
-# ptxas spends 0-3% fewer instructions on 4-bit codes but takes 132-160 registers for
-# 6- and 8-bit and float codes (3 blocks fit).
+# registers) except for 5- and 7-bit codes and 8-bit ones with offsets, which spill at
+# 4; at 3 ptxas spends 0-3% fewer instructions on 4-bit codes but takes 132-160
+# registers for 6- and 8-bit and float codes (3 blocks fit).
 if want m1-minblocks3; then
   TESSEL_CUDA_MIN_BLOCKS=3 bench m1-minblocks3 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
