@@ -448,8 +448,14 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   // Groups whose matrices all lie a whole number of swizzle periods after those of an
   // earlier group with as many matrices (m-tiles 16 rows apart, say) reuse its address
   // with an immediate offset (the swizzle of an index plus a multiple of its period is
-  // the swizzle plus that multiple).
+  // the swizzle plus that multiple). So do groups a multiple of 2^(base + bits) columns
+  // apart in a tile whose rows are 2^(base + shift) elements, the row's low bits (at most
+  // 3 of them) XORing the 16-byte unit: such a step leaves the XORed unit bits alone and
+  // stays in the row (both groups' columns are in the tile), whose low bits the 8-row
+  // steps of matrices keep.
   int64_t period = st.swizzle.period();
+  const vm::Swizzle &sw = st.swizzle;
+  const bool rowSwizzle = !sw.isIdentity() && sw.bits <= 3 && st.shape[1] == (int64_t(1) << (sw.base + sw.shift));
   struct Group {
     int64_t first, count;
     Reg addr;
@@ -480,7 +486,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
         same = q.slotPart[size_t(first + m)][0] - q.slotPart[size_t(g.first + m)][0] == dr &&
                q.slotPart[size_t(first + m)][1] - q.slotPart[size_t(g.first + m)][1] == dc;
       int64_t delta = dr * 8 * st.shape[1] + dc * 8; // elements
-      if (same && delta % period == 0) {
+      if (same && (delta % period == 0 || (rowSwizzle && (dc * 8) % (int64_t(1) << (sw.base + sw.bits)) == 0))) {
         reuse = std::make_pair(g.addr, delta * 2);
         break;
       }
