@@ -508,8 +508,9 @@ LogicalResult GemmBuilder::buildKernel() {
       if (offset)
         accs[0] = FmaOp::create(b_, l, accType, rowSums(zero), perColumn(l, offset), accs[0]);
     };
-    // The weights of chunk c into registers, one load per 128-wide sub-chunk, then its
-    // scales: KS + KS (+ KS) values after the accumulator in the loop's carried list.
+    // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
+    // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
+    // loop's carried list.
     auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
       for (int64_t s = 0; s < KS_; ++s) {
         Value row = addi(muli(chunk, index(KS_)), index(s));
