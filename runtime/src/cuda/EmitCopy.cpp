@@ -392,9 +392,14 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
     vectorPath();
     return absl::OkStatus();
   }
-  // (offset_last | dim_last) % k == 0 and the base address aligned: checked once.
+  // (offset_last | dim_last) % k == 0 and the base address aligned: checked once (the
+  // offset left out when known to be a multiple of k, so that the check does not depend
+  // on a loop's induction variable).
   Reg acc = newReg(RegKind::kB64), mis = newReg(RegKind::kB64);
-  emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(offsets.back()), Operand::r(g.regs.back())});
+  if (multiples.back() % k == 0)
+    emit(Op::kMov, Type::kB64, {Operand::r(acc)}, {Operand::r(g.regs.back())});
+  else
+    emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(offsets.back()), Operand::r(g.regs.back())});
   emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
   emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(g.reg), Operand::i(k * bits / 8 - 1)});
   emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
