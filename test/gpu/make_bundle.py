@@ -93,8 +93,8 @@ BENCH = [
 # (9 types x 8 schedules: the JIT of 72 modules and their timing fit run.sh's 240 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
 VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up to 8 rows
-            # the 16-row tile (the default before bm = 8: twice the mmas, 16-row padding,
-            # 9-16% more SASS instructions per step)
+            # the 16-row tile (the default before bm = 8: twice the mmas, 16-row padding;
+            # si4 362 vs 299 SASS per step, 3 blocks per SM)
             ("bm16-st1", "bm=16 k-step=128 n-per-warp=4 stages=1"),
             # about 1024 blocks instead of 256 (more split-K): more blocks per SM
             ("bm8-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
@@ -103,16 +103,16 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # no shared memory: each warp loads its activation fragments from global
             # memory at the top of the step (no copy to wait for, no barrier), about as
-            # many instructions as the default (si4 358 vs 348 per step)
+            # many instructions as the default (si4 309 vs 299 per step)
             ("bm8-st0", "k-step=128 n-per-warp=4 stages=0"),
-            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling): the
-            # fewest instructions (si4 277 per step; 313 with 16 rows) at 4 blocks per SM
-            # and two chunks in flight
+            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling): two
+            # chunks in flight without holding registers, si4 349 per step at 4 blocks per
+            # SM
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             ("bm16-st3-mb4", "bm=16 k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
-            # 57344 x 8192, then with spills): fewer instructions per weight (si4 620 per
-            # 256 of K vs 2 x 348), 168 registers (3 blocks per SM)
+            # 57344 x 8192, then with spills): fewer instructions per weight, 168 registers
+            # (3 blocks per SM)
             ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
 
 
