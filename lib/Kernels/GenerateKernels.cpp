@@ -43,10 +43,10 @@ public:
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     // The default 8-row tile takes n-tiles in pairs and one warp along M; other choices
     // given explicitly get the 16-row tile's defaults. A tile height given explicitly
-    // gets the defaults of that many rows (min_blocks differs between 8 and 16 rows).
+    // gets the defaults of as many rows (min_blocks differs between 8 and 16 rows, say).
     if (def.getBm() == 8 && int64_t(bm) <= 0 && (nw % 2 != 0 || wm != 1))
       def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym);
-    else if (int64_t(bm) > 0 && int64_t(bm) != def.getBm() && int64_t(bm) <= 16)
+    else if (int64_t(bm) > 0 && int64_t(bm) != def.getBm())
       def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym);
     int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
