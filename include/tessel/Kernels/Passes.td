@@ -10,7 +10,7 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
     Appends a kernel and host function computing y[M, N] = x[M, K] * dequant(w)^T for
     weights of the given type in the mma_k128 order (lib/Kernels/LowBitGemm.h), so tests
     and benchmarks get modules without a model. The schedule is the default for `m`
-    unless given field by field.
+    (for `bm` rows when `bm` is given) unless given field by field.
 
     `tessel-opt --tessel-generate-lowbit-gemm="type=ui3 group=128 m=1" -o gemm.mlir`
   }];
