@@ -500,19 +500,46 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
       ldmatrix(first, count, Operand::addr(reuse->first, reuse->second));
       continue;
     }
-    // The block coordinates of matrix (first + m) for this lane's m: a select chain.
+    // The block coordinates of matrix (first + m) for this lane's m = lane / 8: byte m of
+    // a table in an immediate when they fit in bytes (a shift and a mask), else a
+    // select chain.
     Reg br = newReg(RegKind::kB32), bc = newReg(RegKind::kB32);
-    emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first)][0])});
-    emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first)][1])});
-    for (int64_t m = 1; m < count; ++m) {
-      Reg is = newReg(RegKind::kPred);
-      emit(Op::kSetp, Type::kU32, {Operand::r(is)}, {Operand::r(matrix), Operand::i(m)}).cmp = ptx::Cmp::kEq;
-      Inst &a = emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first + m)][0])});
-      a.guarded = true;
-      a.guard = is;
-      Inst &b = emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first + m)][1])});
-      b.guarded = true;
-      b.guard = is;
+    bool bytes = true;
+    for (int64_t m = 0; m < count; ++m)
+      for (int dim = 0; dim < 2; ++dim)
+        bytes = bytes && q.slotPart[size_t(first + m)][size_t(dim)] >= 0 &&
+                q.slotPart[size_t(first + m)][size_t(dim)] < 256;
+    if (count == 1 || !bytes) {
+      emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first)][0])});
+      emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first)][1])});
+      for (int64_t m = 1; m < count; ++m) {
+        Reg is = newReg(RegKind::kPred);
+        emit(Op::kSetp, Type::kU32, {Operand::r(is)}, {Operand::r(matrix), Operand::i(m)}).cmp = ptx::Cmp::kEq;
+        Inst &a = emit(Op::kMov, Type::kB32, {Operand::r(br)}, {Operand::i(q.slotPart[size_t(first + m)][0])});
+        a.guarded = true;
+        a.guard = is;
+        Inst &b = emit(Op::kMov, Type::kB32, {Operand::r(bc)}, {Operand::i(q.slotPart[size_t(first + m)][1])});
+        b.guarded = true;
+        b.guard = is;
+      }
+    } else {
+      Reg shift = newReg(RegKind::kB32);
+      emit(Op::kShl, Type::kB32, {Operand::r(shift)}, {Operand::r(matrix), Operand::i(3)});
+      for (int dim = 0; dim < 2; ++dim) {
+        int64_t table = 0;
+        bool same = true;
+        for (int64_t m = 0; m < count; ++m) {
+          table |= q.slotPart[size_t(first + m)][size_t(dim)] << (8 * m);
+          same = same && q.slotPart[size_t(first + m)][size_t(dim)] == q.slotPart[size_t(first)][size_t(dim)];
+        }
+        Reg out = dim == 0 ? br : bc;
+        if (same) { // one value for every matrix of the group
+          emit(Op::kMov, Type::kB32, {Operand::r(out)}, {Operand::i(q.slotPart[size_t(first)][size_t(dim)])});
+          continue;
+        }
+        emit(Op::kShr, Type::kU32, {Operand::r(out)}, {Operand::i(table), Operand::r(shift)});
+        emit(Op::kAnd, Type::kB32, {Operand::r(out)}, {Operand::r(out), Operand::i(255)});
+      }
     }
     // element row = r0 + (threadPart0 + br) * 8 + row; column = c0 + (threadPart1 + bc) * 8
     Reg er = newReg(RegKind::kB32), ec = newReg(RegKind::kB32), lin = newReg(RegKind::kB32);

@@ -5,8 +5,12 @@
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s
 // RUN: tessel-translate --tbvm-to-bytecode %s -o %t.tslm
 // RUN: tessel-run %t.tslm --device=ptx-sim --compare-with=cpu --tolerance=0,0 --random-inputs | FileCheck %s --check-prefix=CMP
+// Each lane's matrix in a group (lane / 8) picks its block column from a byte table in
+// an immediate (4, 5, 6, 7 for the second group), not a chain of selects.
 // CHECK-LABEL: .entry tessel_frag(
 // CHECK: ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{{.*}}}, [[[A:%r[0-9]+]]];
+// CHECK: shr.u32 %r{{[0-9]+}}, 117835012, %r{{[0-9]+}};
+// CHECK-NOT: setp.eq.u32
 // CHECK: ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{{.*}}}, [[[B:%r[0-9]+]]];
 // CHECK-NEXT: ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{{.*}}}, [[[A]]+128];
 // CHECK-NEXT: ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{{.*}}}, [[[B]]+128];
