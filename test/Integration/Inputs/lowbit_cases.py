@@ -38,6 +38,8 @@ CASES = [
     # ... with 16 rows (a copy per chunk), and chunks of 256 (3 and 2 per block)
     ("ui4", 4, " bm=16 split-k=3", 3, 64, 640, 128),
     ("si4", 4, " k-step=256", 3, 64, 1280, 128),
+    # one chunk (no loop iteration, only the odd last chunk), one row
+    ("si4", 4, "", 1, 64, 128, 128),
     # per-channel scales in the register pipeline: accumulated over the block's share of
     # K and scaled once (with and without offsets, 8 and 16 rows, stages 0)
     ("si8", 8, "", 3, 64, 640, 0),
