@@ -440,6 +440,9 @@ Reg AccessEmitter::vectorCondition(int64_t k) {
 
 void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
   int64_t bytes = k * a_.bits / 8;
+  // Registers this path has written part of (loads of 1 or 2 bytes: every caller zeroed
+  // the registers first, so the first part written, zero-extended, can be moved in whole).
+  std::set<size_t> written;
   for (const Run &run : runsOf(info_)) {
     for (int64_t s = run.slot; s < run.slot + run.count; s += k) {
       Operand mem;
@@ -488,8 +491,13 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
         in.dst = {Operand::r(tmp)};
         in.src = {mem};
         e_.kernel_.body.push_back(in);
-        e_.emit(Op::kBfi, Type::kB32, {Operand::r(regs[size_t(bit / 32)])},
-                {Operand::r(tmp), Operand::r(regs[size_t(bit / 32)]), Operand::i(bit % 32), Operand::i(width)});
+        size_t word = size_t(bit / 32);
+        if (bit % 32 == 0 && written.insert(word).second)
+          e_.emit(Op::kMov, Type::kB32, {Operand::r(regs[word])}, {Operand::r(tmp)});
+        else
+          e_.emit(Op::kBfi, Type::kB32, {Operand::r(regs[word])},
+                  {Operand::r(tmp), Operand::r(regs[word]), Operand::i(bit % 32), Operand::i(width)});
+        written.insert(word);
       } else {
         Reg tmp = e_.newReg(RegKind::kB32);
         e_.emit(Op::kBfe, Type::kU32, {Operand::r(tmp)},
