@@ -4,6 +4,8 @@
 
 #include "vm/Codec.h"
 
+#include "absl/numeric/bits.h"
+
 #include <numeric>
 
 namespace tessel::cuda {
@@ -156,7 +158,15 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
   case Opcode::MulI: {
     intBinary(op == Opcode::AddI ? Op::kAdd : op == Opcode::SubI ? Op::kSub : Op::kMul, false);
     int64_t a = operand(0).multipleOf, b = operand(1).multipleOf;
-    out.multipleOf = op == Opcode::MulI ? std::min<int64_t>(a * b, int64_t(1) << 40) : std::gcd(a, b);
+    // A product of multiples is a multiple of their product; past the 2^40 cap (or
+    // int64) only of the power of two of it, which divides it.
+    auto product = [](int64_t x, int64_t y) {
+      constexpr int64_t cap = int64_t(1) << 40;
+      if (x <= cap / y)
+        return x * y;
+      return int64_t(1) << std::min(40, absl::countr_zero(uint64_t(x)) + absl::countr_zero(uint64_t(y)));
+    };
+    out.multipleOf = op == Opcode::MulI ? product(a, b) : std::gcd(a, b);
     return absl::OkStatus();
   }
   case Opcode::DivSI:
@@ -166,9 +176,12 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
     bool isUnsigned = op == Opcode::DivUI || op == Opcode::RemUI;
     bool isDiv = op == Opcode::DivSI || op == Opcode::DivUI;
     intBinary(isDiv ? Op::kDiv : Op::kRem, isUnsigned);
-    // (c * m) / c where c divides the known multiple keeps m's divisibility.
-    if (isDiv && operand(1).multipleOf > 0 && operand(0).multipleOf % operand(1).multipleOf == 0)
-      out.multipleOf = std::max<int64_t>(1, operand(0).multipleOf / operand(1).multipleOf);
+    // (c * m) / c for a constant c that divides the known multiple keeps m's
+    // divisibility (a divisor only known to be a multiple of c says nothing: 32 / 16 is
+    // not a multiple of 32 / 8).
+    const std::optional<int64_t> &c = operand(1).constant;
+    if (isDiv && c && *c > 0 && operand(0).multipleOf % *c == 0)
+      out.multipleOf = std::max<int64_t>(1, operand(0).multipleOf / *c);
     return absl::OkStatus();
   }
   case Opcode::AndI:
