@@ -48,6 +48,7 @@ public:
       def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym);
     else if (int64_t(bm) > 0 && int64_t(bm) != def.getBm())
       def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym);
+    nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(
         emitErrorFn, ctx, pick(bm, bmDefault), pick(warps, def.getWarps()),
