@@ -321,7 +321,12 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
       emit(Op::kMov, Type::kB32, {Operand::r(out.reg)}, {Operand::r(zeroExtend ? zext(v, from.bits) : v)});
       normalize(out.reg, r.bits);
     }
+    // Sign extension keeps the value; truncation to w bits and zero extension from w bits
+    // change it by a multiple of 2^w, so only the power of two of the multiple up to 2^w
+    // stays.
     out.multipleOf = operand(0).multipleOf;
+    if (r.bits < from.bits || (zeroExtend && r.bits > from.bits))
+      out.multipleOf = std::gcd(out.multipleOf, int64_t(1) << std::min(40u, std::min(r.bits, from.bits)));
     return absl::OkStatus();
   }
   case Opcode::AddF:

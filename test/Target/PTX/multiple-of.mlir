@@ -16,6 +16,11 @@
 // CHECK-LABEL: .entry tessel_const(
 // CHECK-NOT: $unaligned
 // CHECK: ret;
+// Truncating to 32 bits keeps only the power of two of a multiple (12 * n mod 2^32 need
+// not be a multiple of 3), so (12 * n as i32) / 3 proves nothing about alignment; it
+// claimed a multiple of 4 before.
+// CHECK-LABEL: .entry tessel_trunc(
+// CHECK: $unaligned
 // CMP: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 128 beyond tolerance
 // VALUES: values ok
 !x = !tbvm.gtensor<1024xf32>
@@ -39,6 +44,19 @@ module {
     %c16 = arith.constant 16 : index
     %c64 = arith.constant 64 : index
     %o = arith.divui %c64, %c16 : index
+    %v = tbvm.load_global %x[%o] : !x -> !t
+    tbvm.store_global %v, %y[%c0] : !t, !y
+    tbvm.return
+  }
+  tbvm.kernel @trunc(%x: !x, %z: !z, %y: !y) attributes {warps = 1 : i64} {
+    %c0 = arith.constant 0 : index
+    %c12 = arith.constant 12 : index
+    %c3 = arith.constant 3 : i32
+    %n = tbvm.dim %z, 0 : !z
+    %m = arith.muli %n, %c12 : index
+    %t = arith.index_cast %m : index to i32
+    %q = arith.divui %t, %c3 : i32
+    %o = arith.index_cast %q : i32 to index
     %v = tbvm.load_global %x[%o] : !x -> !t
     tbvm.store_global %v, %y[%c0] : !t, !y
     tbvm.return
