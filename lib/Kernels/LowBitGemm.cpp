@@ -14,6 +14,8 @@
 //         A = ldmatrix [bm, 128]; B = cast(view(bytes)) : codes in mma B-fragment order
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
+//       (the scales of both chunks of an iteration in one load when groups divide
+//       k_step; per-channel scales: acc += D over all chunks, scaled once at the end)
 //       bm = 8 (decode of up to 8 rows): the transposed product on the tensor cores,
 //         D^T [BN, 8] = B^T [BN, 128] A^T [128, 8]: the decoded weights are mma A
 //         fragments (16 columns of y per mma, no 16-row padding), the activations B
