@@ -345,6 +345,12 @@ LogicalResult GemmBuilder::buildKernel() {
       t32 = ViewOp::create(b_, l, sColType, t32);
     return BroadcastOp::create(b_, l, accType, t32);
   };
+  // into + (weights' tile) * (activations' tile) on the tensor cores: A * B into C, or
+  // with bm = 8 the transposed product, B^T * A^T into C^T.
+  auto mma = [&](Location l, Value weights, Value activations, Value into) -> Value {
+    return swap_ ? DotOp::create(b_, l, cTType, weights, activations, into)
+                 : DotOp::create(b_, l, cType, activations, weights, into);
+  };
   scf::ForOp loop;
   Value result; // the accumulator after the main loop
   if (sharedPipe) {
@@ -443,7 +449,7 @@ LogicalResult GemmBuilder::buildKernel() {
             auto [a, bf] = operands(j);
             Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
                               : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
-            acc = DotOp::create(b_, l, cType, a, bw, acc);
+            acc = mma(l, bw, a, acc);
           }
           continue;
         }
@@ -452,10 +458,9 @@ LogicalResult GemmBuilder::buildKernel() {
         Value d = zero, sums = zero;
         for (int64_t j = 0; j < 128 / KW_; ++j) {
           auto [a, bf] = operands(j);
-          d = swap_ ? DotOp::create(b_, l, cTType, bf, a, d) : DotOp::create(b_, l, cType, a, bf, d);
+          d = mma(l, bf, a, d);
           if (offsetIn)
-            sums = swap_ ? DotOp::create(b_, l, cTType, onesSlice, a, sums)
-                         : DotOp::create(b_, l, cType, a, onesSlice, sums);
+            sums = mma(l, onesSlice, a, sums);
         }
         acc = FmaOp::create(b_, l, accType, d, perColumn(l, scaleIn), acc);
         if (offsetIn)
@@ -485,30 +490,20 @@ LogicalResult GemmBuilder::buildKernel() {
       pairScalesType = tile({2 * groupsPerChunk, BN_}, f16,
                             LayoutAttr::get(ctx_, *vm::Layout::local({2 * groupsPerChunk, 1}).compose(ls.getLayout())));
     auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset) {
-      Value into = perChannel ? accs[0] : zero;
-      Value d;
-      if (swap_) {
-        Value codes = ViewOp::create(b_, l, codesTType, bytes);
-        d = DotOp::create(b_, l, cTType, CastOp::create(b_, l, wTType, codes), a, into);
-      } else {
-        Value codes = ViewOp::create(b_, l, codesType, bytes);
-        d = DotOp::create(b_, l, cType, a, CastOp::create(b_, l, bType, codes), into);
-      }
+      Value codes = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
+      Value d = mma(l, CastOp::create(b_, l, swap_ ? wTType : bType, codes), a, perChannel ? accs[0] : zero);
       // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
       // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
       // per fragment and an fma instead of a cross-thread reduction per step.
-      auto rowSums = [&](Value from) -> Value {
-        return swap_ ? DotOp::create(b_, l, cTType, ones, a, from) : DotOp::create(b_, l, cType, a, ones, from);
-      };
       if (perChannel) {
         accs[0] = d;
         if (!spec_.symmetric)
-          accs[1] = rowSums(accs[1]);
+          accs[1] = mma(l, ones, a, accs[1]);
         return;
       }
       accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, scale), accs[0]);
       if (offset)
-        accs[0] = FmaOp::create(b_, l, accType, rowSums(zero), perColumn(l, offset), accs[0]);
+        accs[0] = FmaOp::create(b_, l, accType, mma(l, ones, a, zero), perColumn(l, offset), accs[0]);
     };
     // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
     // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
@@ -680,14 +675,12 @@ LogicalResult GemmBuilder::buildKernel() {
     result = tail.getResult(0);
     if (perChannel) {
       // The per-channel scales (and offsets), once.
-      result = BinaryOp::create(b_, loc_, accType, BinaryKind::mul, result,
-                                perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, sc, ValueRange{c0, n0},
-                                                                     CacheHint::normal)));
+      auto factor = [&](Value t) {
+        return perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, t, ValueRange{c0, n0}, CacheHint::normal));
+      };
+      result = BinaryOp::create(b_, loc_, accType, BinaryKind::mul, result, factor(sc));
       if (!spec_.symmetric)
-        result = FmaOp::create(b_, loc_, accType, tail.getResult(1),
-                               perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, off, ValueRange{c0, n0},
-                                                                    CacheHint::normal)),
-                               result);
+        result = FmaOp::create(b_, loc_, accType, tail.getResult(1), factor(off), result);
     }
     if (smem)
       CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
