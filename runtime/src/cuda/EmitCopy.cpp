@@ -392,19 +392,8 @@ absl::Status KernelEmitter::emitCopyAsync(const vm::Instruction &inst) {
     vectorPath();
     return absl::OkStatus();
   }
-  // (offset_last | dim_last) % k == 0 and the base address aligned: checked once (the
-  // offset left out when known to be a multiple of k, so that the check does not depend
-  // on a loop's induction variable).
-  Reg acc = newReg(RegKind::kB64), mis = newReg(RegKind::kB64);
-  if (multiples.back() % k == 0)
-    emit(Op::kMov, Type::kB64, {Operand::r(acc)}, {Operand::r(g.regs.back())});
-  else
-    emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(offsets.back()), Operand::r(g.regs.back())});
-  emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
-  emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(g.reg), Operand::i(k * bits / 8 - 1)});
-  emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
-  Reg ok = newReg(RegKind::kPred);
-  emit(Op::kSetp, Type::kU64, {Operand::r(ok)}, {Operand::r(acc), Operand::i(0)}).cmp = ptx::Cmp::kEq;
+  // Alignment checked once.
+  Reg ok = vectorsAligned(offsets.back(), multiples.back(), g.regs.back(), g.reg, k, k * bits / 8);
   std::string slow = newLabel("copy_unaligned"), done = newLabel("copy_done");
   branch(slow, &ok, true);
   vectorPath();

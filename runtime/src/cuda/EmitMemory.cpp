@@ -267,9 +267,7 @@ Reg AccessEmitter::both(Reg a, Reg b) {
     return b;
   if (b.id == kAlways)
     return a;
-  Reg q = e_.newReg(RegKind::kPred);
-  e_.emit(Op::kAnd, Type::kPred, {Operand::r(q)}, {Operand::r(a), Operand::r(b)});
-  return q;
+  return e_.conjoin(a, b);
 }
 
 Reg AccessEmitter::threadPointer() {
@@ -421,21 +419,14 @@ Reg AccessEmitter::vectorCondition(int64_t k) {
                (a_.swizzle.isIdentity() || k <= (int64_t(1) << a_.swizzle.base));
   if (staticOk)
     return Reg{RegKind::kPred, kAlways};
-  // Anything not proven is checked: (dim_last | offset_last) % k == 0 and address % bytes.
-  Reg acc = e_.newReg(RegKind::kB64);
-  e_.emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(a_.offsets.back()), Operand::r(a_.isGlobal ? a_.dims.back() : a_.offsets.back())});
-  e_.emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
+  // Anything not proven is checked at run time.
   Reg addr64 = a_.address;
   if (!a_.isGlobal) {
     addr64 = e_.newReg(RegKind::kB64);
     e_.emit(Op::kCvt, Type::kU64, {Operand::r(addr64)}, {Operand::r(a_.address)}).type2 = Type::kU32;
   }
-  Reg mis = e_.newReg(RegKind::kB64);
-  e_.emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(addr64), Operand::i(bytes - 1)});
-  e_.emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
-  Reg ok = e_.newReg(RegKind::kPred);
-  e_.emit(Op::kSetp, Type::kU64, {Operand::r(ok)}, {Operand::r(acc), Operand::i(0)}).cmp = ptx::Cmp::kEq;
-  return ok;
+  return e_.vectorsAligned(a_.offsets.back(), a_.offsetMultiples.back(),
+                           a_.isGlobal ? std::optional<Reg>(a_.dims.back()) : std::nullopt, addr64, k, bytes);
 }
 
 void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
@@ -492,12 +483,12 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
         in.src = {mem};
         e_.kernel_.body.push_back(in);
         size_t word = size_t(bit / 32);
-        if (bit % 32 == 0 && written.insert(word).second)
+        bool first = written.insert(word).second;
+        if (first && bit % 32 == 0)
           e_.emit(Op::kMov, Type::kB32, {Operand::r(regs[word])}, {Operand::r(tmp)});
         else
           e_.emit(Op::kBfi, Type::kB32, {Operand::r(regs[word])},
                   {Operand::r(tmp), Operand::r(regs[word]), Operand::i(bit % 32), Operand::i(width)});
-        written.insert(word);
       } else {
         Reg tmp = e_.newReg(RegKind::kB32);
         e_.emit(Op::kBfe, Type::kU32, {Operand::r(tmp)},

@@ -202,6 +202,23 @@ Reg KernelEmitter::conjoin(std::optional<Reg> a, Reg b) {
   return r;
 }
 
+Reg KernelEmitter::vectorsAligned(Reg offset, int64_t offsetMultiple, std::optional<Reg> dim, Reg base,
+                                  int64_t k, int64_t bytes) {
+  Reg acc = newReg(RegKind::kB64), mis = newReg(RegKind::kB64);
+  if (offsetMultiple % k != 0)
+    emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(offset), Operand::r(dim ? *dim : offset)});
+  else if (dim)
+    emit(Op::kMov, Type::kB64, {Operand::r(acc)}, {Operand::r(*dim)});
+  else
+    emit(Op::kMov, Type::kB64, {Operand::r(acc)}, {Operand::i(0)});
+  emit(Op::kAnd, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::i(k - 1)});
+  emit(Op::kAnd, Type::kB64, {Operand::r(mis)}, {Operand::r(base), Operand::i(bytes - 1)});
+  emit(Op::kOr, Type::kB64, {Operand::r(acc)}, {Operand::r(acc), Operand::r(mis)});
+  Reg ok = newReg(RegKind::kPred);
+  emit(Op::kSetp, Type::kU64, {Operand::r(ok)}, {Operand::r(acc), Operand::i(0)}).cmp = ptx::Cmp::kEq;
+  return ok;
+}
+
 Inst &KernelEmitter::emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src) {
   return emitTo(kernel_.body, op, type, std::move(dst), std::move(src));
 }

@@ -91,6 +91,13 @@ public:
   std::vector<int> outerFirst(const std::vector<int> &depths) const;
   /// a && b, or b when `a` is empty.
   Reg conjoin(std::optional<Reg> a, Reg b);
+  /// Run-time predicate that vectors of k elements (`bytes` bytes) of a tile are aligned
+  /// and never straddle a row: (offset | dim) % k == 0 and base % bytes == 0, for the
+  /// tile's last index `offset` (b64; left out when `offsetMultiple` shows it a multiple
+  /// of k, so the check does not depend on a loop's induction variable), the tensor's
+  /// last dimension `dim` (b64; none for shared tiles) and the address `base` (b64).
+  Reg vectorsAligned(Reg offset, int64_t offsetMultiple, std::optional<Reg> dim, Reg base, int64_t k,
+                     int64_t bytes);
   /// The kernel body being emitted (emit's target; emitTo(prologue) hoists instead).
   std::vector<Inst> &body() { return kernel_.body; }
   std::string newLabel(const std::string &hint);
