@@ -1,6 +1,7 @@
 // The PTX emitter's driver: kernel signature and prologue, value bookkeeping, the scalar
 // (arith) instructions and structured control flow (scf.for / scf.if).
 #include "cuda/KernelEmitter.h"
+#include "cuda/PtxPasses.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -534,6 +535,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   body.insert(body.end(), prologue_.begin(), prologue_.end());
   body.insert(body.end(), kernel_.body.begin(), kernel_.body.end());
   kernel_.body = std::move(body);
+  ptx::hoistLoopInvariants(kernel_);
   kernel_.sharedBytes = scratchBytes_ > 0 ? (fn_.sharedBytes + 127) / 128 * 128 + scratchBytes_
                                           : fn_.sharedBytes;
   EmittedKernel out;

@@ -237,8 +237,8 @@ tbvm.kernel @cast_e2m1(%x: !tbvm.gtensor<512x!lowp.float<e2m1>>, %y: !tbvm.gtens
 // CHECK-LABEL: .entry tessel_cast_e3m2(
 // CHECK: prmt.b32 [[T:%r[0-9]+]]
 // CHECK-NEXT: shr.b32 [[M:%r[0-9]+]], [[T]], 0x2;
-// CHECK-NEXT: and.b32 [[M]], [[M]], 0x1F001F00;
-// CHECK-NEXT: lop3.b32 [[S:%r[0-9]+]], [[T]], 0x80008000, [[M]], 0xEA;
+// CHECK-NEXT: and.b32 [[N:%r[0-9]+]], [[M]], 0x1F001F00;
+// CHECK-NEXT: lop3.b32 [[S:%r[0-9]+]], [[T]], 0x80008000, [[N]], 0xEA;
 // CHECK-NEXT: mul.rn.f16x2 {{%r[0-9]+}}, [[S]]
 // CHECK-NOT: cvt.rn.f16.f32
 // CHECK-NOT: cvt.rn.f16.s32

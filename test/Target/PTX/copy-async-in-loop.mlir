@@ -16,19 +16,18 @@
 // CHECK: compare y2: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 7400 beyond tolerance
 // VALUES: values ok
 // 16 x 64 tile, one warp: 4 chunks per thread, 4 rows per round (the swizzle's period is 8).
+// The shared addresses are the same in every iteration: computed before the loop.
 // PTX-LABEL: .entry tessel_copy(
+// PTX: add.u32 [[S0:%r[0-9]+]], {{%r[0-9]+}}, {{%r[0-9]+}};
+// PTX-NEXT: add.u32 [[S1:%r[0-9]+]]
 // PTX: $for_head
 // PTX: @!{{%p[0-9]+}} bra.uni $copy_edge
-// PTX-NEXT: add.u32 [[S0:%r[0-9]+]]
 // PTX-NEXT: add.s64 [[G0:%rd[0-9]+]]
 // PTX-NEXT: cp.async.cg.shared.global [[[S0]]], [[[G0]]], 16, 16;
-// PTX-NEXT: add.u32 [[S1:%r[0-9]+]]
 // PTX-NEXT: add.s64 [[G1:%rd[0-9]+]], [[G0]], [[STEP:%rd[0-9]+]];
 // PTX-NEXT: cp.async.cg.shared.global [[[S1]]], [[[G1]]], 16, 16;
-// PTX-NEXT: add.u32
 // PTX-NEXT: add.s64 [[G2:%rd[0-9]+]], [[G1]], [[STEP]];
 // PTX-NEXT: cp.async
-// PTX-NEXT: add.u32
 // PTX-NEXT: add.s64 {{%rd[0-9]+}}, [[G2]], [[STEP]];
 // PTX-NEXT: cp.async
 // PTX-NEXT: bra.uni $copy_joined
@@ -38,8 +37,9 @@
 // PTX: $copy_joined
 // 32 x 64 tile, two warps: 8 rows per round, the swizzle's period: immediate shared offsets.
 // PTX-LABEL: .entry tessel_copy_wide(
+// PTX: add.u32 [[W:%r[0-9]+]], {{%r[0-9]+}}, {{%r[0-9]+}};
+// PTX: $for_head
 // PTX: @!{{%p[0-9]+}} bra.uni $copy_edge
-// PTX-NEXT: add.u32 [[W:%r[0-9]+]]
 // PTX-NEXT: add.s64 [[H0:%rd[0-9]+]]
 // PTX-NEXT: cp.async.cg.shared.global [[[W]]], [[[H0]]], 16, 16;
 // PTX-NEXT: add.s64 [[H1:%rd[0-9]+]], [[H0]], {{%rd[0-9]+}};

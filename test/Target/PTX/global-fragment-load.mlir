@@ -1,7 +1,8 @@
 // An mma A fragment tile (16 x 128 f16: rows g and g + 8, pairs of columns) loaded from a
 // tensor of dynamic shape in a loop: the vector path runs when the tile lies inside along
 // the last dimension (checked once per access), so each of its 32 loads keeps only its
-// row's check (two rows: two predicates, no per-load column check), and addresses come
+// row's check (two rows: two predicates, no per-load column check; the same in every
+// iteration, so computed before the loop), and addresses come
 // from one pointer per row plus immediates. A tile that overruns the columns (K = 300)
 // takes the element-wise path. Values agree with the CPU and numpy, zeros outside.
 // RUN: tessel-translate --tbvm-to-bytecode %s -o %t.tslm
@@ -21,6 +22,9 @@
 // S: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 6144 beyond tolerance
 // SHIFTED: shifted ok
 // PTX-LABEL: .entry tessel_copy(
+// The rows' checks do not change in the loop: computed before it.
+// PTX: setp.lo.u64 [[R0:%p[0-9]+]]
+// PTX: setp.lo.u64 [[R8:%p[0-9]+]]
 // PTX: $for_head
 // PTX: setp.ls.u64
 // PTX-NEXT: setp.ls.u64
@@ -28,10 +32,8 @@
 // PTX-NEXT: and.pred
 // PTX-COUNT-32: mov.b32 {{%r[0-9]+}}, 0x0;
 // PTX-NEXT: @!{{%p[0-9]+}} bra.uni $unaligned
-// PTX: setp.lo.u64 [[R0:%p[0-9]+]]
-// PTX-NEXT: @[[R0]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P0:%rd[0-9]+]]{{\]}};
+// PTX: @[[R0]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P0:%rd[0-9]+]]{{\]}};
 // PTX-NEXT: mad.lo.s64 [[P8:%rd[0-9]+]], {{%rd[0-9]+}}, 16, [[P0]];
-// PTX: setp.lo.u64 [[R8:%p[0-9]+]]
 // PTX-NEXT: @[[R8]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P8]]{{\]}};
 // PTX-NEXT: @[[R0]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P0]]+16{{\]}};
 // PTX-NEXT: @[[R8]] ld.global.b32 {{%r[0-9]+}}, {{\[}}[[P8]]+16{{\]}};

@@ -1,0 +1,210 @@
+// Loop-invariant code motion on the structured PTX (cuda/PtxPasses.h): what leaves a
+// loop and what stays, checked on the instruction list, and the kernel's results before
+// and after on the PTX simulator.
+#include "cuda/PtxPasses.h"
+#include "cuda/PtxSimulator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace tessel::cuda::ptx {
+namespace {
+
+class Builder {
+public:
+  Kernel k;
+  Builder() {
+    k.name = "t";
+    k.threads = 32;
+  }
+  Reg reg(RegKind kind) { return Reg{kind, k.numRegs[int(kind)]++}; }
+  Inst &emit(Op op, Type type, std::vector<Operand> dst, std::vector<Operand> src) {
+    Inst in;
+    in.op = op;
+    in.type = type;
+    in.dst = std::move(dst);
+    in.src = std::move(src);
+    k.body.push_back(in);
+    return k.body.back();
+  }
+  void label(const std::string &name) {
+    Inst in;
+    in.op = Op::kLabel;
+    in.text = name;
+    k.body.push_back(in);
+  }
+  void branch(const std::string &target, const Reg *pred = nullptr) {
+    Inst &b = emit(Op::kBra, Type::kNone, {}, {Operand::label(target)});
+    if (pred) {
+      b.guarded = true;
+      b.guard = *pred;
+    }
+  }
+  Reg param(const std::string &name, Type type, RegKind kind) {
+    k.params.push_back({name, type});
+    Reg r = reg(kind);
+    emit(Op::kLd, type, {Operand::r(r)}, {Operand::param(name)}).space = Space::kParam;
+    return r;
+  }
+};
+
+/// Index of the first instruction writing register `r`.
+size_t defOf(const Kernel &k, Reg r) {
+  for (size_t i = 0; i < k.body.size(); ++i)
+    for (const Operand &o : k.body[i].dst)
+      if (o.kind == Operand::Kind::kReg && o.reg == r)
+        return i;
+  return k.body.size();
+}
+
+size_t labelOf(const Kernel &k, const std::string &name) {
+  for (size_t i = 0; i < k.body.size(); ++i)
+    if (k.body[i].op == Op::kLabel && k.body[i].text == name)
+      return i;
+  return k.body.size();
+}
+
+/// out[i * 32 + tid] = ((x + 5) * tid + i) for i < n, with an if whose second arm (cold)
+/// computes an invariant too, an inner loop that adds an invariant `x * 3` j times, and a
+/// loop-carried sum.
+struct Example {
+  Builder b;
+  Reg a0, a, bb, c, cold, inner, carried;
+  Example() {
+    Reg out = b.param("out", Type::kU64, RegKind::kB64);
+    Reg n = b.param("n", Type::kS64, RegKind::kB64);
+    Reg x = b.param("x", Type::kS32, RegKind::kB32);
+    Reg tid = b.reg(RegKind::kB32);
+    b.emit(Op::kMov, Type::kU32, {Operand::r(tid)}, {Operand::sp(Special::kTidX)});
+    Reg i = b.reg(RegKind::kB64);
+    b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
+    carried = b.reg(RegKind::kB32);
+    b.emit(Op::kMov, Type::kB32, {Operand::r(carried)}, {Operand::i(0)});
+    b.label("$head");
+    Reg done = b.reg(RegKind::kPred);
+    b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
+    b.branch("$end", &done);
+    // Invariant, written in place twice: mov then add.
+    a = b.reg(RegKind::kB32);
+    b.emit(Op::kMov, Type::kB32, {Operand::r(a)}, {Operand::r(x)});
+    b.emit(Op::kAdd, Type::kS32, {Operand::r(a)}, {Operand::r(a), Operand::i(5)});
+    bb = b.reg(RegKind::kB32);
+    b.emit(Op::kMul, Type::kS32, {Operand::r(bb)}, {Operand::r(a), Operand::r(tid)});
+    // Variant.
+    Reg i32 = b.reg(RegKind::kB32);
+    b.emit(Op::kCvt, Type::kU32, {Operand::r(i32)}, {Operand::r(i)}).type2 = Type::kU64;
+    c = b.reg(RegKind::kB32);
+    b.emit(Op::kAdd, Type::kS32, {Operand::r(c)}, {Operand::r(bb), Operand::r(i32)});
+    // An if: the first arm runs, the second (cold) would compute x * 7.
+    Reg never = b.reg(RegKind::kPred);
+    b.emit(Op::kSetp, Type::kS32, {Operand::r(never)}, {Operand::r(x), Operand::r(x)}).cmp = Cmp::kNe;
+    b.branch("$else", &never);
+    b.branch("$join");
+    b.label("$else");
+    cold = b.reg(RegKind::kB32);
+    b.emit(Op::kMul, Type::kS32, {Operand::r(cold)}, {Operand::r(x), Operand::i(7)});
+    b.emit(Op::kAdd, Type::kS32, {Operand::r(c)}, {Operand::r(c), Operand::r(cold)});
+    b.label("$join");
+    // Inner loop: j from 0 to i, carried += x * 3 (invariant in both loops).
+    Reg j = b.reg(RegKind::kB64);
+    b.emit(Op::kMov, Type::kB64, {Operand::r(j)}, {Operand::i(0)});
+    b.label("$inner");
+    Reg jdone = b.reg(RegKind::kPred);
+    b.emit(Op::kSetp, Type::kS64, {Operand::r(jdone)}, {Operand::r(j), Operand::r(i)}).cmp = Cmp::kGe;
+    b.branch("$inner_end", &jdone);
+    inner = b.reg(RegKind::kB32);
+    b.emit(Op::kMul, Type::kS32, {Operand::r(inner)}, {Operand::r(x), Operand::i(3)});
+    b.emit(Op::kAdd, Type::kS32, {Operand::r(carried)}, {Operand::r(carried), Operand::r(inner)});
+    b.emit(Op::kAdd, Type::kS64, {Operand::r(j)}, {Operand::r(j), Operand::i(1)});
+    b.branch("$inner");
+    b.label("$inner_end");
+    // out[i * 32 + tid] = c + carried; the element offset in place: mov, mad, shl.
+    Reg tid64 = b.reg(RegKind::kB64);
+    b.emit(Op::kCvt, Type::kU64, {Operand::r(tid64)}, {Operand::r(tid)}).type2 = Type::kU32;
+    Reg off = b.reg(RegKind::kB64);
+    b.emit(Op::kMad, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32), Operand::r(tid64)});
+    b.emit(Op::kShl, Type::kB64, {Operand::r(off)}, {Operand::r(off), Operand::i(2)});
+    Reg addr = b.reg(RegKind::kB64);
+    b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(off)});
+    Reg sum = b.reg(RegKind::kB32);
+    b.emit(Op::kAdd, Type::kS32, {Operand::r(sum)}, {Operand::r(c), Operand::r(carried)});
+    b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
+    b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
+    b.branch("$head");
+    b.label("$end");
+    b.emit(Op::kExit, Type::kNone, {}, {});
+  }
+};
+
+std::vector<int32_t> run(const Kernel &k, int64_t n, int32_t x) {
+  std::vector<int32_t> out(size_t(n) * 32, -1);
+  SimLaunch launch;
+  launch.kernel = &k;
+  launch.params = {uint64_t(reinterpret_cast<uintptr_t>(out.data())), uint64_t(n), uint64_t(uint32_t(x))};
+  uint64_t begin = reinterpret_cast<uintptr_t>(out.data());
+  launch.memory.push_back({begin, begin + out.size() * 4, true});
+  absl::Status status = simulate(launch);
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+TEST(PtxLicm, MovesInvariantsOutOfLoopsAndKeepsResults) {
+  Example e;
+  Kernel before = e.b.k;
+  Kernel after = e.b.k;
+  size_t moved = hoistLoopInvariants(after);
+  EXPECT_GT(moved, 0u);
+  size_t head = labelOf(after, "$head"), inner = labelOf(after, "$inner");
+  // x + 5 (written in place: split into two registers), times tid: before the loop.
+  EXPECT_LT(defOf(after, e.bb), head);
+  EXPECT_LT(defOf(after, e.a), head);
+  // x * 3 leaves the inner loop and the outer one.
+  EXPECT_LT(defOf(after, e.inner), head);
+  // What changes per iteration stays; so does the cold arm and the carried sum.
+  EXPECT_GT(defOf(after, e.c), head);
+  EXPECT_GT(defOf(after, e.cold), head);
+  size_t carriedWrites = 0;
+  for (size_t i = head; i < after.body.size(); ++i)
+    for (const Operand &o : after.body[i].dst)
+      carriedWrites += o.kind == Operand::Kind::kReg && o.reg == e.carried;
+  EXPECT_EQ(carriedWrites, 1u);
+  EXPECT_LT(inner, after.body.size());
+  for (int64_t n : {0, 1, 5})
+    for (int32_t x : {0, 9, -4})
+      EXPECT_EQ(run(before, n, x), run(after, n, x)) << "n " << n << " x " << x;
+  std::vector<int32_t> got = run(after, 3, 9);
+  // i = 2, tid = 7: (9 + 5) * 7 + 2 + carried (27 * (0 + 1 + 2)).
+  EXPECT_EQ(got[2 * 32 + 7], 14 * 7 + 2 + 27 * 3);
+}
+
+TEST(PtxLicm, LeavesGuardedLoadsAndSharedWritesInPlace) {
+  Builder b;
+  Reg out = b.param("out", Type::kU64, RegKind::kB64);
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  Reg i = b.reg(RegKind::kB64);
+  b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
+  b.label("$head");
+  Reg done = b.reg(RegKind::kPred);
+  b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
+  b.branch("$end", &done);
+  Reg loaded = b.reg(RegKind::kB32);
+  b.emit(Op::kLd, Type::kU32, {Operand::r(loaded)}, {Operand::addr(out)}).space = Space::kGlobal;
+  Reg guarded = b.reg(RegKind::kB32);
+  Inst &g = b.emit(Op::kMov, Type::kB32, {Operand::r(guarded)}, {Operand::i(1)});
+  g.guarded = true;
+  g.guard = done;
+  b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
+  b.branch("$head");
+  b.label("$end");
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel k = b.k;
+  EXPECT_EQ(hoistLoopInvariants(k), 0u);
+  EXPECT_GT(defOf(k, loaded), labelOf(k, "$head"));
+  EXPECT_GT(defOf(k, guarded), labelOf(k, "$head"));
+}
+
+} // namespace
+} // namespace tessel::cuda::ptx
