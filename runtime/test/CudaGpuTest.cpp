@@ -144,6 +144,27 @@ vm::ValueType scalarType(vm::ValueKind kind, DType dtype) {
   return t;
 }
 
+TEST_F(CudaGpuTest, DeallocatedBlocksAreReusedZeroed) {
+  // A block given back is handed out again for a request of its size class, without a
+  // wait, and zeroed again; a kernel queued on it before runs first (same stream).
+  absl::StatusOr<vm::DeviceAddress> a = backend_->allocate(3000);
+  ASSERT_TRUE(a.ok()) << a.status();
+  std::vector<uint8_t> ones(3000, 0x5a);
+  ASSERT_TRUE(backend_->copyToDevice(*a, ones.data(), ones.size()).ok());
+  backend_->deallocate(*a);
+  absl::StatusOr<vm::DeviceAddress> b = backend_->allocate(2600); // same 3072-byte class
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*b, *a);
+  std::vector<uint8_t> back(2600, 0xee);
+  ASSERT_TRUE(backend_->copyToHost(back.data(), *b, back.size()).ok());
+  EXPECT_TRUE(std::all_of(back.begin(), back.end(), [](uint8_t x) { return x == 0; }));
+  absl::StatusOr<vm::DeviceAddress> c = backend_->allocate(5000); // another class
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_NE(*c, *b);
+  backend_->deallocate(*b);
+  backend_->deallocate(*c);
+}
+
 TEST_F(CudaGpuTest, ParametersArriveAsTheAbiSays) {
   std::vector<vm::ValueType> types = {
       gtensorType({11}, DType::signlessInt(64)), gtensorType({-1, -1}, DType::f16()),

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cstdlib>
 
@@ -254,6 +255,8 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   std::unique_ptr<CudaBackend> backend(new CudaBackend());
   backend->context_ = context;
   backend->info_ = info;
+  // Free blocks kept for reuse: up to 1/8 of the GPU's memory (at least 256 MiB).
+  backend->blocks_ = BlockCache(std::max<uint64_t>(uint64_t(info.totalMemoryBytes) / 8, uint64_t(256) << 20));
   backend->target_ = *target;
   backend->jitArch_ = jitArchFor(*target, info.archName());
   {
@@ -303,6 +306,8 @@ CudaBackend::~CudaBackend() {
   for (const auto &[address, bytes] : allocations_)
     d.memFree(CUdeviceptr(address));
   allocations_.clear();
+  for (uint64_t block : blocks_.drain())
+    d.memFree(CUdeviceptr(block));
   for (CUevent event : {timingStart_, timingStop_})
     if (event)
       d.eventDestroy(event);
@@ -357,27 +362,59 @@ absl::StatusOr<CUdeviceptr> CudaBackend::memAlloc(uint64_t bytes) {
 }
 
 absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
-  absl::StatusOr<CUdeviceptr> address = memAlloc(bytes);
-  if (!address.ok())
-    return address.status();
-  if (absl::Status s = fillAsync(vm::DeviceAddress(*address), 0, bytes); !s.ok()) {
-    context_->free(*address);
+  if (absl::Status s = usable(); !s.ok())
+    return s;
+  std::optional<uint64_t> cached;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cached = blocks_.take(bytes);
+  }
+  CUdeviceptr address = 0;
+  if (cached) {
+    address = CUdeviceptr(*cached);
+  } else {
+    // A block of the size class, so that it can serve any request of the class later.
+    absl::StatusOr<CUdeviceptr> fresh = memAlloc(BlockCache::sizeClass(bytes));
+    if (!fresh.ok()) {
+      // Out of memory, perhaps for the blocks the cache holds: free them and try again.
+      std::vector<uint64_t> held;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        held = blocks_.drain();
+      }
+      if (held.empty())
+        return fresh.status();
+      for (uint64_t block : held)
+        context_->free(CUdeviceptr(block));
+      fresh = memAlloc(BlockCache::sizeClass(bytes));
+      if (!fresh.ok())
+        return fresh.status();
+    }
+    address = *fresh;
+  }
+  if (absl::Status s = fillAsync(vm::DeviceAddress(address), 0, bytes); !s.ok()) {
+    context_->free(address);
     return s;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  allocations_[vm::DeviceAddress(*address)] = bytes;
-  return vm::DeviceAddress(*address);
+  allocations_[vm::DeviceAddress(address)] = bytes;
+  return vm::DeviceAddress(address);
 }
 
 void CudaBackend::deallocate(vm::DeviceAddress address) {
+  std::vector<uint64_t> dropped;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = allocations_.find(address);
     if (it == allocations_.end())
       return;
+    // Every use of the block is on the backend's stream, so the next owner's work runs
+    // after the work still queued on it: no wait here (BlockCache.h).
+    dropped = blocks_.give(uint64_t(address), it->second);
     allocations_.erase(it);
   }
-  context_->free(CUdeviceptr(address));
+  for (uint64_t block : dropped)
+    context_->free(CUdeviceptr(block));
 }
 
 absl::Status CudaBackend::copyToDevice(vm::DeviceAddress dst, const void *src, uint64_t bytes) {

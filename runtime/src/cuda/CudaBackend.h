@@ -14,6 +14,7 @@
 #ifndef TESSEL_CUDA_CUDABACKEND_H
 #define TESSEL_CUDA_CUDABACKEND_H
 
+#include "cuda/BlockCache.h"
 #include "cuda/CudaDriver.h"
 #include "cuda/KernelCache.h"
 #include "cuda/KernelParams.h"
@@ -128,10 +129,13 @@ public:
 
   /// "cuda:0 (NVIDIA H100 80GB HBM3, sm_90)".
   std::string name() const override;
-  /// Zero-filled (cuMemAlloc + cuMemsetD8Async), so results never depend on stale memory
-  /// and match the CPU executor's zeroed buffers. 256-byte aligned.
+  /// Zero-filled (cuMemsetD8Async), so results never depend on stale memory and match
+  /// the CPU executor's zeroed buffers. 256-byte aligned. A block deallocated earlier
+  /// is reused when one of the size class is free (BlockCache.h), else cuMemAlloc.
   absl::StatusOr<vm::DeviceAddress> allocate(uint64_t bytes) override;
-  /// Frees memory from allocate() once pending work is done; other addresses are ignored.
+  /// Gives memory from allocate() back to the backend's block cache without waiting
+  /// (work queued on it still runs first: everything is on the backend's stream); the
+  /// cache frees, after pending work, what it cannot keep. Other addresses are ignored.
   void deallocate(vm::DeviceAddress address) override;
   absl::Status copyToDevice(vm::DeviceAddress dst, const void *src, uint64_t bytes) override;
   absl::Status copyToHost(void *dst, vm::DeviceAddress src, uint64_t bytes) override;
@@ -229,6 +233,8 @@ private:
   std::mutex mutex_; // guards what follows
   std::vector<std::weak_ptr<ProgramState>> programStates_;
   std::unordered_map<vm::DeviceAddress, uint64_t> allocations_;
+  /// Blocks deallocated for reuse (limit set by create from the GPU's memory).
+  BlockCache blocks_{0};
   /// Set after an error that breaks the context (an illegal address in a kernel, ...):
   /// every later operation fails with it.
   absl::Status broken_;
