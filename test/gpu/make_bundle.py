@@ -7,7 +7,7 @@ modules tessel-bench times.
   make_bundle.py BUILD_BIN_DIR BUNDLE_DIR [--check]
 
 BUNDLE_DIR/
-  bin/tessel-run, bin/tessel-bench
+  bin/tessel-run, bin/tessel-bench, bin/cuda_gpu_test (the CUDA backend's GPU unit tests)
   reference.py                    the integration tests' numpy reference and checker
   cases/<name>/module.tslm        one integration kernel; every other *.npy except
            <input>.npy            expected_* and bound_* is an input; args holds extra
@@ -155,7 +155,7 @@ def main():
     shutil.rmtree(b, ignore_errors=True)
     for sub in ["bin", "cases", "bench"]:
         os.makedirs(os.path.join(b, sub))
-    for tool in ["tessel-run", "tessel-bench"]:
+    for tool in ["tessel-run", "tessel-bench", "cuda_gpu_test"]:
         shutil.copy2(os.path.join(a.bin, tool), os.path.join(b, "bin", tool))
     shutil.copy2(os.path.join(INPUTS, "reference.py"), os.path.join(b, "reference.py"))
 

@@ -17,11 +17,13 @@
 # loaded where the driver accepts CUDA 13.0's cubins) both should take less.
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
-#    --compare-with=cpu) and against its numpy reference (reference.py check);
+#    --compare-with=cpu) and against its numpy reference (reference.py check), and the
+#    CUDA backend's GPU unit tests (cuda_gpu_test);
 # 2. tessel-bench: the low-bit GEMM modules, cuBLAS and the copy bandwidth, one report per
 #    group of M values (so a slow group can not lose the others' results).
 # Results go to RESULTS_DIR (default $OUT when set, else build/gpu-results): summary.md,
-# integration.txt, bench-*.md and bench-*.json. Exit status 1 when a check failed.
+# integration.txt, cuda-gpu-test.txt, bench-*.md and bench-*.json. Exit status 1 when a
+# check failed.
 set -u
 cd "$(dirname "$0")/../.."
 BUNDLE=${TESSEL_GPU_BUNDLE:-build/gpu-bundle}
@@ -103,6 +105,23 @@ want integration && {
   echo '```'
 } >> "$SUMMARY"
 want integration && echo "integration: $pass of $total pass" >&2
+# The CUDA backend's GoogleTest suite (runtime/test/CudaGpuTest.cpp: memory, block reuse,
+# the parameter ABI, the disk cache, JIT errors, large shared memory, faults), which
+# skips on machines without a GPU.
+if want integration && [ -x "$BUNDLE/bin/cuda_gpu_test" ]; then
+  timeout 120 "$BUNDLE/bin/cuda_gpu_test" --gtest_brief=1 > "$RESULTS/cuda-gpu-test.txt" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && failed=1
+  {
+    echo
+    echo "## CUDA backend unit tests (cuda_gpu_test, exit $rc)"
+    echo
+    echo '```'
+    tail -15 "$RESULTS/cuda-gpu-test.txt"
+    echo '```'
+  } >> "$SUMMARY"
+  echo "cuda_gpu_test: exit $rc" >&2
+fi
 
 # 2. Benchmarks, one report per group of M.
 # Each kernel's registers and shared memory go to the bench logs (occupancy).
