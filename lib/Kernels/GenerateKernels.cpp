@@ -57,7 +57,8 @@ public:
         int64_t(stages) >= 0 ? int64_t(stages) : def.getStages(),
         int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
         wm,
-        int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks());
+        int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks(),
+        int64_t(prefetch) >= 0 ? int64_t(prefetch) : def.getPrefetch());
     if (!schedule)
       return signalPassFailure();
     kernels::LowBitGemmSpec spec;

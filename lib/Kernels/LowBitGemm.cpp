@@ -646,6 +646,12 @@ LogicalResult GemmBuilder::buildKernel() {
             tile = landed(l, c0);
             copyX(l, kc1, c1);
           }
+          // The block's weights of the pair `prefetch` steps ahead into L2: more bytes
+          // in flight than the registers hold (the box is skipped where it would leave
+          // the tensor, near the end of K).
+          if (int64_t p = spec_.schedule.getPrefetch(); p > 0)
+            PrefetchOp::create(b_, l, w, ValueRange{muli(addi(kc, index(p)), index(KS_)), nt0, c0},
+                               b_.getDenseI64ArrayAttr({2 * KS_, BN_ / 8, int64_t(128 * bits_)}));
           ValueRange weights = carried.drop_front(firstWeights);
           ValueRange pair = carried.slice(firstScales, firstWeights - firstScales);
           chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
@@ -846,10 +852,10 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // lowbit-gemm-bench.test the spills on sm_80, sm_86 and sm_90a.
   if (m <= 8) {
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 256);
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 256, 0);
   }
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256, 0);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a
   // decoded weight fragment feeds 4 mmas and an A fragment 4), a 3-stage cp.async ring
   // of activations and weights, 32-wide K slices. min_blocks = 2 lets ptxas use up to
@@ -857,5 +863,5 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 5.6-7.7 for 3, 5, 6, 7 (their
   // 32-wide slices need funnel shifts); the previous schedule (bm 32, all warps on all
   // rows, register pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
-  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256);
+  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256, 0);
 }

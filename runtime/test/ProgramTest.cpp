@@ -478,6 +478,25 @@ TEST(Loader, RejectsBadInstructions) {
     std::vector<uint8_t> ok = sliceModule({intArrayAttr("offsets", {6, 0})});
     EXPECT_TRUE(vm::loadProgram(ok.data(), ok.size()).ok());
   }
+  // prefetch: a global tensor, one index per dimension, a box of positive extents.
+  auto prefetchModule = [&](std::vector<TAttr> attrs, size_t indices = 2) {
+    return kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+      uint32_t w = k.arg(mb.gtensor({-1, 64}, DType::signlessInt(8)), "w");
+      std::vector<uint32_t> operands{w};
+      for (size_t i = 0; i < indices; ++i)
+        operands.push_back(k.constantIndex(0));
+      k.op(Opcode::Prefetch, operands, {}, std::move(attrs));
+      k.ret();
+    });
+  };
+  expectLoadError(prefetchModule({}), "needs 'shape', one extent per dimension (2)");
+  expectLoadError(prefetchModule({intArrayAttr("shape", {4, 64})}, 1), "needs 2 indices, got 1");
+  expectLoadError(prefetchModule({intArrayAttr("shape", {0, 64})}), "must have positive extents");
+  expectLoadError(prefetchModule({intArrayAttr("shape", {1 << 20, 64})}), "at most 2^24 elements");
+  {
+    std::vector<uint8_t> ok = prefetchModule({intArrayAttr("shape", {4, 64})});
+    EXPECT_TRUE(vm::loadProgram(ok.data(), ok.size()).ok());
+  }
   // tbvm.check: a host instruction with an i1 condition and a message.
   expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
                     uint32_t c = k.op1(Opcode::Constant, {}, mb.scalar(DType::signlessInt(1)),

@@ -90,7 +90,7 @@ BENCH = [
 
 # Schedule variants of the decode template (M = 1), timed on two shapes in a separate
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
-# (9 types x 8 schedules: the JIT of 72 modules and their timing fit run.sh's 240 s)
+# (9 types x 9 schedules, compiled ahead of time: timing 81 modules fits run.sh's 270 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
 VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up to 8 rows
             # the 16-row tile (the default before bm = 8: twice the mmas, 16-row padding;
@@ -109,7 +109,13 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             # chunks in flight without holding registers, si4 349 per step at 4 blocks per
             # SM
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
-            ("bm16-st3-mb4", "bm=16 k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
+            # the default with the weights of the pair of K steps 4 ahead prefetched into
+            # L2 (tbvm.prefetch: one bulk prefetch per step and 8 KiB on sm_90), so about
+            # three times the bytes are in flight that the registers hold; si4 288 vs 275
+            # SASS per step
+            ("bm8-st1-pf4", "k-step=128 n-per-warp=4 stages=1 prefetch=4"),
+            # ... and with the split-K sized to the GPU
+            ("bm8-st1-tb0-pf4", "k-step=128 n-per-warp=4 stages=1 target-blocks=0 prefetch=4"),
             # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
             # 57344 x 8192, then with spills): fewer instructions per weight, 168 registers
             # (3 blocks per SM)

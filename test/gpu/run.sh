@@ -144,7 +144,7 @@ bench() { # NAME SECONDS ARGS...
 }
 want m1 && bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
 if want variants && [ -f "$BUNDLE/bench/variants.txt" ]; then
-  bench variants 240 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
+  bench variants 270 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
     --modules="$BUNDLE/bench/variants.txt"
 fi
 # The same M = 1 kernels without their request of 4 (3) blocks per SM (ptxas then uses up

@@ -61,7 +61,7 @@ LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, 
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bm,
                                    int64_t warps, int64_t nPerWarp, int64_t kStep,
                                    int64_t splitK, int64_t stages, int64_t minBlocks,
-                                   int64_t warpsM, int64_t targetBlocks) {
+                                   int64_t warpsM, int64_t targetBlocks, int64_t prefetch) {
   if (bm != 8 && (bm < 16 || bm % 16 != 0 || bm > 256))
     return emitError() << "schedule bm must be 8 or a multiple of 16 in 16..256, got " << bm;
   if (warps < 1 || warps > 32)
@@ -82,5 +82,10 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << "; 1 when bm = 8), got " << warpsM;
   if (targetBlocks < 0 || targetBlocks > 65536)
     return emitError() << "schedule target_blocks must be in 0..65536, got " << targetBlocks;
+  if (prefetch < 0 || prefetch > 16)
+    return emitError() << "schedule prefetch must be in 0..16 steps, got " << prefetch;
+  if (prefetch > 0 && stages >= 2)
+    return emitError() << "schedule prefetch is for the register pipeline (stages 0 or 1), "
+                          "not " << stages << " shared-memory stages";
   return success();
 }

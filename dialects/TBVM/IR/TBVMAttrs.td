@@ -66,7 +66,10 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
       caps the registers per thread (more warps to hide latency, or fewer instructions);
     - `target_blocks` (optional, 256 when absent): the grid size split_k = 0 aims for;
       0: sized to the device at run time (`tbvm.resident_blocks`: as many rounds of
-      resident blocks as balance best).
+      resident blocks as balance best);
+    - `prefetch` (optional, 0 when absent): with the register pipeline, the block asks
+      for the weights of the K step this many steps ahead to be brought into L2
+      (`tbvm.prefetch`), so more bytes are in flight than its registers hold; 0: none.
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>
@@ -76,7 +79,8 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
                         "int64_t":$k_step, "int64_t":$split_k, "int64_t":$stages,
                         DefaultValuedParameter<"int64_t", "0">:$min_blocks,
                         DefaultValuedParameter<"int64_t", "1">:$warps_m,
-                        DefaultValuedParameter<"int64_t", "256">:$target_blocks);
+                        DefaultValuedParameter<"int64_t", "256">:$target_blocks,
+                        DefaultValuedParameter<"int64_t", "0">:$prefetch);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -326,6 +326,24 @@ LogicalResult CopyAsyncOp::verify() {
                           s.getShape(), s.getElementType(), false);
 }
 
+LogicalResult PrefetchOp::verify() {
+  GTensorType g = getSource().getType();
+  ArrayRef<int64_t> shape = getShape();
+  if (getIndices().size() != size_t(g.getRank()))
+    return emitOpError() << "needs " << g.getRank() << " indices, got " << getIndices().size();
+  if (shape.size() != size_t(g.getRank()))
+    return emitOpError() << "box of rank " << shape.size() << " in a tensor of rank " << g.getRank();
+  int64_t elements = 1;
+  for (int64_t e : shape) {
+    if (e < 1)
+      return emitOpError() << "box [" << shape << "] must have positive extents";
+    elements *= e;
+    if (elements > (int64_t(1) << 24))
+      return emitOpError() << "box [" << shape << "] is larger than 2^24 elements";
+  }
+  return success();
+}
+
 LogicalResult LoadSharedOp::verify() {
   STensorType s = getSource().getType();
   RTensorType r = getResult().getType();

@@ -283,6 +283,24 @@ def TBVM_CopyAsyncOp : TBVM_Op<"copy_async"> {
   let hasVerifier = 1;
 }
 
+def TBVM_PrefetchOp : TBVM_Op<"prefetch"> {
+  let summary = "Ask for a box of a global tensor to be brought into the L2 cache";
+  let description = [{
+    A hint with no effect on any value: the block's threads ask the memory system to
+    bring the elements of the box of `shape` at `indices` into L2, so that later loads
+    of them wait less (a register pipeline's weights several K steps ahead, without
+    registers to hold them). Parts of the box outside the tensor are skipped. The CPU
+    executor does nothing.
+
+    ```mlir
+    tbvm.prefetch %w[%kc, %nt, %c0] [1, 16, 512] : !tbvm.gtensor<?x?x512xi8>
+    ```
+  }];
+  let arguments = (ins TBVM_GTensor:$source, Variadic<Index>:$indices, DenseI64ArrayAttr:$shape);
+  let assemblyFormat = "$source `[` $indices `]` $shape attr-dict `:` qualified(type($source))";
+  let hasVerifier = 1;
+}
+
 def TBVM_CopyAsyncCommitOp : TBVM_Op<"copy_async_commit"> {
   let summary = "Close the group of copies started since the last commit";
   let assemblyFormat = "attr-dict";

@@ -33,6 +33,8 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
            "Schedule: 0 = register pipeline with activations from global memory, 1 = register pipeline, 2..8 = shared-memory stages (-1: default)">,
     Option<"targetBlocks", "target-blocks", "int64_t", "-1",
            "Schedule: grid size that run-time split-K aims for (-1: default, 0: sized to the device's resident blocks)">,
+    Option<"prefetch", "prefetch", "int64_t", "-1",
+           "Schedule: K steps ahead whose weights the register pipeline prefetches into L2 (-1: default, 0: none)">,
     Option<"minBlocks", "min-blocks", "int64_t", "-1",
            "Schedule: blocks per SM to fit, a register cap (-1: default, 0: none)">,
     Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,

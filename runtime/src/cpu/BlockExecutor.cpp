@@ -163,6 +163,7 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
   case Opcode::CopyAsyncWait:
     // The block runs as one: barriers hold trivially and copies complete at once.
     return absl::OkStatus();
+  case Opcode::Prefetch: return absl::OkStatus(); // a cache hint
   case Opcode::GlobalView: return globalView(ins);
   case Opcode::SharedSlice: return sharedSlice(ins);
   case Opcode::LoadGlobal: return loadGlobal(ins);

@@ -637,6 +637,8 @@ absl::Status KernelEmitter::emitInstruction(const vm::Instruction &inst) {
   case Opcode::LoadMatrix:
   case Opcode::AtomicAdd:
     return emitMemory(inst);
+  case Opcode::Prefetch:
+    return emitPrefetch(inst);
   case Opcode::Cast:
     return emitCast(inst);
   case Opcode::Dot:

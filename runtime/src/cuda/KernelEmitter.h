@@ -175,6 +175,7 @@ public:
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp
   absl::Status emitCopyAsync(const vm::Instruction &inst);
+  absl::Status emitPrefetch(const vm::Instruction &inst);  // EmitPrefetch.cpp
 
   /// Moves a whole tile through shared scratch memory into another layout (shuffle, and
   /// the fallback of broadcast and reduce). Ends with a barrier.

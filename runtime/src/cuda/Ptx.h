@@ -117,6 +117,8 @@ enum class Op : uint16_t {
   kShf, // shf.r.wrap.b32 d, lo, hi, n: the 64-bit hi:lo shifted right by n % 32, low word
   kSqrt, kRsqrt, kRcp, kEx2, kLg2, kTanh,
   kLd, kSt, kCpAsync, kCpAsyncCommit, kCpAsyncWait, kLdmatrix, kMma,
+  kPrefetch,     // prefetch.global.L2 [addr]: the line holding addr into L2
+  kPrefetchBulk, // cp.async.bulk.prefetch.L2.global [addr], size (sm_90; 16-byte aligned, size % 16 == 0)
   kMmaSp, // mma.sp::ordered_metadata m16n8k32: dst d(4); src a(4), b(4), c(4), meta, selector
   kShfl, kBar, kAtomAdd,
   kRedAnd, kRedOr, // red.{global,shared}.{and,or}.b32 [addr], value

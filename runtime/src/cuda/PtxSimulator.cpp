@@ -447,6 +447,14 @@ absl::Status BlockSim::exec(size_t pc, int t) {
     }
     return absl::OkStatus();
   }
+  case Op::kPrefetch: case Op::kPrefetchBulk: {
+    // No effect, but the emitter only prefetches inside the tensor: check it does.
+    uint64_t bytes = in.op == Op::kPrefetch ? 1 : src(1);
+    if (bytes > 0)
+      if (absl::StatusOr<uint8_t *> p = globalPtr(get(in.src[0], t), bytes, false, pc); !p.ok())
+        return p.status();
+    return absl::OkStatus();
+  }
   case Op::kCpAsyncCommit: case Op::kCpAsyncWait: case Op::kBar: case Op::kComment: case Op::kLabel:
     return absl::OkStatus();
   case Op::kAtomAdd: case Op::kRedAnd: case Op::kRedOr: {

@@ -105,7 +105,9 @@ namespace tessel::vm {
   X(Slice, "tbvm.slice")                                                                 \
   /* appended: host */                                                                  \
   X(Check, "tbvm.check")                                                                 \
-  X(ResidentBlocks, "tbvm.resident_blocks")
+  X(ResidentBlocks, "tbvm.resident_blocks")                                              \
+  /* appended: move */                                                                  \
+  X(Prefetch, "tbvm.prefetch")
 
 enum class Opcode : uint16_t {
 #define TESSEL_OPCODE_ENUM(name, text) name,

@@ -96,7 +96,7 @@ struct Instruction {
   //   symbol:    tbvm.launch kernel (function index), tbvm.get_global (constant index)
   //   intValue / floatValue: arith.constant (already in the result's type)
   //   label:     tbvm.print, tbvm.check message
-  //   offsets:   tbvm.slice
+  //   offsets:   tbvm.slice offsets, tbvm.prefetch box shape
   int64_t kind = 0;
   int64_t attr = 0;
   bool transpose = false;

@@ -236,7 +236,7 @@ absl::Status InstructionVerifier::run() {
     return verifyHost();
   if (op == Opcode::BlockIdx || op == Opcode::GridDim ||
       (op >= Opcode::AllocRegs && op <= Opcode::LoadMatrix) || op == Opcode::AtomicAdd ||
-      op == Opcode::Sync || op == Opcode::Exit || op == Opcode::Print)
+      op == Opcode::Sync || op == Opcode::Exit || op == Opcode::Print || op == Opcode::Prefetch)
     return verifyMemory();
   if ((op >= Opcode::Dot && op <= Opcode::Shuffle) || op == Opcode::Slice)
     return verifyCompute();
@@ -432,6 +432,26 @@ absl::Status InstructionVerifier::verifyMemory() {
     TESSEL_TRY(expectIndices(1, last - 1));
     TESSEL_TRY(readInt("cache", ins_.attr, false, 0, 2));
     return tileAccess(operand(0), last - 1, operand(last), false);
+  }
+  case Opcode::Prefetch: {
+    TESSEL_TRY(counts(1, SIZE_MAX, 0));
+    const ValueType &g = operand(0);
+    TESSEL_TRY(expectKind(g, ValueKind::kGTensor, "the source"));
+    if (ins_.operands.size() - 1 != g.shape.size())
+      return fail(absl::StrCat("needs ", g.shape.size(), " indices, got ", ins_.operands.size() - 1));
+    TESSEL_TRY(expectIndices(1, ins_.operands.size() - 1));
+    const fb::Attr *a = attrs_.find("shape");
+    if (!a || a->kind() != fb::AttrKind::IntArray || !a->ints() ||
+        a->ints()->size() != g.shape.size())
+      return fail(absl::StrCat("needs 'shape', one extent per dimension (", g.shape.size(), ")"));
+    ins_.offsets.assign(a->ints()->begin(), a->ints()->end());
+    int64_t elements = 1;
+    for (int64_t e : ins_.offsets) {
+      if (e < 1 || e > (int64_t(1) << 24) || (elements *= e) > (int64_t(1) << 24))
+        return fail("the box [" + absl::StrJoin(ins_.offsets, ", ") +
+                    "] must have positive extents and at most 2^24 elements");
+    }
+    return absl::OkStatus();
   }
   case Opcode::CopyAsyncCommit:
   case Opcode::Sync:

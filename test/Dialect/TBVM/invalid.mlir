@@ -323,3 +323,40 @@ tbvm.kernel @shared_slice_bits() attributes {warps = 1 : i64} {
   %t = tbvm.shared_slice %s [%c1] : !tbvm.stensor<4x3xui3> -> !tbvm.stensor<3xui3>
   tbvm.return
 }
+
+// -----
+
+// expected-error @+1 {{schedule prefetch must be in 0..16 steps, got 17}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 8, warps = 4, n_per_warp = 4, k_step = 128, split_k = 0, stages = 1, prefetch = 17>} {}
+
+// -----
+
+// expected-error @+1 {{schedule prefetch is for the register pipeline (stages 0 or 1), not 3 shared-memory stages}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 8, warps = 4, n_per_warp = 4, k_step = 128, split_k = 0, stages = 3, prefetch = 2>} {}
+
+// -----
+
+tbvm.kernel @prefetch_indices(%w: !tbvm.gtensor<?x64xi8>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{needs 2 indices, got 1}}
+  tbvm.prefetch %w[%c0] [1, 64] : !tbvm.gtensor<?x64xi8>
+  tbvm.return
+}
+
+// -----
+
+tbvm.kernel @prefetch_box_rank(%w: !tbvm.gtensor<?x64xi8>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{box of rank 1 in a tensor of rank 2}}
+  tbvm.prefetch %w[%c0, %c0] [64] : !tbvm.gtensor<?x64xi8>
+  tbvm.return
+}
+
+// -----
+
+tbvm.kernel @prefetch_box_extent(%w: !tbvm.gtensor<?x64xi8>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{box [1, 0] must have positive extents}}
+  tbvm.prefetch %w[%c0, %c0] [1, 0] : !tbvm.gtensor<?x64xi8>
+  tbvm.return
+}

@@ -52,6 +52,11 @@ CASES = [
     ("si3", 3, " stages=0", 3, 64, 512, 128),
     ("ui5", 5, " stages=0 k-step=256", 12, 40, 768, 256),
     ("ui2", 2, " stages=0 k-step=256 target-blocks=0", 5, 40, 768, 128),
+    # the weights of K steps ahead prefetched into L2 (tbvm.prefetch; also run on the
+    # simulator as sm_90, whose bulk prefetch it checks): past a split-K block's share,
+    # past the end of K (skipped)
+    ("si5", 5, " prefetch=4", 3, 128, 1536, 128),
+    ("ui2", 2, " stages=0 prefetch=2 split-k=1", 5, 256, 768, 128),
     # the shared-memory pipeline (cp.async ring of activations and weights)
     ("si3", 3, " k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui2", 2, " stages=2", 5, 40, 512, 128),
