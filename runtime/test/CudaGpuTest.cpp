@@ -146,7 +146,7 @@ vm::ValueType scalarType(vm::ValueKind kind, DType dtype) {
 
 TEST_F(CudaGpuTest, DeallocatedBlocksAreReusedZeroed) {
   // A block given back is handed out again for a request of its size class, without a
-  // wait, and zeroed again; a kernel queued on it before runs first (same stream).
+  // wait, and zeroed again (the fill is queued on the stream after the earlier copy).
   absl::StatusOr<vm::DeviceAddress> a = backend_->allocate(3000);
   ASSERT_TRUE(a.ok()) << a.status();
   std::vector<uint8_t> ones(3000, 0x5a);

@@ -493,6 +493,12 @@ TEST(Loader, RejectsBadInstructions) {
   expectLoadError(prefetchModule({intArrayAttr("shape", {4, 64})}, 1), "needs 2 indices, got 1");
   expectLoadError(prefetchModule({intArrayAttr("shape", {0, 64})}), "must have positive extents");
   expectLoadError(prefetchModule({intArrayAttr("shape", {1 << 20, 64})}), "at most 2^24 elements");
+  expectLoadError(kernelModule([&](ModuleBuilder &mb, FunctionBuilder &k) {
+                    uint32_t s = k.arg(mb.gtensor({}, DType::f32()), "s");
+                    k.op(Opcode::Prefetch, {s}, {}, {intArrayAttr("shape", {})});
+                    k.ret();
+                  }),
+                  "needs a tensor of rank 1 or more");
   {
     std::vector<uint8_t> ok = prefetchModule({intArrayAttr("shape", {4, 64})});
     EXPECT_TRUE(vm::loadProgram(ok.data(), ok.size()).ok());

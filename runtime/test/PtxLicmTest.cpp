@@ -206,5 +206,30 @@ TEST(PtxLicm, LeavesGuardedLoadsAndSharedWritesInPlace) {
   EXPECT_GT(defOf(k, guarded), labelOf(k, "$head"));
 }
 
+TEST(PtxLicm, MovedCodeComputesValuesBeforeReadingThem) {
+  // In the body a reader comes before the (invariant) write of what it reads: both move,
+  // the write first (the order they qualify in, not the body's).
+  Builder b;
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  Reg x = b.param("x", Type::kS32, RegKind::kB32);
+  Reg i = b.reg(RegKind::kB64);
+  b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
+  b.label("$head");
+  Reg done = b.reg(RegKind::kPred);
+  b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
+  b.branch("$end", &done);
+  Reg a = b.reg(RegKind::kB32), d = b.reg(RegKind::kB32);
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(a)}, {Operand::r(d), Operand::i(1)});
+  b.emit(Op::kMul, Type::kS32, {Operand::r(d)}, {Operand::r(x), Operand::i(2)});
+  b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
+  b.branch("$head");
+  b.label("$end");
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel k = b.k;
+  EXPECT_EQ(hoistLoopInvariants(k), 2u);
+  EXPECT_LT(defOf(k, d), defOf(k, a));
+  EXPECT_LT(defOf(k, a), labelOf(k, "$head"));
+}
+
 } // namespace
 } // namespace tessel::cuda::ptx

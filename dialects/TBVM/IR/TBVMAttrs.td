@@ -67,9 +67,11 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
     - `target_blocks` (optional, 256 when absent): the grid size split_k = 0 aims for;
       0: sized to the device at run time (`tbvm.resident_blocks`: as many rounds of
       resident blocks as balance best);
-    - `prefetch` (optional, 0 when absent): with the register pipeline, the block asks
-      for the weights of the K step this many steps ahead to be brought into L2
-      (`tbvm.prefetch`), so more bytes are in flight than its registers hold; 0: none.
+    - `prefetch` (optional, 0 when absent): with the register pipeline, each loop
+      iteration (a pair of K steps kc, kc + 1) asks for the block's weights of the pair
+      kc + prefetch, kc + prefetch + 1 to be brought into L2 (`tbvm.prefetch`), so more
+      bytes are in flight than its registers hold (2 or more: 1 repeats the step whose
+      weights are being loaded); 0: none.
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>

@@ -333,12 +333,13 @@ LogicalResult PrefetchOp::verify() {
     return emitOpError() << "needs " << g.getRank() << " indices, got " << getIndices().size();
   if (shape.size() != size_t(g.getRank()))
     return emitOpError() << "box of rank " << shape.size() << " in a tensor of rank " << g.getRank();
+  if (shape.empty())
+    return emitOpError() << "needs a tensor of rank 1 or more";
   int64_t elements = 1;
   for (int64_t e : shape) {
     if (e < 1)
       return emitOpError() << "box [" << shape << "] must have positive extents";
-    elements *= e;
-    if (elements > (int64_t(1) << 24))
+    if (e > (int64_t(1) << 24) || (elements *= e) > (int64_t(1) << 24))
       return emitOpError() << "box [" << shape << "] is larger than 2^24 elements";
   }
   return success();

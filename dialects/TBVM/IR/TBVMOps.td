@@ -289,8 +289,11 @@ def TBVM_PrefetchOp : TBVM_Op<"prefetch"> {
     A hint with no effect on any value: the block's threads ask the memory system to
     bring the elements of the box of `shape` at `indices` into L2, so that later loads
     of them wait less (a register pipeline's weights several K steps ahead, without
-    registers to hold them). Parts of the box outside the tensor are skipped. The CPU
-    executor does nothing.
+    registers to hold them). The box is runs of contiguous bytes (its last dimension,
+    extended over earlier ones while it spans the later ones whole); a box that leaves
+    the tensor along a dimension where runs start is dropped, runs along the last
+    dimension alone are clipped to the tensor, and a box of very many runs may be
+    prefetched in part. The CPU executor does nothing.
 
     ```mlir
     tbvm.prefetch %w[%kc, %nt, %c0] [1, 16, 512] : !tbvm.gtensor<?x?x512xi8>

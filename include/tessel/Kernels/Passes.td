@@ -34,7 +34,7 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
     Option<"targetBlocks", "target-blocks", "int64_t", "-1",
            "Schedule: grid size that run-time split-K aims for (-1: default, 0: sized to the device's resident blocks)">,
     Option<"prefetch", "prefetch", "int64_t", "-1",
-           "Schedule: K steps ahead whose weights the register pipeline prefetches into L2 (-1: default, 0: none)">,
+           "Schedule: how many K steps ahead the register pipeline prefetches the weights of each pair of steps into L2 (-1: default, 0: none)">,
     Option<"minBlocks", "min-blocks", "int64_t", "-1",
            "Schedule: blocks per SM to fit, a register cap (-1: default, 0: none)">,
     Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,

@@ -9,6 +9,8 @@ uint64_t BlockCache::sizeClass(uint64_t bytes) {
   constexpr uint64_t kSmallStep = 512, kSmallMax = uint64_t(1) << 20;
   if (bytes <= kSmallMax)
     return std::max<uint64_t>((bytes + kSmallStep - 1) / kSmallStep, 1) * kSmallStep;
+  if (bytes > (uint64_t(1) << 62))
+    return bytes; // no GPU has that much; the allocation fails as asked
   // Eighths of the power of two at or below: 1 MiB < bytes <= 2^63.
   uint64_t step = (uint64_t(1) << (63 - __builtin_clzll(bytes))) / 8;
   return (bytes + step - 1) / step * step;

@@ -26,7 +26,8 @@ public:
   explicit BlockCache(uint64_t limitBytes) : limit_(limitBytes) {}
 
   /// The size a request of `bytes` is allocated with: 512-byte steps up to 1 MiB, then
-  /// eighths of a power of two (at most 12.5% over the request), at least 512.
+  /// eighths of a power of two (at most 12.5% over the request), at least 512 (above
+  /// 2^62 bytes, the request itself).
   static uint64_t sizeClass(uint64_t bytes);
 
   /// A free block of `bytes`' size class, or none.

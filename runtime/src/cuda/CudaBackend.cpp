@@ -354,9 +354,20 @@ absl::StatusOr<CUdeviceptr> CudaBackend::memAlloc(uint64_t bytes) {
     return scope.status();
   CUdeviceptr address = 0;
   // cuMemAlloc rejects 0 bytes; a 1-byte allocation still gives a unique address.
-  if (absl::Status s = check(driver().memAlloc(&address, std::max<uint64_t>(bytes, 1)),
-                             absl::StrCat("allocating ", bytes, " bytes on ", name()));
-      !s.ok())
+  CUresult result = driver().memAlloc(&address, std::max<uint64_t>(bytes, 1));
+  if (result != CUDA_SUCCESS) {
+    // Out of memory, perhaps for the blocks the cache holds: free them and try again.
+    std::vector<uint64_t> held;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held = blocks_.drain();
+    }
+    for (uint64_t block : held)
+      context_->free(CUdeviceptr(block));
+    if (!held.empty())
+      result = driver().memAlloc(&address, std::max<uint64_t>(bytes, 1));
+  }
+  if (absl::Status s = check(result, absl::StrCat("allocating ", bytes, " bytes on ", name())); !s.ok())
     return s;
   return address;
 }
@@ -375,21 +386,8 @@ absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
   } else {
     // A block of the size class, so that it can serve any request of the class later.
     absl::StatusOr<CUdeviceptr> fresh = memAlloc(BlockCache::sizeClass(bytes));
-    if (!fresh.ok()) {
-      // Out of memory, perhaps for the blocks the cache holds: free them and try again.
-      std::vector<uint64_t> held;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        held = blocks_.drain();
-      }
-      if (held.empty())
-        return fresh.status();
-      for (uint64_t block : held)
-        context_->free(CUdeviceptr(block));
-      fresh = memAlloc(BlockCache::sizeClass(bytes));
-      if (!fresh.ok())
-        return fresh.status();
-    }
+    if (!fresh.ok())
+      return fresh.status();
     address = *fresh;
   }
   if (absl::Status s = fillAsync(vm::DeviceAddress(address), 0, bytes); !s.ok()) {
@@ -602,12 +600,11 @@ absl::StatusOr<vm::DeviceAddress> CudaBackend::constantAddress(const vm::Program
   ScopedContext scope(driver(), context());
   if (!scope.status().ok())
     return scope.status();
-  CUdeviceptr address = 0;
-  if (absl::Status s = check(driver().memAlloc(&address, std::max<size_t>(constant.size, 1)),
-                             absl::StrCat("allocating constant '", constant.name, "' (",
-                                          constant.size, " bytes) on ", name()));
-      !s.ok())
-    return s;
+  absl::StatusOr<CUdeviceptr> allocated = memAlloc(constant.size);
+  if (!allocated.ok())
+    return absl::Status(allocated.status().code(),
+                        absl::StrCat("constant '", constant.name, "': ", allocated.status().message()));
+  CUdeviceptr address = *allocated;
   if (constant.size > 0) {
     absl::Status s = check(driver().memcpyHtoDAsync(address, constant.data, constant.size, stream()),
                            "uploading a constant (cuMemcpyHtoDAsync)");

@@ -208,7 +208,8 @@ private:
   CudaBackend() = default;
   /// OK, or the error that broke the context.
   absl::Status usable();
-  /// cuMemAlloc of max(bytes, 1) in the backend's context; errors name the size.
+  /// cuMemAlloc of max(bytes, 1) in the backend's context (when it fails, again after
+  /// freeing the blocks the cache holds); errors name the size.
   absl::StatusOr<CUdeviceptr> memAlloc(uint64_t bytes);
   /// driver().check(), remembering errors that break the context (see broken_).
   absl::Status check(CUresult result, std::string_view what);

@@ -4,9 +4,11 @@
 // dimensions before it while the box spans the whole (static) extent of the ones after,
 // from 0 (a [2, 16, 512] box of a [?, ?, 512] tensor is 2 runs of 16 x 512 bytes). On
 // sm_90, where runs start 16-byte aligned and are a multiple of 16 bytes long, thread 0
-// issues one cp.async.bulk.prefetch.L2 per run (of the whole run); otherwise each 32-byte sector of a
-// run is one prefetch.global.L2 (one more per run that may start mid-sector), the
-// sectors going round-robin over the threads. A box that is not inside the tensor along
+// issues one cp.async.bulk.prefetch.L2 per run (of the run, or of its part inside the
+// tensor rounded down to 16 bytes); otherwise each 32-byte sector of a run is one
+// prefetch.global.L2 (one more per run that may start mid-sector), the sectors going
+// round-robin over the threads. At most 32 rounds of items are emitted (the rest of a
+// box that fragmented is dropped). A box that is not inside the tensor along
 // every dimension of its runs' starts is skipped (a hint may be dropped); a run of the
 // last dimension alone is clipped to the tensor. What depends only on the thread is
 // computed where the loop-invariant code motion can move it out of loops.
@@ -48,7 +50,11 @@ absl::Status KernelEmitter::emitPrefetch(const vm::Instruction &inst) {
     depths.push_back(v.depth);
     origin.push_back(asIndex(v, typeOf(inst.operands[1 + size_t(d)])));
     originConstant.push_back(v.constant);
-    originMultiple.push_back(v.constant ? (*v.constant == 0 ? (int64_t(1) << 40) : *v.constant) : v.multipleOf);
+    // A constant's largest power-of-two factor (what alignment needs), at most 2^40.
+    originMultiple.push_back(v.constant ? (*v.constant == 0 ? (int64_t(1) << 40)
+                                                             : std::min<int64_t>(int64_t(uint64_t(*v.constant) & (~uint64_t(*v.constant) + 1)),
+                                                                                 int64_t(1) << 40))
+                                        : v.multipleOf);
   }
   // The runs: dimensions runDim..rank-1, the ones after runDim spanned whole from 0.
   int runDim = rank - 1;
@@ -134,7 +140,10 @@ absl::Status KernelEmitter::emitPrefetch(const vm::Instruction &inst) {
     emit(Op::kSelp, Type::kB64, {Operand::r(runLen)}, {Operand::i(0), Operand::r(clipped), Operand::r(past)});
   }
 
-  for (int64_t round = 0; round * workers < items; ++round) {
+  // At most kMaxRounds rounds are emitted (the code is unrolled): a box of more runs or
+  // sectors than that many rounds cover is prefetched in part (a hint may be dropped).
+  constexpr int64_t kMaxRounds = 32;
+  for (int64_t round = 0; round * workers < items && round < kMaxRounds; ++round) {
     // This worker's item: its run (coordinates in the box) and its part of the run.
     Reg item = newReg(RegKind::kB32);
     if (bulk)

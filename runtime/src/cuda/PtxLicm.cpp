@@ -35,8 +35,9 @@ bool isPure(const Inst &in) {
   case Op::kShf: case Op::kSqrt: case Op::kRsqrt: case Op::kRcp: case Op::kEx2:
   case Op::kLg2: case Op::kTanh:
     return true;
-  case Op::kLd: // kernel parameters and the kernel's constant table never change
-    return in.space == Space::kParam || in.space == Space::kConst;
+  case Op::kLd: // kernel parameters and fixed words of the kernel's constant table
+    return !in.src.empty() && (in.src[0].kind == Operand::Kind::kParam ||
+                               in.src[0].kind == Operand::Kind::kConst);
   default:
     return false;
   }
@@ -180,8 +181,8 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
         written.insert(key(o.reg));
   // Not what a slow path computes: an instruction that an unconditional forward branch
   // jumps over is in the second arm of an if, which the emitter makes the scalar or
-  // edge-case fallback of an access; hoisted, its values would stay live across the
-  // whole loop for nothing, in registers the loop needs.
+  // edge-case fallback of an access (and the else arm of an scf.if); hoisted, its values
+  // would stay live across the whole loop for nothing, in registers the loop needs.
   std::unordered_map<std::string, size_t> labels;
   for (size_t i = head + 1; i < latch; ++i)
     if (body[i].op == Op::kLabel)
@@ -198,6 +199,9 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
         cold[i - head] = true;
   }
   std::vector<bool> hoist(latch - head, false);
+  // In the order they qualify: an instruction qualifies after those that write its
+  // sources, so this order computes every value before it is read.
+  std::vector<size_t> order;
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = head + 1; i < latch; ++i) {
@@ -215,14 +219,18 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
       if (!ok)
         continue;
       hoist[i - head] = true;
+      order.push_back(i);
       for (const Operand &o : in.dst)
         written.erase(key(o.reg));
       changed = true;
     }
   }
   std::vector<Inst> moved, kept;
+  for (size_t i : order)
+    moved.push_back(body[i]);
   for (size_t i = head + 1; i < latch; ++i)
-    (hoist[i - head] ? moved : kept).push_back(std::move(body[i]));
+    if (!hoist[i - head])
+      kept.push_back(std::move(body[i]));
   if (moved.empty()) {
     for (size_t i = head + 1, k = 0; i < latch; ++i, ++k)
       body[i] = std::move(kept[k]);

@@ -448,11 +448,14 @@ absl::Status BlockSim::exec(size_t pc, int t) {
     return absl::OkStatus();
   }
   case Op::kPrefetch: case Op::kPrefetchBulk: {
-    // No effect, but the emitter only prefetches inside the tensor: check it does.
-    uint64_t bytes = in.op == Op::kPrefetch ? 1 : src(1);
-    if (bytes > 0)
-      if (absl::StatusOr<uint8_t *> p = globalPtr(get(in.src[0], t), bytes, false, pc); !p.ok())
-        return p.status();
+    // No effect, but the emitter only prefetches inside the tensor (check it does), and
+    // the bulk form needs a 16-byte aligned address and a size that is a multiple of 16.
+    uint64_t address = get(in.src[0], t), bytes = in.op == Op::kPrefetch ? 1 : src(1);
+    if (in.op == Op::kPrefetchBulk && (address % 16 != 0 || bytes % 16 != 0 || bytes == 0))
+      return fault(pc, absl::StrCat("bulk prefetch of ", bytes, " bytes at 0x", absl::Hex(address),
+                                    " (needs a 16-byte aligned address and a multiple of 16 bytes)"));
+    if (absl::StatusOr<uint8_t *> p = globalPtr(address, bytes, false, pc); !p.ok())
+      return p.status();
     return absl::OkStatus();
   }
   case Op::kCpAsyncCommit: case Op::kCpAsyncWait: case Op::kBar: case Op::kComment: case Op::kLabel:

@@ -437,6 +437,8 @@ absl::Status InstructionVerifier::verifyMemory() {
     TESSEL_TRY(counts(1, SIZE_MAX, 0));
     const ValueType &g = operand(0);
     TESSEL_TRY(expectKind(g, ValueKind::kGTensor, "the source"));
+    if (g.shape.empty())
+      return fail("needs a tensor of rank 1 or more");
     if (ins_.operands.size() - 1 != g.shape.size())
       return fail(absl::StrCat("needs ", g.shape.size(), " indices, got ", ins_.operands.size() - 1));
     TESSEL_TRY(expectIndices(1, ins_.operands.size() - 1));

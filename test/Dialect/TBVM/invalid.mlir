@@ -360,3 +360,11 @@ tbvm.kernel @prefetch_box_extent(%w: !tbvm.gtensor<?x64xi8>) attributes {warps =
   tbvm.prefetch %w[%c0, %c0] [1, 0] : !tbvm.gtensor<?x64xi8>
   tbvm.return
 }
+
+// -----
+
+tbvm.kernel @prefetch_rank0(%w: !tbvm.gtensor<f32>) attributes {warps = 1 : i64} {
+  // expected-error @+1 {{needs a tensor of rank 1 or more}}
+  tbvm.prefetch %w[] [] : !tbvm.gtensor<f32>
+  tbvm.return
+}

@@ -1,8 +1,8 @@
 // tbvm.prefetch: boxes of a global tensor into L2, the block's threads sharing the work.
 // A box is runs of contiguous bytes (the last dimension, extended over earlier ones while
 // the box spans the later ones whole). On sm_90 runs that start 16-byte aligned with a
-// length a multiple of 16 bytes take one cp.async.bulk.prefetch.L2 each, from lane 0 of
-// a warp; elsewhere each 32-byte sector of a run is one prefetch.global.L2 (one more per
+// length a multiple of 16 bytes take one cp.async.bulk.prefetch.L2 each, from thread 0
+// of the block; elsewhere each 32-byte sector of a run is one prefetch.global.L2 (one more per
 // run that may start mid-sector). Boxes that leave the tensor along a dimension of the
 // runs' starts are skipped; runs of the last dimension alone are clipped to it. The PTX
 // simulator checks that every prefetched byte lies inside the tensor; results are those
@@ -10,9 +10,9 @@
 // is computed before it.
 // RUN: tessel-translate --tbvm-to-bytecode %s -o %t.tslm
 // RUN: rm -rf %t.d && mkdir -p %t.d
-// RUN: %python -c "import numpy as n; n.save('%t.d/w.npy', n.arange(37 * 20 * 64, dtype=n.int64).reshape(37, 20, 64).astype(n.int8)); n.save('%t.d/x.npy', n.random.default_rng(4).normal(size=(37, 200)).astype(n.float16))"
-// RUN: tessel-run %t.tslm --device=ptx-sim:sm_80 --compare-with=cpu --tolerance=0,0 --input=w=%t.d/w.npy --input=x=%t.d/x.npy --output-dir=%t.d/o80 | FileCheck %s
-// RUN: tessel-run %t.tslm --device=ptx-sim:sm_90 --compare-with=cpu --tolerance=0,0 --input=w=%t.d/w.npy --input=x=%t.d/x.npy --output-dir=%t.d/o90 | FileCheck %s
+// RUN: %python -c "import numpy as n; n.save('%t.d/w.npy', n.arange(37 * 20 * 64, dtype=n.int64).reshape(37, 20, 64).astype(n.int8)); n.save('%t.d/x.npy', n.random.default_rng(4).normal(size=(37, 200)).astype(n.float16)); n.save('%t.d/u.npy', n.zeros(1000, n.int8))"
+// RUN: tessel-run %t.tslm --device=ptx-sim:sm_80 --compare-with=cpu --tolerance=0,0 --input=w=%t.d/w.npy --input=x=%t.d/x.npy --input=v=%t.d/x.npy --input=u=%t.d/u.npy --output-dir=%t.d/o80 | FileCheck %s
+// RUN: tessel-run %t.tslm --device=ptx-sim:sm_90 --compare-with=cpu --tolerance=0,0 --input=w=%t.d/w.npy --input=x=%t.d/x.npy --input=v=%t.d/x.npy --input=u=%t.d/u.npy --output-dir=%t.d/o90 | FileCheck %s
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 %s | FileCheck %s --check-prefix=SM90
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s --check-prefix=SM80
 // CHECK: compare y: ptx-sim (sm_{{80|90}}) vs cpu: max abs 0, max rel 0, 0 of 7400 beyond tolerance
@@ -45,6 +45,8 @@
 
 !w = !tbvm.gtensor<?x?x64xi8>
 !x = !tbvm.gtensor<?x?xf16>
+!v = !tbvm.gtensor<?x200xf16>
+!u = !tbvm.gtensor<?xi8>
 !t = !tbvm.rtensor<1x256xf16, #tbvm.layout<"local(1,2).spatial(1,128)">>
 module {
   // Each kernel gets only the tensor it prefetches, so the simulator's check of every
@@ -83,6 +85,36 @@ module {
     }
     tbvm.return
   }
+  tbvm.kernel @pf_bulk(%v: !v) attributes {warps = 4 : i64} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %k = tbvm.dim %v, 0 : !v
+    scf.for %i = %c0 to %k step %c1 {
+      // Rows of 400 bytes, columns from 8 i (16-byte aligned): 96 halves from there are
+      // one bulk prefetch on sm_90, clipped to the row from i = 14 (rounded down to 16
+      // bytes: 200 - 8 i halves), none from i = 24 (less than 16 bytes left or past it).
+      %col = arith.muli %i, %c8 : index
+      tbvm.prefetch %v[%i, %col] [1, 96] : !v
+    }
+    tbvm.return
+  }
+  tbvm.kernel @pf_1d(%u: !u) attributes {warps = 4 : i64} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c16 = arith.constant 16 : index
+    %c3 = arith.constant 3 : index
+    %n = tbvm.dim %u, 0 : !u
+    %runs = arith.ceildivui %n, %c16 : index
+    %end = arith.addi %runs, %c3 : index
+    scf.for %i = %c0 to %end step %c1 {
+      // 96 bytes from 16 i of 1000: bulk on sm_90, clipped from i = 57 to 1000 - 16 i
+      // bytes rounded down to 16, none from i = 62.
+      %at = arith.muli %i, %c16 : index
+      tbvm.prefetch %u[%at] [96] : !u
+    }
+    tbvm.return
+  }
   tbvm.kernel @copy(%x: !x, %y: !x) attributes {warps = 4 : i64} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -93,7 +125,7 @@ module {
     }
     tbvm.return
   }
-  tbvm.host @main(%w: !w {tbvm.name = "w"}, %x: !x {tbvm.name = "x"}) -> (!x {tbvm.name = "y"}) {
+  tbvm.host @main(%w: !w {tbvm.name = "w"}, %x: !x {tbvm.name = "x"}, %v: !v {tbvm.name = "v"}, %u: !u {tbvm.name = "u"}) -> (!x {tbvm.name = "y"}) {
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
     %m = tbvm.dim %x, 0 : !x
@@ -101,6 +133,8 @@ module {
     %y = tbvm.alloc_global(%m, %k) : !x
     tbvm.launch @pf grid(%c2, %c1, %c1) (%w) : (!w) -> ()
     tbvm.launch @pf_x grid(%c1, %c1, %c1) (%x) : (!x) -> ()
+    tbvm.launch @pf_bulk grid(%c1, %c1, %c1) (%v) : (!v) -> ()
+    tbvm.launch @pf_1d grid(%c1, %c1, %c1) (%u) : (!u) -> ()
     tbvm.launch @copy grid(%c1, %c1, %c1) (%x, %y) : (!x, !x) -> ()
     tbvm.return %y : !x
   }
