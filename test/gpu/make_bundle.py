@@ -108,6 +108,8 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling): two
             # chunks in flight without holding registers, si4 349 per step at 4 blocks per
             # SM
+            # (its 16-row form, bm16-st3-mb4, left the list for the prefetch variants:
+            # 16-row tiles at M = 1 pad 15 rows)
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             # the default with the weights of the pair of K steps 4 ahead prefetched into
             # L2 (tbvm.prefetch: one bulk prefetch per step and 8 KiB on sm_90), so about
