@@ -43,6 +43,21 @@ public:
       b.guard = *pred;
     }
   }
+  /// `for (i = 0; i < n; ++i)` as the emitter writes it: mov, the head label, the exit
+  /// test; endLoop closes it. Returns the exit test's predicate.
+  Reg beginLoop(Reg i, Reg n, const std::string &head, const std::string &end) {
+    emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
+    label(head);
+    Reg done = reg(RegKind::kPred);
+    emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
+    branch(end, &done);
+    return done;
+  }
+  void endLoop(Reg i, const std::string &head, const std::string &end) {
+    emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
+    branch(head);
+    label(end);
+  }
   Reg param(const std::string &name, Type type, RegKind kind) {
     k.params.push_back({name, type});
     Reg r = reg(kind);
@@ -79,14 +94,10 @@ struct Example {
     Reg x = b.param("x", Type::kS32, RegKind::kB32);
     Reg tid = b.reg(RegKind::kB32);
     b.emit(Op::kMov, Type::kU32, {Operand::r(tid)}, {Operand::sp(Special::kTidX)});
-    Reg i = b.reg(RegKind::kB64);
-    b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
     carried = b.reg(RegKind::kB32);
     b.emit(Op::kMov, Type::kB32, {Operand::r(carried)}, {Operand::i(0)});
-    b.label("$head");
-    Reg done = b.reg(RegKind::kPred);
-    b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
-    b.branch("$end", &done);
+    Reg i = b.reg(RegKind::kB64);
+    b.beginLoop(i, n, "$head", "$end");
     // Invariant, written in place twice: mov then add.
     a = b.reg(RegKind::kB32);
     b.emit(Op::kMov, Type::kB32, {Operand::r(a)}, {Operand::r(x)});
@@ -110,17 +121,11 @@ struct Example {
     b.label("$join");
     // Inner loop: j from 0 to i, carried += x * 3 (invariant in both loops).
     Reg j = b.reg(RegKind::kB64);
-    b.emit(Op::kMov, Type::kB64, {Operand::r(j)}, {Operand::i(0)});
-    b.label("$inner");
-    Reg jdone = b.reg(RegKind::kPred);
-    b.emit(Op::kSetp, Type::kS64, {Operand::r(jdone)}, {Operand::r(j), Operand::r(i)}).cmp = Cmp::kGe;
-    b.branch("$inner_end", &jdone);
+    b.beginLoop(j, i, "$inner", "$inner_end");
     inner = b.reg(RegKind::kB32);
     b.emit(Op::kMul, Type::kS32, {Operand::r(inner)}, {Operand::r(x), Operand::i(3)});
     b.emit(Op::kAdd, Type::kS32, {Operand::r(carried)}, {Operand::r(carried), Operand::r(inner)});
-    b.emit(Op::kAdd, Type::kS64, {Operand::r(j)}, {Operand::r(j), Operand::i(1)});
-    b.branch("$inner");
-    b.label("$inner_end");
+    b.endLoop(j, "$inner", "$inner_end");
     // out[i * 32 + tid] = c + carried; the element offset in place: mov, mad, shl.
     Reg tid64 = b.reg(RegKind::kB64);
     b.emit(Op::kCvt, Type::kU64, {Operand::r(tid64)}, {Operand::r(tid)}).type2 = Type::kU32;
@@ -132,9 +137,7 @@ struct Example {
     Reg sum = b.reg(RegKind::kB32);
     b.emit(Op::kAdd, Type::kS32, {Operand::r(sum)}, {Operand::r(c), Operand::r(carried)});
     b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
-    b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
-    b.branch("$head");
-    b.label("$end");
+    b.endLoop(i, "$head", "$end");
     b.emit(Op::kExit, Type::kNone, {}, {});
   }
 };
@@ -185,20 +188,14 @@ TEST(PtxLicm, LeavesGuardedLoadsAndSharedWritesInPlace) {
   Reg out = b.param("out", Type::kU64, RegKind::kB64);
   Reg n = b.param("n", Type::kS64, RegKind::kB64);
   Reg i = b.reg(RegKind::kB64);
-  b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
-  b.label("$head");
-  Reg done = b.reg(RegKind::kPred);
-  b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
-  b.branch("$end", &done);
+  Reg done = b.beginLoop(i, n, "$head", "$end");
   Reg loaded = b.reg(RegKind::kB32);
   b.emit(Op::kLd, Type::kU32, {Operand::r(loaded)}, {Operand::addr(out)}).space = Space::kGlobal;
   Reg guarded = b.reg(RegKind::kB32);
   Inst &g = b.emit(Op::kMov, Type::kB32, {Operand::r(guarded)}, {Operand::i(1)});
   g.guarded = true;
   g.guard = done;
-  b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
-  b.branch("$head");
-  b.label("$end");
+  b.endLoop(i, "$head", "$end");
   b.emit(Op::kExit, Type::kNone, {}, {});
   Kernel k = b.k;
   EXPECT_EQ(hoistLoopInvariants(k), 0u);
@@ -213,17 +210,11 @@ TEST(PtxLicm, MovedCodeComputesValuesBeforeReadingThem) {
   Reg n = b.param("n", Type::kS64, RegKind::kB64);
   Reg x = b.param("x", Type::kS32, RegKind::kB32);
   Reg i = b.reg(RegKind::kB64);
-  b.emit(Op::kMov, Type::kB64, {Operand::r(i)}, {Operand::i(0)});
-  b.label("$head");
-  Reg done = b.reg(RegKind::kPred);
-  b.emit(Op::kSetp, Type::kS64, {Operand::r(done)}, {Operand::r(i), Operand::r(n)}).cmp = Cmp::kGe;
-  b.branch("$end", &done);
+  b.beginLoop(i, n, "$head", "$end");
   Reg a = b.reg(RegKind::kB32), d = b.reg(RegKind::kB32);
   b.emit(Op::kAdd, Type::kS32, {Operand::r(a)}, {Operand::r(d), Operand::i(1)});
   b.emit(Op::kMul, Type::kS32, {Operand::r(d)}, {Operand::r(x), Operand::i(2)});
-  b.emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
-  b.branch("$head");
-  b.label("$end");
+  b.endLoop(i, "$head", "$end");
   b.emit(Op::kExit, Type::kNone, {}, {});
   Kernel k = b.k;
   EXPECT_EQ(hoistLoopInvariants(k), 2u);
