@@ -1,6 +1,6 @@
-// Loop-invariant code motion on the structured PTX (cuda/PtxPasses.h): what leaves a
-// loop and what stays, checked on the instruction list, and the kernel's results before
-// and after on the PTX simulator.
+// Loop-invariant code motion and loop-carried copy coalescing on the structured PTX
+// (cuda/PtxPasses.h): what leaves a loop and what stays, which copies go, checked on the
+// instruction list, and the kernel's results before and after on the PTX simulator.
 #include "cuda/PtxPasses.h"
 #include "cuda/PtxSimulator.h"
 
@@ -220,6 +220,104 @@ TEST(PtxLicm, MovedCodeComputesValuesBeforeReadingThem) {
   EXPECT_EQ(hoistLoopInvariants(k), 2u);
   EXPECT_LT(defOf(k, d), defOf(k, a));
   EXPECT_LT(defOf(k, a), labelOf(k, "$head"));
+}
+
+TEST(PtxLicm, YieldedValuesLiveInTheCarriedRegisters) {
+  // Three carried values a, b, c, passed on through temporaries as the emitter does:
+  // a' = 3a (computed after a's last read: it may live in a), b' = a (a copy of a: left
+  // alone), c' = c + 1 with c read again after it (left alone). out[i * 32 + tid] =
+  // a + b + c + c. (With b' read from a at the latch, after a' is computed, a' could not
+  // live in a either: see the next test.)
+  Builder b;
+  Reg out = b.param("out", Type::kU64, RegKind::kB64);
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  b.param("x", Type::kS32, RegKind::kB32);
+  Reg tid = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kU32, {Operand::r(tid)}, {Operand::sp(Special::kTidX)});
+  Reg ca = b.reg(RegKind::kB32), cb = b.reg(RegKind::kB32), cc = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::i(1)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::i(2)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cc)}, {Operand::r(tid)});
+  Reg i = b.reg(RegKind::kB64);
+  b.beginLoop(i, n, "$head", "$end");
+  Reg s1 = b.reg(RegKind::kB32), s2 = b.reg(RegKind::kB32), va = b.reg(RegKind::kB32), vc = b.reg(RegKind::kB32);
+  Reg pa = b.reg(RegKind::kB32);
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(s1)}, {Operand::r(ca), Operand::r(cb)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(pa)}, {Operand::r(ca)}); // b' = a, kept aside
+  b.emit(Op::kMul, Type::kS32, {Operand::r(va)}, {Operand::r(ca), Operand::i(3)});
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(vc)}, {Operand::r(cc), Operand::i(1)});
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(s2)}, {Operand::r(s1), Operand::r(cc)});
+  Reg s3 = b.reg(RegKind::kB32);
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(s3)}, {Operand::r(s2), Operand::r(cc)});
+  Reg tid64 = b.reg(RegKind::kB64), off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
+  b.emit(Op::kCvt, Type::kU64, {Operand::r(tid64)}, {Operand::r(tid)}).type2 = Type::kU32;
+  b.emit(Op::kMad, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32), Operand::r(tid64)});
+  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
+  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
+  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(s3)}).space = Space::kGlobal;
+  // The yield through temporaries.
+  Reg ta = b.reg(RegKind::kB32), tb = b.reg(RegKind::kB32), tc = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ta)}, {Operand::r(va)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(tb)}, {Operand::r(pa)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(tc)}, {Operand::r(vc)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::r(ta)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::r(tb)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cc)}, {Operand::r(tc)});
+  b.endLoop(i, "$head", "$end");
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel before = b.k, after = b.k;
+  hoistLoopInvariants(after);
+  EXPECT_EQ(coalesceLoopCopies(after), 1u);
+  // a' now computed into a: its two copies are gone, the other four stay.
+  EXPECT_EQ(defOf(after, ta), after.body.size());
+  auto copies = [](const Kernel &k) {
+    return std::count_if(k.body.begin(), k.body.end(), [](const Inst &in) {
+      return in.op == Op::kMov && in.src[0].kind == Operand::Kind::kReg;
+    });
+  };
+  EXPECT_EQ(copies(before) - copies(after), 2);
+  for (int64_t count : {0, 1, 4})
+    EXPECT_EQ(run(before, count, 0), run(after, count, 0)) << count;
+  std::vector<int32_t> got = run(after, 3, 0);
+  // i = 2: a = 9, b = 3 (a of i = 1), c = tid + 2, twice.
+  EXPECT_EQ(got[2 * 32 + 5], 9 + 3 + 2 * (5 + 2));
+}
+
+TEST(PtxLicm, KeepsCopiesWhenTheCarriedValueIsReadLater) {
+  // a' = 3a, b' = a read at the latch (after a' is computed): a' must not live in a.
+  Builder b;
+  Reg out = b.param("out", Type::kU64, RegKind::kB64);
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  b.param("x", Type::kS32, RegKind::kB32);
+  Reg ca = b.reg(RegKind::kB32), cb = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::i(1)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::i(2)});
+  Reg i = b.reg(RegKind::kB64);
+  b.beginLoop(i, n, "$head", "$end");
+  Reg va = b.reg(RegKind::kB32), sum = b.reg(RegKind::kB32), i32 = b.reg(RegKind::kB32);
+  b.emit(Op::kMul, Type::kS32, {Operand::r(va)}, {Operand::r(ca), Operand::i(3)});
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(sum)}, {Operand::r(ca), Operand::r(cb)});
+  b.emit(Op::kCvt, Type::kU32, {Operand::r(i32)}, {Operand::r(i)}).type2 = Type::kU64;
+  Reg off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
+  b.emit(Op::kMul, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32)});
+  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
+  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
+  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
+  Reg ta = b.reg(RegKind::kB32), tb = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ta)}, {Operand::r(va)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(tb)}, {Operand::r(ca)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::r(ta)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::r(tb)});
+  b.endLoop(i, "$head", "$end");
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel before = b.k, after = b.k;
+  hoistLoopInvariants(after);
+  EXPECT_EQ(coalesceLoopCopies(after), 0u);
+  EXPECT_LT(defOf(after, ta), after.body.size());
+  for (int64_t count : {1, 5})
+    EXPECT_EQ(run(before, count, 0), run(after, count, 0)) << count;
+  // i = 2: a = 9, b = 3.
+  EXPECT_EQ(run(after, 3, 0)[2 * 32], 12);
 }
 
 } // namespace

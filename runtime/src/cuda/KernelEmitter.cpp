@@ -536,6 +536,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   body.insert(body.end(), kernel_.body.begin(), kernel_.body.end());
   kernel_.body = std::move(body);
   ptx::hoistLoopInvariants(kernel_);
+  ptx::coalesceLoopCopies(kernel_);
   kernel_.sharedBytes = scratchBytes_ > 0 ? (fn_.sharedBytes + 127) / 128 * 128 + scratchBytes_
                                           : fn_.sharedBytes;
   EmittedKernel out;

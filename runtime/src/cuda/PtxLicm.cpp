@@ -1,4 +1,5 @@
-// Loop-invariant code motion on the structured PTX (PtxPasses.h).
+// Loop-invariant code motion and loop-carried copy coalescing on the structured PTX
+// (PtxPasses.h).
 //
 // The emitter computes every access's address, bounds predicates and lane coordinates
 // where the access is, so a loop body recomputes from block and thread indices, tensor
@@ -247,6 +248,100 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
   return moved.size();
 }
 
+/// The emitter passes a loop's yielded values to the next iteration through copies at
+/// the latch (`mov t, v` ... `mov c, t`: the temporaries let a yield permute carried
+/// values). Where v is computed in the loop after the last read of c, v can live in c
+/// itself: v is renamed to c in the loop and both copies go. Conditions, in program
+/// order within the body (forward branches only, so it is a topological order): c is
+/// written in the loop only by that copy; t only by its copy and read only by the other;
+/// v is written and read only inside the loop, never read before its first write, and c
+/// is not read after v's first write (except by that writing instruction itself).
+size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
+  size_t head = body.size(), latch = 0;
+  for (const Loop &l : findLoops(body))
+    if (body[l.head].text == headLabel) {
+      head = l.head;
+      latch = l.latch;
+    }
+  if (head == body.size())
+    return 0;
+  struct Uses {
+    std::vector<size_t> writes, reads; // instruction indices
+  };
+  std::unordered_map<uint64_t, Uses> uses;
+  for (size_t i = 0; i < body.size(); ++i) {
+    forEachReadOf(body[i], [&](const Reg &r) { uses[key(r)].reads.push_back(i); });
+    for (const Operand &o : body[i].dst)
+      if (o.kind == Operand::Kind::kReg)
+        uses[key(o.reg)].writes.push_back(i);
+  }
+  auto inLoop = [&](size_t i) { return i > head && i < latch; };
+  auto isCopy = [](const Inst &in) {
+    return in.op == Op::kMov && !in.guarded && in.dst.size() == 1 && in.src.size() == 1 &&
+           in.dst[0].kind == Operand::Kind::kReg && in.src[0].kind == Operand::Kind::kReg &&
+           in.dst[0].reg.kind == in.src[0].reg.kind;
+  };
+  // Registers that copies in the loop write: a v among them is a carried value passed on
+  // (a permutation of the carried values), never renamed.
+  std::unordered_set<uint64_t> copied;
+  for (size_t j = head + 1; j < latch; ++j)
+    if (isCopy(body[j]))
+      copied.insert(key(body[j].dst[0].reg));
+  std::unordered_map<uint64_t, Reg> rename; // v -> c
+  std::vector<size_t> dead;
+  for (size_t j = head + 1; j < latch; ++j) {
+    if (!isCopy(body[j]))
+      continue;
+    Reg c = body[j].dst[0].reg, t = body[j].src[0].reg;
+    const Uses &uc = uses[key(c)], &ut = uses[key(t)];
+    // c: written in the loop by this copy only; t: one write (a copy), read here only.
+    if (std::count_if(uc.writes.begin(), uc.writes.end(), inLoop) != 1 || ut.writes.size() != 1 ||
+        ut.reads.size() != 1 || !inLoop(ut.writes[0]) || !isCopy(body[ut.writes[0]]))
+      continue;
+    size_t tCopy = ut.writes[0];
+    Reg v = body[tCopy].src[0].reg;
+    if (key(v) == key(c) || rename.count(key(v)) || copied.count(key(v)))
+      continue;
+    const Uses &uv = uses[key(v)];
+    if (uv.writes.empty() || !std::all_of(uv.writes.begin(), uv.writes.end(), inLoop) ||
+        !std::all_of(uv.reads.begin(), uv.reads.end(), inLoop))
+      continue;
+    size_t firstWrite = *std::min_element(uv.writes.begin(), uv.writes.end());
+    if (std::any_of(uv.reads.begin(), uv.reads.end(), [&](size_t r) { return r < firstWrite; }))
+      continue;
+    // No read of c in the loop after v's first write (that instruction reads first), and
+    // none of v after the copies.
+    if (std::any_of(uc.reads.begin(), uc.reads.end(), [&](size_t r) { return inLoop(r) && r > firstWrite; }) ||
+        std::any_of(uv.reads.begin(), uv.reads.end(), [&](size_t r) { return r > tCopy; }))
+      continue;
+    rename[key(v)] = c;
+    dead.push_back(tCopy);
+    dead.push_back(j);
+  }
+  if (rename.empty())
+    return 0;
+  std::sort(dead.begin(), dead.end());
+  for (size_t i = head + 1; i < latch; ++i) {
+    Inst &in = body[i];
+    auto apply = [&](Reg &r) {
+      auto it = rename.find(key(r));
+      if (it != rename.end())
+        r = it->second;
+    };
+    for (Operand &o : in.src)
+      if (o.kind == Operand::Kind::kReg || (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase))
+        apply(o.reg);
+    for (Operand &o : in.dst)
+      if (o.kind == Operand::Kind::kReg || (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase))
+        apply(o.reg);
+    if (in.guarded)
+      apply(in.guard);
+  }
+  for (size_t k = dead.size(); k-- > 0;)
+    body.erase(body.begin() + std::ptrdiff_t(dead[k]));
+  return rename.size();
+}
+
 } // namespace
 
 size_t hoistLoopInvariants(Kernel &kernel) {
@@ -267,6 +362,13 @@ size_t hoistLoopInvariants(Kernel &kernel) {
   size_t total = 0;
   for (const std::string &h : heads)
     total += hoistOne(kernel.body, h, defs);
+  return total;
+}
+
+size_t coalesceLoopCopies(Kernel &kernel) {
+  size_t total = 0;
+  for (const Loop &l : findLoops(kernel.body))
+    total += coalesceOne(kernel.body, kernel.body[l.head].text);
   return total;
 }
 

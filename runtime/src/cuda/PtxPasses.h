@@ -16,6 +16,13 @@ namespace tessel::cuda::ptx {
 /// only by instructions moved out). Inner loops first. Returns how many moved.
 size_t hoistLoopInvariants(Kernel &kernel);
 
+/// Lets a loop's yielded values live in the loop-carried registers: where the emitter
+/// passes `v` to the next iteration through `mov t, v; mov c, t` at the latch and `v` is
+/// computed after the loop's last read of `c` (and used only in the loop, after it is
+/// written), `v` becomes `c` and both copies go (ptxas had kept many such moves).
+/// Returns how many values.
+size_t coalesceLoopCopies(Kernel &kernel);
+
 } // namespace tessel::cuda::ptx
 
 #endif // TESSEL_CUDA_PTXPASSES_H
