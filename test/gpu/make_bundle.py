@@ -113,7 +113,7 @@ VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up t
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
             # the default with the weights of the pair of K steps 4 ahead prefetched into
             # L2 (tbvm.prefetch: one bulk prefetch per step and 8 KiB on sm_90), so about
-            # three times the bytes are in flight that the registers hold; si4 288 vs 275
+            # three times the bytes are in flight that the registers hold; si4 282 vs 267
             # SASS per step
             ("bm8-st1-pf4", "k-step=128 n-per-warp=4 stages=1 prefetch=4"),
             # ... and with the split-K sized to the GPU
