@@ -320,5 +320,44 @@ TEST(PtxLicm, KeepsCopiesWhenTheCarriedValueIsReadLater) {
   EXPECT_EQ(run(after, 3, 0)[2 * 32], 12);
 }
 
+TEST(PtxLicm, KeepsCopiesOfValuesWrittenInAnInnerLoopThatReadsTheCarriedOne) {
+  // v = c + 10 (+ 0 j) is written in an inner loop that reads c on every inner iteration
+  // (its later iterations come after the write): v must not live in c.
+  Builder b;
+  Reg out = b.param("out", Type::kU64, RegKind::kB64);
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  b.param("x", Type::kS32, RegKind::kB32);
+  Reg c = b.reg(RegKind::kB32), three = b.reg(RegKind::kB64);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(c)}, {Operand::i(1)});
+  b.emit(Op::kMov, Type::kB64, {Operand::r(three)}, {Operand::i(3)});
+  Reg i = b.reg(RegKind::kB64), j = b.reg(RegKind::kB64);
+  b.beginLoop(i, n, "$head", "$end");
+  Reg sum = b.reg(RegKind::kB32), v = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(sum)}, {Operand::i(0)});
+  b.beginLoop(j, three, "$inner", "$inner_end");
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(sum)}, {Operand::r(sum), Operand::r(c)});
+  Reg j32 = b.reg(RegKind::kB32); // (v depends on j: it stays in the inner loop)
+  b.emit(Op::kCvt, Type::kU32, {Operand::r(j32)}, {Operand::r(j)}).type2 = Type::kU64;
+  b.emit(Op::kMad, Type::kS32, {Operand::r(v)}, {Operand::r(j32), Operand::i(0), Operand::r(c)});
+  b.emit(Op::kAdd, Type::kS32, {Operand::r(v)}, {Operand::r(v), Operand::i(10)});
+  b.endLoop(j, "$inner", "$inner_end");
+  Reg off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
+  b.emit(Op::kMul, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32)});
+  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
+  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
+  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
+  Reg t = b.reg(RegKind::kB32);
+  b.emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::r(v)});
+  b.emit(Op::kMov, Type::kB32, {Operand::r(c)}, {Operand::r(t)});
+  b.endLoop(i, "$head", "$end");
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel before = b.k, after = b.k;
+  hoistLoopInvariants(after);
+  EXPECT_EQ(coalesceLoopCopies(after), 0u);
+  EXPECT_EQ(run(before, 3, 0), run(after, 3, 0));
+  // Outer iteration 2: c = 21, summed 3 times.
+  EXPECT_EQ(run(after, 3, 0)[2 * 32], 63);
+}
+
 } // namespace
 } // namespace tessel::cuda::ptx

@@ -252,10 +252,12 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
 /// the latch (`mov t, v` ... `mov c, t`: the temporaries let a yield permute carried
 /// values). Where v is computed in the loop after the last read of c, v can live in c
 /// itself: v is renamed to c in the loop and both copies go. Conditions, in program
-/// order within the body (forward branches only, so it is a topological order): c is
-/// written in the loop only by that copy; t only by its copy and read only by the other;
-/// v is written and read only inside the loop, never read before its first write, and c
-/// is not read after v's first write (except by that writing instruction itself).
+/// order within the body (its own forward branches keep it a topological order; inner
+/// loops do not, so a write inside one counts from that loop's head): c is written in
+/// the loop only by that copy; t only by its copy, read only by the other, and the copies
+/// come in that order after every write of v; v is written and read only inside the
+/// loop, never read before its first write nor after the copies, and c is not read after
+/// v's first write (except by that writing instruction itself).
 size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
   size_t head = body.size(), latch = 0;
   for (const Loop &l : findLoops(body))
@@ -276,6 +278,10 @@ size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
         uses[key(o.reg)].writes.push_back(i);
   }
   auto inLoop = [&](size_t i) { return i > head && i < latch; };
+  std::vector<Loop> innerLoops;
+  for (const Loop &l : findLoops(body))
+    if (l.head > head && l.latch < latch)
+      innerLoops.push_back(l);
   auto isCopy = [](const Inst &in) {
     return in.op == Op::kMov && !in.guarded && in.dst.size() == 1 && in.src.size() == 1 &&
            in.dst[0].kind == Operand::Kind::kReg && in.src[0].kind == Operand::Kind::kReg &&
@@ -303,15 +309,24 @@ size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
     if (key(v) == key(c) || rename.count(key(v)) || copied.count(key(v)))
       continue;
     const Uses &uv = uses[key(v)];
+    // The copies in order (t's, then c's), after every write of v.
+    if (tCopy > j || std::any_of(uv.writes.begin(), uv.writes.end(), [&](size_t w) { return w > tCopy; }))
+      continue;
     if (uv.writes.empty() || !std::all_of(uv.writes.begin(), uv.writes.end(), inLoop) ||
         !std::all_of(uv.reads.begin(), uv.reads.end(), inLoop))
       continue;
     size_t firstWrite = *std::min_element(uv.writes.begin(), uv.writes.end());
+    // Inside a nested loop, everything from that loop's head on runs after the write
+    // too (its later iterations): count from the outermost such head.
+    size_t after = firstWrite;
+    for (const Loop &inner : innerLoops)
+      if (inner.head < after && firstWrite < inner.latch)
+        after = inner.head;
     if (std::any_of(uv.reads.begin(), uv.reads.end(), [&](size_t r) { return r < firstWrite; }))
       continue;
     // No read of c in the loop after v's first write (that instruction reads first), and
     // none of v after the copies.
-    if (std::any_of(uc.reads.begin(), uc.reads.end(), [&](size_t r) { return inLoop(r) && r > firstWrite; }) ||
+    if (std::any_of(uc.reads.begin(), uc.reads.end(), [&](size_t r) { return inLoop(r) && r > after; }) ||
         std::any_of(uv.reads.begin(), uv.reads.end(), [&](size_t r) { return r > tCopy; }))
       continue;
     rename[key(v)] = c;
@@ -366,9 +381,13 @@ size_t hoistLoopInvariants(Kernel &kernel) {
 }
 
 size_t coalesceLoopCopies(Kernel &kernel) {
-  size_t total = 0;
+  // By label: each loop's erasures move the indices of the others.
+  std::vector<std::string> heads;
   for (const Loop &l : findLoops(kernel.body))
-    total += coalesceOne(kernel.body, kernel.body[l.head].text);
+    heads.push_back(kernel.body[l.head].text);
+  size_t total = 0;
+  for (const std::string &h : heads)
+    total += coalesceOne(kernel.body, h);
   return total;
 }
 
