@@ -359,5 +359,49 @@ TEST(PtxLicm, KeepsCopiesOfValuesWrittenInAnInnerLoopThatReadsTheCarriedOne) {
   EXPECT_EQ(run(after, 3, 0)[2 * 32], 63);
 }
 
+TEST(PtxLicm, CoalescesInEveryLoopOfAKernel) {
+  // Two loops one after the other, the first with 6 carried values that coalesce (12
+  // copies erased, more than the second loop's length), then one in the second.
+  Builder b;
+  Reg out = b.param("out", Type::kU64, RegKind::kB64);
+  Reg n = b.param("n", Type::kS64, RegKind::kB64);
+  b.param("x", Type::kS32, RegKind::kB32);
+  auto loop = [&](int values, const std::string &name, std::vector<Reg> &carried) {
+    for (int k = 0; k < values; ++k) {
+      carried.push_back(b.reg(RegKind::kB32));
+      b.emit(Op::kMov, Type::kB32, {Operand::r(carried.back())}, {Operand::i(k + 1)});
+    }
+    Reg i = b.reg(RegKind::kB64);
+    b.beginLoop(i, n, "$" + name, "$" + name + "_end");
+    std::vector<Reg> next, temps;
+    for (Reg c : carried) {
+      next.push_back(b.reg(RegKind::kB32));
+      b.emit(Op::kMul, Type::kS32, {Operand::r(next.back())}, {Operand::r(c), Operand::i(3)});
+    }
+    for (Reg v : next) {
+      temps.push_back(b.reg(RegKind::kB32));
+      b.emit(Op::kMov, Type::kB32, {Operand::r(temps.back())}, {Operand::r(v)});
+    }
+    for (size_t k = 0; k < carried.size(); ++k)
+      b.emit(Op::kMov, Type::kB32, {Operand::r(carried[k])}, {Operand::r(temps[k])});
+    b.endLoop(i, "$" + name, "$" + name + "_end");
+  };
+  std::vector<Reg> first, second;
+  loop(6, "first", first);
+  loop(1, "second", second);
+  // out[k] = the first loop's values, out[6] = the second's.
+  for (size_t k = 0; k < 7; ++k) {
+    Reg addr = b.reg(RegKind::kB64);
+    b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::i(int64_t(4 * k))});
+    b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(k < 6 ? first[k] : second[0])}).space =
+        Space::kGlobal;
+  }
+  b.emit(Op::kExit, Type::kNone, {}, {});
+  Kernel before = b.k, after = b.k;
+  EXPECT_EQ(coalesceLoopCopies(after), 7u);
+  EXPECT_EQ(run(before, 2, 0), run(after, 2, 0));
+  EXPECT_EQ(run(after, 2, 0)[6], 9); // 1 * 3 * 3
+}
+
 } // namespace
 } // namespace tessel::cuda::ptx
