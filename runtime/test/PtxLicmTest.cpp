@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tessel::cuda::ptx {
@@ -57,6 +58,41 @@ public:
     emit(Op::kAdd, Type::kS64, {Operand::r(i)}, {Operand::r(i), Operand::i(1)});
     branch(head);
     label(end);
+  }
+  /// The parameters run() passes: out (u64), n (s64), x (s32).
+  struct Params {
+    Reg out, n, x;
+  };
+  Params params() {
+    Reg out = param("out", Type::kU64, RegKind::kB64);
+    Reg n = param("n", Type::kS64, RegKind::kB64);
+    return {out, n, param("x", Type::kS32, RegKind::kB32)};
+  }
+  /// out[i * 32 + lane] = value (lane: a b32 register, or none for 0).
+  void storeRow(Reg out, Reg i, std::optional<Reg> lane, Reg value) {
+    Reg off = reg(RegKind::kB64), bytes = reg(RegKind::kB64), addr = reg(RegKind::kB64);
+    if (lane) {
+      Reg lane64 = reg(RegKind::kB64);
+      emit(Op::kCvt, Type::kU64, {Operand::r(lane64)}, {Operand::r(*lane)}).type2 = Type::kU32;
+      emit(Op::kMad, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32), Operand::r(lane64)});
+    } else {
+      emit(Op::kMul, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32)});
+    }
+    emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
+    emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
+    emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(value)}).space = Space::kGlobal;
+  }
+  /// The emitter's yield: `mov t_k, next_k` for every value, then `mov carried_k, t_k`;
+  /// returns the temporaries.
+  std::vector<Reg> passOn(const std::vector<Reg> &carried, const std::vector<Reg> &next) {
+    std::vector<Reg> temps;
+    for (Reg v : next) {
+      temps.push_back(reg(RegKind::kB32));
+      emit(Op::kMov, Type::kB32, {Operand::r(temps.back())}, {Operand::r(v)});
+    }
+    for (size_t k = 0; k < carried.size(); ++k)
+      emit(Op::kMov, Type::kB32, {Operand::r(carried[k])}, {Operand::r(temps[k])});
+    return temps;
   }
   Reg param(const std::string &name, Type type, RegKind kind) {
     k.params.push_back({name, type});
@@ -229,9 +265,7 @@ TEST(PtxLicm, YieldedValuesLiveInTheCarriedRegisters) {
   // a + b + c + c. (With b' read from a at the latch, after a' is computed, a' could not
   // live in a either: see the next test.)
   Builder b;
-  Reg out = b.param("out", Type::kU64, RegKind::kB64);
-  Reg n = b.param("n", Type::kS64, RegKind::kB64);
-  b.param("x", Type::kS32, RegKind::kB32);
+  auto [out, n, x] = b.params();
   Reg tid = b.reg(RegKind::kB32);
   b.emit(Op::kMov, Type::kU32, {Operand::r(tid)}, {Operand::sp(Special::kTidX)});
   Reg ca = b.reg(RegKind::kB32), cb = b.reg(RegKind::kB32), cc = b.reg(RegKind::kB32);
@@ -249,20 +283,8 @@ TEST(PtxLicm, YieldedValuesLiveInTheCarriedRegisters) {
   b.emit(Op::kAdd, Type::kS32, {Operand::r(s2)}, {Operand::r(s1), Operand::r(cc)});
   Reg s3 = b.reg(RegKind::kB32);
   b.emit(Op::kAdd, Type::kS32, {Operand::r(s3)}, {Operand::r(s2), Operand::r(cc)});
-  Reg tid64 = b.reg(RegKind::kB64), off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
-  b.emit(Op::kCvt, Type::kU64, {Operand::r(tid64)}, {Operand::r(tid)}).type2 = Type::kU32;
-  b.emit(Op::kMad, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32), Operand::r(tid64)});
-  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
-  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
-  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(s3)}).space = Space::kGlobal;
-  // The yield through temporaries.
-  Reg ta = b.reg(RegKind::kB32), tb = b.reg(RegKind::kB32), tc = b.reg(RegKind::kB32);
-  b.emit(Op::kMov, Type::kB32, {Operand::r(ta)}, {Operand::r(va)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(tb)}, {Operand::r(pa)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(tc)}, {Operand::r(vc)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::r(ta)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::r(tb)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(cc)}, {Operand::r(tc)});
+  b.storeRow(out, i, tid, s3);
+  Reg ta = b.passOn({ca, cb, cc}, {va, pa, vc})[0];
   b.endLoop(i, "$head", "$end");
   b.emit(Op::kExit, Type::kNone, {}, {});
   Kernel before = b.k, after = b.k;
@@ -286,28 +308,17 @@ TEST(PtxLicm, YieldedValuesLiveInTheCarriedRegisters) {
 TEST(PtxLicm, KeepsCopiesWhenTheCarriedValueIsReadLater) {
   // a' = 3a, b' = a read at the latch (after a' is computed): a' must not live in a.
   Builder b;
-  Reg out = b.param("out", Type::kU64, RegKind::kB64);
-  Reg n = b.param("n", Type::kS64, RegKind::kB64);
-  b.param("x", Type::kS32, RegKind::kB32);
+  auto [out, n, x] = b.params();
   Reg ca = b.reg(RegKind::kB32), cb = b.reg(RegKind::kB32);
   b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::i(1)});
   b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::i(2)});
   Reg i = b.reg(RegKind::kB64);
   b.beginLoop(i, n, "$head", "$end");
-  Reg va = b.reg(RegKind::kB32), sum = b.reg(RegKind::kB32), i32 = b.reg(RegKind::kB32);
+  Reg va = b.reg(RegKind::kB32), sum = b.reg(RegKind::kB32);
   b.emit(Op::kMul, Type::kS32, {Operand::r(va)}, {Operand::r(ca), Operand::i(3)});
   b.emit(Op::kAdd, Type::kS32, {Operand::r(sum)}, {Operand::r(ca), Operand::r(cb)});
-  b.emit(Op::kCvt, Type::kU32, {Operand::r(i32)}, {Operand::r(i)}).type2 = Type::kU64;
-  Reg off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
-  b.emit(Op::kMul, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32)});
-  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
-  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
-  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
-  Reg ta = b.reg(RegKind::kB32), tb = b.reg(RegKind::kB32);
-  b.emit(Op::kMov, Type::kB32, {Operand::r(ta)}, {Operand::r(va)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(tb)}, {Operand::r(ca)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(ca)}, {Operand::r(ta)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(cb)}, {Operand::r(tb)});
+  b.storeRow(out, i, std::nullopt, sum);
+  Reg ta = b.passOn({ca, cb}, {va, ca})[0];
   b.endLoop(i, "$head", "$end");
   b.emit(Op::kExit, Type::kNone, {}, {});
   Kernel before = b.k, after = b.k;
@@ -324,9 +335,7 @@ TEST(PtxLicm, KeepsCopiesOfValuesWrittenInAnInnerLoopThatReadsTheCarriedOne) {
   // v = c + 10 (+ 0 j) is written in an inner loop that reads c on every inner iteration
   // (its later iterations come after the write): v must not live in c.
   Builder b;
-  Reg out = b.param("out", Type::kU64, RegKind::kB64);
-  Reg n = b.param("n", Type::kS64, RegKind::kB64);
-  b.param("x", Type::kS32, RegKind::kB32);
+  auto [out, n, x] = b.params();
   Reg c = b.reg(RegKind::kB32), three = b.reg(RegKind::kB64);
   b.emit(Op::kMov, Type::kB32, {Operand::r(c)}, {Operand::i(1)});
   b.emit(Op::kMov, Type::kB64, {Operand::r(three)}, {Operand::i(3)});
@@ -341,14 +350,8 @@ TEST(PtxLicm, KeepsCopiesOfValuesWrittenInAnInnerLoopThatReadsTheCarriedOne) {
   b.emit(Op::kMad, Type::kS32, {Operand::r(v)}, {Operand::r(j32), Operand::i(0), Operand::r(c)});
   b.emit(Op::kAdd, Type::kS32, {Operand::r(v)}, {Operand::r(v), Operand::i(10)});
   b.endLoop(j, "$inner", "$inner_end");
-  Reg off = b.reg(RegKind::kB64), bytes = b.reg(RegKind::kB64), addr = b.reg(RegKind::kB64);
-  b.emit(Op::kMul, Type::kS64, {Operand::r(off)}, {Operand::r(i), Operand::i(32)});
-  b.emit(Op::kShl, Type::kB64, {Operand::r(bytes)}, {Operand::r(off), Operand::i(2)});
-  b.emit(Op::kAdd, Type::kS64, {Operand::r(addr)}, {Operand::r(out), Operand::r(bytes)});
-  b.emit(Op::kSt, Type::kU32, {Operand::addr(addr)}, {Operand::r(sum)}).space = Space::kGlobal;
-  Reg t = b.reg(RegKind::kB32);
-  b.emit(Op::kMov, Type::kB32, {Operand::r(t)}, {Operand::r(v)});
-  b.emit(Op::kMov, Type::kB32, {Operand::r(c)}, {Operand::r(t)});
+  b.storeRow(out, i, std::nullopt, sum);
+  b.passOn({c}, {v});
   b.endLoop(i, "$head", "$end");
   b.emit(Op::kExit, Type::kNone, {}, {});
   Kernel before = b.k, after = b.k;
@@ -363,9 +366,7 @@ TEST(PtxLicm, CoalescesInEveryLoopOfAKernel) {
   // Two loops one after the other, the first with 6 carried values that coalesce (12
   // copies erased, more than the second loop's length), then one in the second.
   Builder b;
-  Reg out = b.param("out", Type::kU64, RegKind::kB64);
-  Reg n = b.param("n", Type::kS64, RegKind::kB64);
-  b.param("x", Type::kS32, RegKind::kB32);
+  auto [out, n, x] = b.params();
   auto loop = [&](int values, const std::string &name, std::vector<Reg> &carried) {
     for (int k = 0; k < values; ++k) {
       carried.push_back(b.reg(RegKind::kB32));
@@ -373,17 +374,12 @@ TEST(PtxLicm, CoalescesInEveryLoopOfAKernel) {
     }
     Reg i = b.reg(RegKind::kB64);
     b.beginLoop(i, n, "$" + name, "$" + name + "_end");
-    std::vector<Reg> next, temps;
+    std::vector<Reg> next;
     for (Reg c : carried) {
       next.push_back(b.reg(RegKind::kB32));
       b.emit(Op::kMul, Type::kS32, {Operand::r(next.back())}, {Operand::r(c), Operand::i(3)});
     }
-    for (Reg v : next) {
-      temps.push_back(b.reg(RegKind::kB32));
-      b.emit(Op::kMov, Type::kB32, {Operand::r(temps.back())}, {Operand::r(v)});
-    }
-    for (size_t k = 0; k < carried.size(); ++k)
-      b.emit(Op::kMov, Type::kB32, {Operand::r(carried[k])}, {Operand::r(temps[k])});
+    b.passOn(carried, next);
     b.endLoop(i, "$" + name, "$" + name + "_end");
   };
   std::vector<Reg> first, second;

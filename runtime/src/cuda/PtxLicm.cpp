@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -50,21 +51,22 @@ bool regsOnly(const std::vector<Operand> &dst) {
   });
 }
 
-/// Registers an operand reads (an address operand reads its base register).
-template <typename F> void forEachRead(const Operand &o, F &&f) {
-  if (o.kind == Operand::Kind::kReg)
-    f(o.reg);
-  else if (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase)
+bool readsBase(const Operand &o) { return o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase; }
+
+/// Registers an operand reads (an address operand reads its base register); `O` is
+/// Operand or const Operand, so `f` may rename them.
+template <typename O, typename F> void forEachRead(O &o, F &&f) {
+  if (o.kind == Operand::Kind::kReg || readsBase(o))
     f(o.reg);
 }
 
-/// Every register an instruction reads, its guard included.
-template <typename F> void forEachReadOf(const Inst &in, F &&f) {
-  for (const Operand &o : in.src)
+/// Every register an instruction reads, its guard and a store's address included.
+template <typename I, typename F> void forEachReadOf(I &in, F &&f) {
+  for (auto &o : in.src)
     forEachRead(o, f);
-  for (const Operand &o : in.dst)
-    if (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase)
-      f(o.reg); // st's address
+  for (auto &o : in.dst)
+    if (readsBase(o))
+      f(o.reg);
   if (in.guarded)
     f(in.guard);
 }
@@ -113,14 +115,8 @@ void splitRedefinitions(Kernel &kernel) {
       if (it != current.end())
         r = it->second;
     };
-    for (Operand &o : in.src)
-      if (o.kind == Operand::Kind::kReg || (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase))
-        rename(o.reg);
-    if (in.guarded)
-      rename(in.guard);
+    forEachReadOf(in, rename);
     for (Operand &o : in.dst) {
-      if (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase)
-        rename(o.reg);
       if (o.kind != Operand::Kind::kReg)
         continue;
       auto it = info.find(key(o.reg));
@@ -162,18 +158,35 @@ std::vector<Loop> findLoops(const std::vector<Inst> &body) {
   return loops;
 }
 
+/// The loop whose head label is `headLabel`, found again each time: the passes move and
+/// erase instructions, so indices do not last from one loop to the next.
+std::optional<Loop> findLoop(const std::vector<Inst> &body, const std::string &headLabel) {
+  for (const Loop &l : findLoops(body))
+    if (body[l.head].text == headLabel)
+      return l;
+  return std::nullopt;
+}
+
+/// The loops' head labels, innermost first (shorter before the loops that hold them).
+std::vector<std::string> loopHeads(const std::vector<Inst> &body) {
+  std::vector<Loop> loops = findLoops(body);
+  std::sort(loops.begin(), loops.end(), [](const Loop &a, const Loop &b) {
+    return a.latch - a.head < b.latch - b.head;
+  });
+  std::vector<std::string> heads;
+  for (const Loop &l : loops)
+    heads.push_back(body[l.head].text);
+  return heads;
+}
+
 /// Moves the invariant instructions of the loop whose head label is `headLabel` in
 /// front of it; returns how many.
 size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
                 const std::unordered_map<uint64_t, int> &defs) {
-  size_t head = body.size(), latch = 0;
-  for (const Loop &l : findLoops(body))
-    if (body[l.head].text == headLabel) {
-      head = l.head;
-      latch = l.latch;
-    }
-  if (head == body.size())
+  std::optional<Loop> loop = findLoop(body, headLabel);
+  if (!loop)
     return 0;
+  const size_t head = loop->head, latch = loop->latch;
   // Registers written in the loop; a hoisted instruction's destinations leave the set.
   std::unordered_set<uint64_t> written;
   for (size_t i = head + 1; i < latch; ++i)
@@ -259,14 +272,10 @@ size_t hoistOne(std::vector<Inst> &body, const std::string &headLabel,
 /// loop, never read before its first write nor after the copies, and c is not read after
 /// v's first write (except by that writing instruction itself).
 size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
-  size_t head = body.size(), latch = 0;
-  for (const Loop &l : findLoops(body))
-    if (body[l.head].text == headLabel) {
-      head = l.head;
-      latch = l.latch;
-    }
-  if (head == body.size())
+  std::optional<Loop> loop = findLoop(body, headLabel);
+  if (!loop)
     return 0;
+  const size_t head = loop->head, latch = loop->latch;
   struct Uses {
     std::vector<size_t> writes, reads; // instruction indices
   };
@@ -343,14 +352,10 @@ size_t coalesceOne(std::vector<Inst> &body, const std::string &headLabel) {
       if (it != rename.end())
         r = it->second;
     };
-    for (Operand &o : in.src)
-      if (o.kind == Operand::Kind::kReg || (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase))
-        apply(o.reg);
+    forEachReadOf(in, apply);
     for (Operand &o : in.dst)
-      if (o.kind == Operand::Kind::kReg || (o.kind == Operand::Kind::kAddress && o.reg.id != kSmemBase))
+      if (o.kind == Operand::Kind::kReg)
         apply(o.reg);
-    if (in.guarded)
-      apply(in.guard);
   }
   for (size_t k = dead.size(); k-- > 0;)
     body.erase(body.begin() + std::ptrdiff_t(dead[k]));
@@ -367,26 +372,16 @@ size_t hoistLoopInvariants(Kernel &kernel) {
       if (o.kind == Operand::Kind::kReg)
         ++defs[key(o.reg)];
   // Innermost loops first, so what leaves an inner loop can leave its outer loops too.
-  std::vector<Loop> loops = findLoops(kernel.body);
-  std::sort(loops.begin(), loops.end(), [](const Loop &a, const Loop &b) {
-    return a.latch - a.head < b.latch - b.head;
-  });
-  std::vector<std::string> heads;
-  for (const Loop &l : loops)
-    heads.push_back(kernel.body[l.head].text);
   size_t total = 0;
-  for (const std::string &h : heads)
+  for (const std::string &h : loopHeads(kernel.body))
     total += hoistOne(kernel.body, h, defs);
   return total;
 }
 
 size_t coalesceLoopCopies(Kernel &kernel) {
   // By label: each loop's erasures move the indices of the others.
-  std::vector<std::string> heads;
-  for (const Loop &l : findLoops(kernel.body))
-    heads.push_back(kernel.body[l.head].text);
   size_t total = 0;
-  for (const std::string &h : heads)
+  for (const std::string &h : loopHeads(kernel.body))
     total += coalesceOne(kernel.body, h);
   return total;
 }
