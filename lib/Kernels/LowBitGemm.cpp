@@ -508,18 +508,11 @@ LogicalResult GemmBuilder::buildKernel() {
     // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
     // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
     // loop's carried list.
-    // A lane's run of 4 * bits bytes is one load for 1, 2 and 4 bits, streamed past L1
-    // (evict_first); longer runs take several loads, each touching the whole span of the
-    // warp's runs (20-byte runs: five 4-byte loads over the same 640 bytes), so they go
-    // through L1, where the later loads find the lines the first one brought, instead of
-    // fetching every line from L2 once per load.
-    const bool oneLoad = bits_ == 1 || bits_ == 2 || bits_ == 4;
-    const CacheHint weightHint = oneLoad ? CacheHint::evict_first : CacheHint::normal;
     auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
       for (int64_t s = 0; s < KS_; ++s) {
         Value row = addi(muli(chunk, index(KS_)), index(s));
         out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
-                                           weightHint));
+                                           CacheHint::evict_first));
       }
       if (!perChannel && !pairScales)
         loadScales(l, chunk, out);

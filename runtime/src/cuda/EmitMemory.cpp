@@ -454,7 +454,12 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
       Inst in;
       in.op = a_.isLoad ? Op::kLd : Op::kSt;
       in.space = a_.isGlobal ? ptx::Space::kGlobal : ptx::Space::kShared;
-      in.cache = a_.cache;
+      // Streaming past L1 (evict_first: L1::no_allocate) suits a run one load reads
+      // whole; a run of several loads has each of them touch the warp's whole span (lanes
+      // a run apart), so the later ones should find in L1 the lines the first brought
+      // rather than fetch them from L2 again (5-bit weights: five 4-byte loads over the
+      // same 640 bytes).
+      in.cache = a_.cache == ptx::CacheHint::kEvictFirst && run.count > k ? ptx::CacheHint::kNone : a_.cache;
       in.guarded = guarded;
       in.guard = pred;
       if (bytes >= 4) {
