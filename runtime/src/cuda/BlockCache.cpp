@@ -17,14 +17,15 @@ uint64_t BlockCache::sizeClass(uint64_t bytes) {
 }
 
 std::optional<uint64_t> BlockCache::take(uint64_t bytes) {
-  auto it = free_.find(sizeClass(bytes));
+  const uint64_t size = sizeClass(bytes);
+  auto it = free_.find(size);
   if (it == free_.end() || it->second.empty())
     return std::nullopt;
   uint64_t address = it->second.back().second; // the most recent: likeliest in L2
   it->second.pop_back();
   if (it->second.empty())
     free_.erase(it);
-  held_ -= sizeClass(bytes);
+  held_ -= size;
   return address;
 }
 
