@@ -15,7 +15,8 @@
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
 //       (the scales of both chunks of an iteration in one load when groups divide
-//       k_step; per-channel scales: acc += D over all chunks, scaled once at the end)
+//       k_step, with bm = 8 copied into shared memory with the pair's activations;
+//       per-channel scales: acc += D over all chunks, scaled once at the end)
 //       bm = 8 (decode of up to 8 rows): the transposed product on the tensor cores,
 //         D^T [BN, 8] = B^T [BN, 128] A^T [128, 8]: the decoded weights are mma A
 //         fragments (16 columns of y per mma, no 16-row padding), the activations B
@@ -160,8 +161,15 @@ LogicalResult GemmBuilder::build() {
                            << " registers per thread for fragments (at most 168)";
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
   // stage.
-  int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_))
+  // Both also hold scale (and offset) rows: KS per stage, or (bm = 8 with stages = 1) a
+  // pair's in each of two buffers.
+  const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
+  int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_) +
+                                           scaleTensors * KS_ * BN_ * 2)
                                 : (stages == 1 ? (swap_ ? 4 : 2) : 0) * BM_ * KI_ * 2;
+  if (stages == 1 && swap_ && spec_.groupSize && KI_ % spec_.groupSize == 0 &&
+      (spec_.symmetric || bits_ != 4))
+    shared += scaleTensors * 2 * (2 * KI_ / spec_.groupSize) * BN_ * 2;
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -376,6 +384,17 @@ LogicalResult GemmBuilder::buildKernel() {
     auto wsSlice = STensorType::get(ctx_, {KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
     Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
     Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
+    // The chunk's scale (and offset) rows ride in the stage too: KS rows from the group of
+    // its first column (sub-chunk s reads row (k0 + 128 s) / group - k0 / group < KS), so
+    // no scale is loaded into registers and packed there, which waited for DRAM in every
+    // step (see the register pipeline's shared scales).
+    const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
+    auto ssSlice = STensorType::get(ctx_, {KS_, BN_}, f16, SwizzleAttr());
+    Value ss = AllocSharedOp::create(
+        b_, loc_, STensorType::get(ctx_, {S, scaleTensors, KS_, BN_}, f16, SwizzleAttr()), IntegerAttr());
+    auto firstGroup = [&](Location l, Value chunk) {
+      return arith::DivUIOp::create(b_, l, muli(chunk, index(KI_)), groupDiv).getResult();
+    };
     // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
     auto issue = [&](Location l, Value chunk, Value stage) {
       Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
@@ -388,6 +407,11 @@ LogicalResult GemmBuilder::buildKernel() {
         Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
         CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
                             CacheHint::evict_first);
+        Value g0 = firstGroup(l, chunk);
+        for (int64_t t = 0; t < scaleTensors; ++t)
+          CopyAsyncOp::create(b_, l, t ? off : sc, ValueRange{g0, n0},
+                              SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
+                              CacheHint::normal);
       }
       CopyAsyncCommitOp::create(b_, l);
     };
@@ -404,10 +428,9 @@ LogicalResult GemmBuilder::buildKernel() {
                                       arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0)));
     for (int64_t st = 0; st + 1 < S; ++st)
       issue(loc_, addi(begin, index(st)), index(st));
-    // Carried: the accumulator, chunk kc's stage (kc - begin) mod S, kept by the loop so no
-    // division by a stage count that is not a power of two is left in it, and the scales.
+    // Carried: the accumulator and chunk kc's stage (kc - begin) mod S, kept by the loop so
+    // no division by a stage count that is not a power of two is left in it.
     SmallVector<Value> initial{zero, c0};
-    loadScales(loc_, begin, initial);
     loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
       Value acc = carried[0];
       Value stage = carried[1];
@@ -421,14 +444,21 @@ LogicalResult GemmBuilder::buildKernel() {
       SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
       // Refill the stage chunk kc - 1 used (stage kc + S - 1 mod S).
       issue(l, addi(kc, index(S - 1)), previous);
-      loadScales(l, arith::MinUIOp::create(b_, l, addi(kc, c1), last), next);
       Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+      Value g0 = firstGroup(l, kc);
       for (int64_t s = 0; s < KS_; ++s) {
         Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
         Value all = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
-        Value scaleIn = carried[size_t(2 + s)];
-        Value offsetIn = spec_.symmetric ? Value() : carried[size_t(2 + KS_ + s)];
+        Value row = arith::SubIOp::create(
+            b_, l, arith::DivUIOp::create(b_, l, addi(muli(kc, index(KI_)), index(128 * s)), groupDiv), g0);
+        auto scaleRow = [&](int64_t t) {
+          return LoadSharedOp::create(b_, l, sTile, SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
+                                      ValueRange{row, c0})
+              .getResult();
+        };
+        Value scaleIn = scaleRow(0);
+        Value offsetIn = spec_.symmetric ? Value() : scaleRow(1);
         // A and the f16 codes of the 32-wide slice j of this sub-chunk.
         auto operands = [&](int64_t j) {
           Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
@@ -489,7 +519,18 @@ LogicalResult GemmBuilder::buildKernel() {
     if (pairScales)
       pairScalesType = tile({2 * groupsPerChunk, BN_}, f16,
                             LayoutAttr::get(ctx_, *vm::Layout::local({2 * groupsPerChunk, 1}).compose(ls.getLayout())));
-    auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset) {
+    // `scale` and `offset` are [1, BN] tiles, or (row >= 0) the pair's rows in registers
+    // or in shared memory, row `row` of which is taken where it multiplies (a shared one
+    // read there, so it holds no registers during the decode).
+    auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset,
+                    int64_t row = -1) {
+      auto rowOf = [&](Value t) -> Value {
+        if (row < 0)
+          return t;
+        if (isa<STensorType>(t.getType()))
+          return LoadSharedOp::create(b_, l, sTile, t, ValueRange{index(row), c0});
+        return SliceOp::create(b_, l, sTile, t, b_.getDenseI64ArrayAttr({row, 0}));
+      };
       Value codes = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
       Value d = mma(l, CastOp::create(b_, l, swap_ ? wTType : bType, codes), a, perChannel ? accs[0] : zero);
       // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
@@ -501,9 +542,11 @@ LogicalResult GemmBuilder::buildKernel() {
           accs[1] = mma(l, ones, a, accs[1]);
         return;
       }
-      accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, scale), accs[0]);
-      if (offset)
-        accs[0] = FmaOp::create(b_, l, accType, mma(l, ones, a, zero), perColumn(l, offset), accs[0]);
+      accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, rowOf(scale)), accs[0]);
+      if (offset) {
+        Value sums = mma(l, ones, a, zero);
+        accs[0] = FmaOp::create(b_, l, accType, sums, perColumn(l, rowOf(offset)), accs[0]);
+      }
     };
     // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
     // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
@@ -558,10 +601,44 @@ LogicalResult GemmBuilder::buildKernel() {
     auto buffer = [&](Location l, Value i) {
       return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
     };
-    // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`.
+    // The pair's scales (and offsets) through shared memory (8 rows, stages = 1): copied
+    // with the pair's activations, in the same commit group and buffer, and read back with
+    // load_shared where a chunk applies them. Loaded into registers instead, a lane's
+    // scales (columns 8 apart) took one 16-bit load each and were packed into the carried
+    // f16 pairs right after the loads, so every pair waited a DRAM round trip there (an
+    // H200 profile of the si4 decode loop: 16% of all stall samples on that packing).
+    // (Not for 4-bit codes with offsets: there ptxas 13.0 spills a register on sm_86 and
+    // sm_89 at <= 128 registers, so they keep the registers.)
+    const bool sharedScales = pairScales && smem && xChunks == 2 && (spec_.symmetric || bits_ != 4);
+    // [2 buffers, scale tensors (sc, off), pair rows, BN]: one base address for both.
+    Value scaleSmem;
+    STensorType scaleSlice;
+    const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
+    if (sharedScales) {
+      scaleSlice = STensorType::get(ctx_, {2 * groupsPerChunk, BN_}, f16, SwizzleAttr());
+      scaleSmem = AllocSharedOp::create(
+          b_, loc_, STensorType::get(ctx_, {2, scaleTensors, 2 * groupsPerChunk, BN_}, f16, SwizzleAttr()),
+          IntegerAttr());
+    }
+    auto scaleBuffers = [&](Location l, Value i) {
+      SmallVector<Value> out;
+      for (int64_t t = 0; t < scaleTensors; ++t)
+        out.push_back(SharedSliceOp::create(b_, l, scaleSlice, scaleSmem, ValueRange{i, index(t)}));
+      return out;
+    };
+    // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`
+    // (and, with shared scales, the scales of the pair starting at `first`).
     auto copyX = [&](Location l, Value first, Value into) {
       CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(first, index(KI_))}, buffer(l, into),
                           CacheHint::normal);
+      if (sharedScales) {
+        SmallVector<Value> dest = scaleBuffers(l, into);
+        size_t i = 0;
+        for (Value t : {sc, off})
+          if (t)
+            CopyAsyncOp::create(b_, l, t, ValueRange{muli(first, index(groupsPerChunk)), n0}, dest[i++],
+                                CacheHint::normal);
+      }
       CopyAsyncCommitOp::create(b_, l);
     };
     // Waits for the copy into a buffer and returns it (every warp is then done with the
@@ -600,10 +677,7 @@ LogicalResult GemmBuilder::buildKernel() {
         } else if (pairScales) {
           // This sub-chunk's group row among the pair's.
           int64_t row = half * groupsPerChunk + 128 * s / spec_.groupSize;
-          auto rowOf = [&](Value t) {
-            return SliceOp::create(b_, l, sTile, t, b_.getDenseI64ArrayAttr({row, 0})).getResult();
-          };
-          step(l, accs, a, weights[s], rowOf(pair[0]), spec_.symmetric ? Value() : rowOf(pair[1]));
+          step(l, accs, a, weights[s], pair[0], spec_.symmetric ? Value() : pair[1], row);
         } else {
           step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
         }
@@ -616,7 +690,7 @@ LogicalResult GemmBuilder::buildKernel() {
         initial.push_back(c0); // the buffer holding the pair's activations
     }
     const size_t firstScales = initial.size();
-    if (pairScales)
+    if (pairScales && !sharedScales)
       loadPairScales(loc_, begin, initial);
     const size_t firstWeights = initial.size();
     loadWeights(loc_, begin, initial);
@@ -646,9 +720,10 @@ LogicalResult GemmBuilder::buildKernel() {
             PrefetchOp::create(b_, l, w, ValueRange{muli(addi(kc, index(p)), index(KS_)), nt0, c0},
                                b_.getDenseI64ArrayAttr({2 * KS_, BN_ / 8, int64_t(128 * bits_)}));
           ValueRange weights = carried.drop_front(firstWeights);
-          ValueRange pair = carried.slice(firstScales, firstWeights - firstScales);
+          SmallVector<Value> pair = sharedScales ? scaleBuffers(l, carried[numAccs])
+                                                 : SmallVector<Value>(carried.slice(firstScales, firstWeights - firstScales));
           chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
-          if (pairScales)
+          if (pairScales && !sharedScales)
             loadPairScales(l, following, yielded);
           if (smem && xChunks == 1) {
             tile = landed(l, c1);
@@ -672,8 +747,9 @@ LogicalResult GemmBuilder::buildKernel() {
       b_.setInsertionPointToStart(tail.thenBlock());
       SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
       Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
-      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights),
-            loop.getResults().slice(firstScales, firstWeights - firstScales), tile, 0, Value(), none);
+      SmallVector<Value> pair = sharedScales ? scaleBuffers(loc_, loop.getResult(numAccs))
+                                             : SmallVector<Value>(loop.getResults().slice(firstScales, firstWeights - firstScales));
+      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), pair, tile, 0, Value(), none);
       scf::YieldOp::create(b_, loc_, accs);
       b_.setInsertionPointToStart(tail.elseBlock());
       scf::YieldOp::create(b_, loc_, loop.getResults().take_front(numAccs));
@@ -820,7 +896,8 @@ LogicalResult tessel::kernels::buildLowBitGemm(ModuleOp module, const LowBitGemm
 
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
                                                         unsigned bits, bool floatCodes,
-                                                        bool offsets) {
+                                                        bool offsets, bool perChannel,
+                                                        int64_t stages) {
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
   // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
@@ -843,9 +920,21 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // offsets, which 4 spills on sm_80 or sm_90 (so 7- and 8-bit unsigned codes get 3
   // blocks per SM). ptxas 13.0; lowbit-gemm-sass.test keeps the registers on sm_90,
   // lowbit-gemm-bench.test the spills on sm_80, sm_86 and sm_90a.
+  // Measured on an H200 (2026-11-27, docs/perf.md, the bundle's variants at 8192 x 8192
+  // and 57344 x 8192): split-K sized to the device (target_blocks = 0) is 2-16% faster
+  // than about 256 blocks in 16 of the 18 cases (si4 at 57344 x 8192 is 6% slower: six
+  // rounds of 7 splits restart its pipeline; ui4 is 1% slower). 4-bit codes with offsets,
+  // which keep their scales in registers in the register pipeline (see
+  // sharedScales), take the shared pipeline (3 stages): 84 vs 111 us at 57344 x 8192,
+  // 21.3 vs 24.0 at 8192 x 8192 with 6 blocks per SM, which spills a register on sm_86
+  // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
+  // per-channel scales, which the register pipeline applies once after the loop, nor
+  // when the register pipeline is asked for.)
   if (m <= 8) {
+    if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
+      return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 256, 0);
+    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 0, 0);
   }
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256, 0);
