@@ -90,38 +90,31 @@ BENCH = [
 
 # Schedule variants of the decode template (M = 1), timed on two shapes in a separate
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
-# (9 types x 9 schedules, compiled ahead of time: timing 81 modules fits run.sh's 270 s)
+# (9 types x 8 schedules, compiled ahead of time: timing 72 modules fits run.sh's 270 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
 VARIANTS = [("bm8-st1", "k-step=128 n-per-warp=4 stages=1"),  # the default up to 8 rows
-            # the 16-row tile (the default before bm = 8: twice the mmas, 16-row padding;
-            # si4 362 vs 299 SASS per step, 3 blocks per SM)
-            ("bm16-st1", "bm=16 k-step=128 n-per-warp=4 stages=1"),
-            # about 1024 blocks instead of 256 (more split-K): more blocks per SM
-            ("bm8-st1-tb1024", "k-step=128 n-per-warp=4 stages=1 target-blocks=1024"),
             # split-K sized to the GPU (tbvm.resident_blocks and the rounds of them that
             # balance best): 8192 x 8192 gets one round of 8 splits where 256 gives 4
+            # (H200, 2026-11-27: 8-16% faster at 8192 x 8192 for every width; at 57344 x
+            # 8192 2-15% faster for 3, 5, 6-bit and float codes, 2% slower for si4)
             ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # no shared memory: each warp loads its activation fragments from global
-            # memory at the top of the step (no copy to wait for, no barrier), about as
-            # many instructions as the default (si4 309 vs 299 per step)
+            # memory at the top of the step (no copy to wait for, no barrier); its scales
+            # stay in registers (the packing after their loads waits for DRAM), a control
             ("bm8-st0", "k-step=128 n-per-warp=4 stages=0"),
-            # the shared pipeline (3-stage cp.async ring, 32-wide slices, f32 scaling): two
-            # chunks in flight without holding registers, si4 349 per step at 4 blocks per
-            # SM
-            # (its 16-row form, bm16-st3-mb4, left the list for the prefetch variants:
-            # 16-row tiles at M = 1 pad 15 rows)
+            # the shared pipeline (cp.async ring of activations, weight bytes and, since
+            # 2026-11-27, the scale rows; 32-wide slices, f32 scaling): S - 1 chunks in
+            # flight without holding registers; 4 blocks per SM, or 6 (ptxas then keeps
+            # 78-80 registers without spills; shared memory allows 6 for <= 5-bit codes),
+            # or 4 stages at 5 blocks
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4"),
-            # the default with the weights of the pair of K steps 4 ahead prefetched into
-            # L2 (tbvm.prefetch: one bulk prefetch per step and 8 KiB on sm_90), so about
-            # three times the bytes are in flight that the registers hold; si4 282 vs 267
-            # SASS per step
-            ("bm8-st1-pf4", "k-step=128 n-per-warp=4 stages=1 prefetch=4"),
-            # ... and with the split-K sized to the GPU
-            ("bm8-st1-tb0-pf4", "k-step=128 n-per-warp=4 stages=1 target-blocks=0 prefetch=4"),
-            # k_step 256 (the fastest form when last timed, 232 vs 244 us for si4 at
-            # 57344 x 8192, then with spills): fewer instructions per weight, 168 registers
-            # (3 blocks per SM)
-            ("bm8-ks256-mb2", "k-step=256 n-per-warp=4 stages=1 min-blocks=2")]
+            ("bm8-st3-mb6", "k-step=128 n-per-warp=4 stages=3 min-blocks=6"),
+            ("bm8-st4-mb5", "k-step=128 n-per-warp=4 stages=4 min-blocks=5"),
+            ("bm8-st3-tb0-mb6", "k-step=128 n-per-warp=4 stages=3 target-blocks=0 min-blocks=6"),
+            # the weights of the pair of K steps 4 ahead prefetched into L2 (tbvm.prefetch)
+            # with the split-K sized to the GPU (2026-11-27: within 2% of tb0 alone except
+            # si8, 40% slower)
+            ("bm8-st1-tb0-pf4", "k-step=128 n-per-warp=4 stages=1 target-blocks=0 prefetch=4")]
 
 
 # The lent GPUs' architecture (H100 and H200), for the ahead-of-time cubins.
