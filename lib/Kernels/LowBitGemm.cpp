@@ -96,6 +96,7 @@ private:
   Value addi(Value a, Value b) { return arith::AddIOp::create(b_, loc_, a, b); }
 
   LogicalResult buildKernel();
+  void buildZeroKernel();
   void buildHost();
 
   ModuleOp module_;
@@ -108,6 +109,7 @@ private:
   bool scaleWeights_ = false; // f16 dequantization: scales on the weights (see build)
   bool swap_ = false;         // bm = 8: y^T = W^T x^T (weights are the mma's A operand)
   GTensorType xType_, wType_, sType_, yType_;
+  RTensorType yTile_; // the [BM, BN] f32 tile a block stores (or adds) into y
 };
 
 LogicalResult GemmBuilder::build() {
@@ -183,6 +185,7 @@ LogicalResult GemmBuilder::build() {
   yType_ = GTensorType::get(ctx_, {dyn, dyn}, f32);
   if (failed(buildKernel()))
     return failure();
+  buildZeroKernel();
   buildHost();
   return success();
 }
@@ -770,7 +773,9 @@ LogicalResult GemmBuilder::buildKernel() {
   Value acc = result;
   if (swap_)
     acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
-  // Split-K blocks add into the (zero-initialized) output; a single block stores.
+  yTile_ = cast<RTensorType>(acc.getType());
+  // Split-K blocks add into the output (zeroed by the zero kernel first); a single block
+  // stores.
   Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
   auto ifOp = scf::IfOp::create(b_, loc_, split, /*withElseRegion=*/true);
   {
@@ -782,6 +787,24 @@ LogicalResult GemmBuilder::buildKernel() {
   }
   ReturnOp::create(b_, loc_, ValueRange{});
   return success();
+}
+
+// The output's zero fill for split-K, block for block as the main kernel stores it,
+// launched only when the grid splits K: with one split every element of y is stored, and
+// y is allocated uninitialized, so a decode call enqueues no fill.
+void GemmBuilder::buildZeroKernel() {
+  b_.setInsertionPointToEnd(module_.getBody());
+  auto kernel = KernelOp::create(b_, loc_, spec_.name + "_zero", b_.getFunctionType({yType_}, {}),
+                                 ArrayAttr(), ArrayAttr(), uint64_t(W_), uint64_t(0), IntegerAttr());
+  Block *entry = kernel.addEntryBlock();
+  b_.setInsertionPointToEnd(entry);
+  Type idx = b_.getIndexType();
+  Value bn = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+  Value bm = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::y));
+  Value zero = AllocRegsOp::create(b_, loc_, yTile_, Value());
+  StoreGlobalOp::create(b_, loc_, zero, entry->getArgument(0), ValueRange{muli(bm, index(BM_)), muli(bn, index(BN_))},
+                        CacheHint::normal);
+  ReturnOp::create(b_, loc_, ValueRange{});
 }
 
 void GemmBuilder::buildHost() {
@@ -835,7 +858,6 @@ void GemmBuilder::buildHost() {
     check(arith::AndIOp::create(b_, loc_, eq(dim(off, 0), dim(s, 0)), eq(dim(off, 1), n)),
           "m must have the shape of s (rows and columns of m)", ValueRange{dim(off, 0), dim(off, 1)});
   }
-  Value y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
   Value gx = arith::CeilDivUIOp::create(b_, loc_, n, index(BN_));
   Value gy = arith::CeilDivUIOp::create(b_, loc_, m, index(BM_));
   Value gz;
@@ -881,6 +903,13 @@ void GemmBuilder::buildHost() {
     Value most = arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(2)), index(1));
     gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
   }
+  // y: uninitialized, zeroed by the zero kernel only when the grid splits K (a launch of
+  // no blocks does nothing).
+  auto y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
+  y.setUninitialized(true);
+  Value zx = arith::SelectOp::create(b_, loc_, arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, gz, index(1)),
+                                     gx, index(0));
+  LaunchOp::create(b_, loc_, spec_.name + "_zero", zx, gy, index(1), ValueRange{y});
   SmallVector<Value> launchArgs(entry->getArguments().begin(), entry->getArguments().end());
   launchArgs.push_back(y);
   LaunchOp::create(b_, loc_, spec_.name + "_kernel", gx, gy, gz, launchArgs);

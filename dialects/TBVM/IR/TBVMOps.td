@@ -118,7 +118,17 @@ def TBVM_GetGlobalOp : TBVM_Op<"get_global", [Pure,
 
 def TBVM_AllocGlobalOp : TBVM_Op<"alloc_global", [HasParent<"HostOp">]> {
   let summary = "Allocate a global tensor (host)";
-  let arguments = (ins Variadic<Index>:$dynamicSizes);
+  let description = [{
+    A tensor of the result's type (dynamic sizes given as operands), zero-filled, or with
+    `uninitialized` of undefined contents until a kernel writes them: for outputs that
+    every element of is stored, which then cost no fill on the device (the CPU executor
+    fills them with 0xFF bytes, so an element read before it is written shows).
+
+    ```mlir
+    %y = tbvm.alloc_global(%m, %n) {uninitialized} : !tbvm.gtensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Index>:$dynamicSizes, UnitAttr:$uninitialized);
   let results = (outs TBVM_GTensor:$result);
   let assemblyFormat = "`(` $dynamicSizes `)` attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;

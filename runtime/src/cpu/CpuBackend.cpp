@@ -30,6 +30,13 @@ absl::StatusOr<DeviceAddress> CpuBackend::allocate(uint64_t bytes) {
   return DeviceAddress(reinterpret_cast<uintptr_t>(p));
 }
 
+absl::StatusOr<DeviceAddress> CpuBackend::allocateUninitialized(uint64_t bytes) {
+  absl::StatusOr<DeviceAddress> address = allocate(bytes);
+  if (address.ok())
+    std::memset(reinterpret_cast<void *>(uintptr_t(*address)), 0xFF, size_t(bytes));
+  return address;
+}
+
 void CpuBackend::deallocate(DeviceAddress address) {
   std::free(reinterpret_cast<void *>(uintptr_t(address)));
 }

@@ -25,6 +25,9 @@ public:
 
   std::string name() const override { return "cpu"; }
   absl::StatusOr<vm::DeviceAddress> allocate(uint64_t bytes) override;
+  /// Filled with 0xFF bytes (NaN in every float type), so that an element a kernel reads
+  /// before writing, or leaves unwritten, shows in the results.
+  absl::StatusOr<vm::DeviceAddress> allocateUninitialized(uint64_t bytes) override;
   void deallocate(vm::DeviceAddress address) override;
   absl::Status copyToDevice(vm::DeviceAddress dst, const void *src, uint64_t bytes) override;
   absl::Status copyToHost(void *dst, vm::DeviceAddress src, uint64_t bytes) override;

@@ -373,6 +373,14 @@ absl::StatusOr<CUdeviceptr> CudaBackend::memAlloc(uint64_t bytes) {
 }
 
 absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
+  return allocateBlock(bytes, true);
+}
+
+absl::StatusOr<vm::DeviceAddress> CudaBackend::allocateUninitialized(uint64_t bytes) {
+  return allocateBlock(bytes, false);
+}
+
+absl::StatusOr<vm::DeviceAddress> CudaBackend::allocateBlock(uint64_t bytes, bool zeroed) {
   if (absl::Status s = usable(); !s.ok())
     return s;
   std::optional<uint64_t> cached;
@@ -390,10 +398,11 @@ absl::StatusOr<vm::DeviceAddress> CudaBackend::allocate(uint64_t bytes) {
       return fresh.status();
     address = *fresh;
   }
-  if (absl::Status s = fillAsync(vm::DeviceAddress(address), 0, bytes); !s.ok()) {
-    context_->free(address);
-    return s;
-  }
+  if (zeroed)
+    if (absl::Status s = fillAsync(vm::DeviceAddress(address), 0, bytes); !s.ok()) {
+      context_->free(address);
+      return s;
+    }
   std::lock_guard<std::mutex> lock(mutex_);
   allocations_[vm::DeviceAddress(address)] = bytes;
   return vm::DeviceAddress(address);

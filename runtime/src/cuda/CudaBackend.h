@@ -133,6 +133,8 @@ public:
   /// the CPU executor's zeroed buffers. 256-byte aligned. A block deallocated earlier
   /// is reused when one of the size class is free (BlockCache.h), else cuMemAlloc.
   absl::StatusOr<vm::DeviceAddress> allocate(uint64_t bytes) override;
+  /// As allocate, without the fill (nothing is enqueued).
+  absl::StatusOr<vm::DeviceAddress> allocateUninitialized(uint64_t bytes) override;
   /// Gives memory from allocate() back to the backend's block cache without waiting
   /// (work queued on it still runs first: everything is on the backend's stream); the
   /// cache frees, after pending work, what it cannot keep. Other addresses are ignored.
@@ -203,6 +205,7 @@ public:
                                               const std::function<absl::Status()> &run);
 
 private:
+  absl::StatusOr<vm::DeviceAddress> allocateBlock(uint64_t bytes, bool zeroed);
   struct ProgramState;
 
   CudaBackend() = default;

@@ -68,8 +68,11 @@ public:
   /// "cpu", "cuda:0", ...
   virtual std::string name() const = 0;
 
-  /// `bytes` of device memory, zero-filled (a GPU backend may leave it undefined).
+  /// `bytes` of device memory, zero-filled.
   virtual absl::StatusOr<DeviceAddress> allocate(uint64_t bytes) = 0;
+  /// `bytes` of device memory of undefined contents (tbvm.alloc_global {uninitialized}):
+  /// no fill on a GPU. By default zero-filled as allocate().
+  virtual absl::StatusOr<DeviceAddress> allocateUninitialized(uint64_t bytes) { return allocate(bytes); }
   virtual void deallocate(DeviceAddress address) = 0;
   virtual absl::Status copyToDevice(DeviceAddress dst, const void *src, uint64_t bytes) = 0;
   virtual absl::Status copyToHost(void *dst, DeviceAddress src, uint64_t bytes) = 0;

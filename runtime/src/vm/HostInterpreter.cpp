@@ -69,7 +69,8 @@ private:
   absl::Status bindInputs(const std::vector<HostTensorRef> &inputs);
   absl::Status runBlock(const Block &block, std::vector<HostValue> *yielded);
   absl::Status runInstruction(const Instruction &ins);
-  absl::Status allocate(const ValueType &type, std::vector<int64_t> shape, GlobalTensor &out);
+  absl::Status allocate(const ValueType &type, std::vector<int64_t> shape, GlobalTensor &out,
+                        bool zeroed = true);
   absl::Status fail(const Instruction &ins, const std::string &message) const {
     return absl::InvalidArgumentError(describeInstruction(f_, ins) + ": " + message);
   }
@@ -88,13 +89,14 @@ private:
 };
 
 absl::Status HostRun::allocate(const ValueType &type, std::vector<int64_t> shape,
-                               GlobalTensor &out) {
+                               GlobalTensor &out, bool zeroed) {
   std::optional<int64_t> n = countElements(shape, type.dtype);
   if (!n)
     return absl::InvalidArgumentError("cannot allocate a tensor of shape " +
                                       shapeToString(shape, type.dtype));
   uint64_t bytes = packedSize(*n, type.dtype);
-  absl::StatusOr<DeviceAddress> address = backend_.allocate(bytes == 0 ? 1 : bytes);
+  absl::StatusOr<DeviceAddress> address = zeroed ? backend_.allocate(bytes == 0 ? 1 : bytes)
+                                                 : backend_.allocateUninitialized(bytes == 0 ? 1 : bytes);
   if (!address.ok())
     return address.status();
   allocations_.push_back(*address);
@@ -231,7 +233,7 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     for (int64_t d : shape)
       if (d < 0)
         return fail(ins, "allocates a tensor of shape " + shapeToString(shape, type.dtype));
-    if (absl::Status s = allocate(type, shape, values_[ins.results[0]].tensor); !s.ok())
+    if (absl::Status s = allocate(type, shape, values_[ins.results[0]].tensor, ins.attr == 0); !s.ok())
       return fail(ins, std::string(s.message()));
     return absl::OkStatus();
   }

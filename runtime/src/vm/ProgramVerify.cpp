@@ -301,6 +301,7 @@ absl::Status InstructionVerifier::verifyHost() {
       dynamic += d < 0;
     if (dynamic != ins_.operands.size())
       return fail(absl::StrCat("needs ", dynamic, " sizes, got ", ins_.operands.size()));
+    TESSEL_TRY(readInt("uninitialized", ins_.attr, false, 0, 1));
     return expectIndices(0, dynamic);
   }
   case Opcode::Launch: {

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace tessel::bench {
@@ -81,6 +82,12 @@ public:
     allocations[address] = bytes;
     return address;
   }
+  absl::StatusOr<vm::DeviceAddress> allocateUninitialized(uint64_t bytes) override {
+    absl::StatusOr<vm::DeviceAddress> address = allocate(bytes);
+    if (address.ok())
+      uninitialized.insert(*address);
+    return address;
+  }
   void deallocate(vm::DeviceAddress) override {}
   absl::Status copyToDevice(vm::DeviceAddress dst, const void *src, uint64_t) override {
     uploads[dst] = src;
@@ -107,6 +114,7 @@ public:
   }
 
   std::map<vm::DeviceAddress, uint64_t> allocations;
+  std::set<vm::DeviceAddress> uninitialized; // of allocations: no fill before a run
   std::map<vm::DeviceAddress, const void *> uploads;
   std::vector<Launch> launches;
 
@@ -146,8 +154,10 @@ absl::StatusOr<std::shared_ptr<ModuleState>> loadModule(const std::string &path)
 struct GemmRun {
   std::shared_ptr<ModuleState> module;
   cuda::CudaBackend *backend = nullptr;
-  /// x, w, s[, m] on the device, and the outputs the host function allocates.
+  /// x, w, s[, m] on the device, and the outputs the host function allocates (zeroed
+  /// before every run unless allocated uninitialized).
   std::vector<cuda::DeviceBuffer> inputs, outputs;
+  std::vector<bool> outputZeroed;
   std::vector<DryRunBackend::Launch> launches;
 };
 
@@ -194,11 +204,14 @@ absl::Status dryRun(const ModuleState &module, DryRunBackend &dry, const GemmSha
       .status();
 }
 
-/// Enqueues one run: the zero-fill of the outputs, then the recorded launches.
+/// Enqueues one run as the host function does: the zero-fill of the outputs it allocates
+/// zeroed, then the recorded launches.
 absl::Status runOnce(const std::shared_ptr<GemmRun> &run) {
-  for (const cuda::DeviceBuffer &out : run->outputs)
-    if (absl::Status s = run->backend->fillAsync(out.address(), 0, out.size()); !s.ok())
-      return s;
+  for (size_t i = 0; i < run->outputs.size(); ++i)
+    if (run->outputZeroed[i])
+      if (absl::Status s = run->backend->fillAsync(run->outputs[i].address(), 0, run->outputs[i].size());
+          !s.ok())
+        return s;
   for (const DryRunBackend::Launch &launch : run->launches)
     if (absl::Status s = run->backend->launchAsync(*run->module->program, launch.kernel,
                                                    launch.grid, launch.args);
@@ -322,10 +335,12 @@ BenchCase makeLowBitGemmCase(const LowBitGemmModule &module, const GemmShape &sh
     const char *markers = inputMarkers();
     
     // Real buffers for the dry run's allocations: inputs filled with random f16 bits, the
-    // rest (outputs, temporaries) zero-filled before every run.
+    // rest (outputs, temporaries) zero-filled before every run unless the host function
+    // allocates them uninitialized.
     std::map<vm::DeviceAddress, std::pair<bool, size_t>> real; // dry address -> (input?, index)
     run->inputs.clear();
     run->outputs.clear();
+    run->outputZeroed.clear();
     for (auto [address, bytes] : dry.allocations) {
       auto upload = dry.uploads.find(address);
       absl::StatusOr<cuda::DeviceBuffer> buffer = backend.allocateBuffer((bytes + 1) / 2 * 2);
@@ -342,6 +357,7 @@ BenchCase makeLowBitGemmCase(const LowBitGemmModule &module, const GemmShape &sh
       } else {
         real[address] = {false, run->outputs.size()};
         run->outputs.push_back(std::move(*buffer));
+        run->outputZeroed.push_back(!dry.uninitialized.count(address));
       }
     }
     run->launches = dry.launches;
@@ -383,6 +399,7 @@ BenchCase makeLowBitGemmCase(const LowBitGemmModule &module, const GemmShape &sh
   c.teardown = [run] {
     run->inputs.clear();
     run->outputs.clear();
+    run->outputZeroed.clear();
     run->launches.clear();
   };
   return c;
