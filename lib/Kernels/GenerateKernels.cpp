@@ -37,7 +37,10 @@ public:
       return fail("option 'symmetric' must be true, false or auto");
     if (int64_t(m) < 1)
       return fail("option 'm' must be positive");
-    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym, group == 0, stages);
+    // The pipeline asked for, if any (a prefetch asks for the register pipeline); the
+    // defaults of the other fields follow it.
+    int64_t askedStages = int64_t(stages) >= 0 ? int64_t(stages) : int64_t(prefetch) > 0 ? 1 : -1;
+    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
     auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };
     auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
@@ -45,9 +48,9 @@ public:
     // given explicitly get the 16-row tile's defaults. A tile height given explicitly
     // gets the defaults of as many rows (min_blocks differs between 8 and 16 rows, say).
     if (def.getBm() == 8 && int64_t(bm) <= 0 && (nw % 2 != 0 || wm != 1))
-      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym, group == 0, stages);
+      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
     else if (int64_t(bm) > 0 && int64_t(bm) != def.getBm())
-      def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym, group == 0, stages);
+      def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
     nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(

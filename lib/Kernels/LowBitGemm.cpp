@@ -15,14 +15,15 @@
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
 //       (the scales of both chunks of an iteration in one load when groups divide
-//       k_step, with bm = 8 copied into shared memory with the pair's activations;
-//       per-channel scales: acc += D over all chunks, scaled once at the end)
+//       k_step; with bm = 8 and stages = 1 copied into shared memory with the pair's
+//       activations instead, except 4-bit codes with offsets; per-channel scales:
+//       acc += D over all chunks, scaled once at the end)
 //       bm = 8 (decode of up to 8 rows): the transposed product on the tensor cores,
 //         D^T [BN, 8] = B^T [BN, 128] A^T [128, 8]: the decoded weights are mma A
 //         fragments (16 columns of y per mma, no 16-row padding), the activations B
 //         fragments (ldmatrix of the 8-row tile), scales per row of D^T
-//     shared pipeline (stages = S >= 2): chunk kc + S - 1's activations and weight bytes
-//       are copied (cp.async) into an S-stage ring while chunk kc is computed; per
+//     shared pipeline (stages = S >= 2): chunk kc + S - 1's activations, weight bytes and
+//       scale rows are copied (cp.async) into an S-stage ring while chunk kc is computed; per
 //       128-wide sub-chunk, codes = view(ld.shared bytes) (each lane's whole run), then
 //       per 32-wide K slice j:
 //         A = ldmatrix [bm, 32]; q = slice(codes, [32 j, 0])
@@ -31,7 +32,9 @@
 //       so registers hold one slice of A and B, and warps along M share the weights.
 //       With one 16-row tile per warp (decode) the slices' products accumulate in D and
 //       are scaled in f32 as in the register pipeline, which costs fewer instructions.
-//   store acc, or add it atomically when the K chunks are split over blocks
+//   store acc, or add it atomically when the K chunks are split over blocks (y is then
+//   zeroed first by the module's <name>_zero kernel; with one split y is allocated
+//   uninitialized and nothing fills it)
 //
 // Layouts (the layout algebra; mma* are the PTX fragments; WM x WN warps):
 //   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
@@ -107,6 +110,9 @@ private:
   unsigned bits_ = 0;
   int64_t W_ = 0, WM_ = 1, WN_ = 0, NW_ = 0, MT_ = 0, KS_ = 0, BM_ = 0, BN_ = 0, KI_ = 0, KW_ = 128;
   bool scaleWeights_ = false; // f16 dequantization: scales on the weights (see build)
+  // bm = 8 register pipeline: the pair's scale rows through shared memory (see build).
+  bool sharedPairScales_ = false;
+  int64_t scaleTensors_ = 1; // scales, and offsets when not symmetric
   bool swap_ = false;         // bm = 8: y^T = W^T x^T (weights are the mma's A operand)
   GTensorType xType_, wType_, sType_, yType_;
   RTensorType yTile_; // the [BM, BN] f32 tile a block stores (or adds) into y
@@ -161,17 +167,24 @@ LogicalResult GemmBuilder::build() {
     return emitError(loc_) << "low-bit GEMM: " << (swap_ ? 8 : 16 * MT_) << " rows and " << NW_
                            << " n-tiles per warp need about " << regs
                            << " registers per thread for fragments (at most 168)";
-  // Shared memory: the activation tile, and with a shared pipeline the weight bytes, per
-  // stage.
-  // Both also hold scale (and offset) rows: KS per stage, or (bm = 8 with stages = 1) a
-  // pair's in each of two buffers.
-  const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
+  // The scale (and offset) rows: a shared pipeline copies them into its stages; the bm = 8
+  // register pipeline with groups that divide k_step copies a pair of chunks' rows with
+  // the pair's activations, double-buffered, and reads them with ld.shared where they
+  // multiply. Loaded into registers, a lane's scales took one 16-bit load each and were
+  // packed into f16 pairs right after the loads, so every pair of K steps waited for DRAM
+  // there (an H200 profile of the si4 decode: 16% of all stall samples). 4-bit codes with
+  // offsets keep the registers: in shared memory ptxas 13.0 spills one on sm_86 and sm_89
+  // at <= 128 registers.
+  scaleTensors_ = spec_.symmetric ? 1 : 2;
+  sharedPairScales_ = stages == 1 && swap_ && spec_.groupSize && KI_ % spec_.groupSize == 0 &&
+                      (spec_.symmetric || bits_ != 4);
+  // Shared memory: the activation tile, and with a shared pipeline the weight bytes and KS
+  // scale rows, per stage (and the pair scales' two buffers).
   int64_t shared = stages >= 2 ? stages * (BM_ * KI_ * 2 + KS_ * WN_ * NW_ * 128 * int64_t(bits_) +
-                                           scaleTensors * KS_ * BN_ * 2)
+                                           scaleTensors_ * KS_ * BN_ * 2)
                                 : (stages == 1 ? (swap_ ? 4 : 2) : 0) * BM_ * KI_ * 2;
-  if (stages == 1 && swap_ && spec_.groupSize && KI_ % spec_.groupSize == 0 &&
-      (spec_.symmetric || bits_ != 4))
-    shared += scaleTensors * 2 * (2 * KI_ / spec_.groupSize) * BN_ * 2;
+  if (sharedPairScales_)
+    shared += scaleTensors_ * 2 * (2 * KI_ / spec_.groupSize) * BN_ * 2;
   if (shared > kMaxSharedBytes)
     return emitError(loc_) << "low-bit GEMM: " << stages << " stages of bm = " << BM_
                            << ", k_step = " << KI_ << ", " << BN_ << " columns of " << bits_
@@ -389,12 +402,16 @@ LogicalResult GemmBuilder::buildKernel() {
     Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
     // The chunk's scale (and offset) rows ride in the stage too: KS rows from the group of
     // its first column (sub-chunk s reads row (k0 + 128 s) / group - k0 / group < KS), so
-    // no scale is loaded into registers and packed there, which waited for DRAM in every
-    // step (see the register pipeline's shared scales).
-    const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
+    // no scale is loaded into registers and packed there (see build).
     auto ssSlice = STensorType::get(ctx_, {KS_, BN_}, f16, SwizzleAttr());
     Value ss = AllocSharedOp::create(
-        b_, loc_, STensorType::get(ctx_, {S, scaleTensors, KS_, BN_}, f16, SwizzleAttr()), IntegerAttr());
+        b_, loc_, STensorType::get(ctx_, {S, scaleTensors_, KS_, BN_}, f16, SwizzleAttr()), IntegerAttr());
+    // Row of sub-chunk s among its chunk's when it does not depend on the chunk: per
+    // channel (row 0), groups that divide k_step (k0 a multiple of the group: 128 s /
+    // group), or k_step dividing the group (one group per chunk: 0).
+    const int64_t g = spec_.groupSize;
+    const bool constantRows = g == 0 || KI_ % g == 0 || g % KI_ == 0;
+    auto constantRow = [&](int64_t s) { return g == 0 || g % KI_ == 0 ? int64_t(0) : 128 * s / g; };
     auto firstGroup = [&](Location l, Value chunk) {
       return arith::DivUIOp::create(b_, l, muli(chunk, index(KI_)), groupDiv).getResult();
     };
@@ -411,7 +428,7 @@ LogicalResult GemmBuilder::buildKernel() {
         CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
                             CacheHint::evict_first);
         Value g0 = firstGroup(l, chunk);
-        for (int64_t t = 0; t < scaleTensors; ++t)
+        for (int64_t t = 0; t < scaleTensors_; ++t)
           CopyAsyncOp::create(b_, l, t ? off : sc, ValueRange{g0, n0},
                               SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
                               CacheHint::normal);
@@ -449,12 +466,15 @@ LogicalResult GemmBuilder::buildKernel() {
       issue(l, addi(kc, index(S - 1)), previous);
       Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
       Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-      Value g0 = firstGroup(l, kc);
+      Value g0 = constantRows ? Value() : firstGroup(l, kc);
       for (int64_t s = 0; s < KS_; ++s) {
         Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
         Value all = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
-        Value row = arith::SubIOp::create(
-            b_, l, arith::DivUIOp::create(b_, l, addi(muli(kc, index(KI_)), index(128 * s)), groupDiv), g0);
+        Value row = constantRows
+                        ? index(constantRow(s))
+                        : arith::SubIOp::create(
+                              b_, l, arith::DivUIOp::create(b_, l, addi(muli(kc, index(KI_)), index(128 * s)), groupDiv), g0)
+                              .getResult();
         auto scaleRow = [&](int64_t t) {
           return LoadSharedOp::create(b_, l, sTile, SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
                                       ValueRange{row, c0})
@@ -604,30 +624,27 @@ LogicalResult GemmBuilder::buildKernel() {
     auto buffer = [&](Location l, Value i) {
       return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
     };
-    // The pair's scales (and offsets) through shared memory (8 rows, stages = 1): copied
-    // with the pair's activations, in the same commit group and buffer, and read back with
-    // load_shared where a chunk applies them. Loaded into registers instead, a lane's
-    // scales (columns 8 apart) took one 16-bit load each and were packed into the carried
-    // f16 pairs right after the loads, so every pair waited a DRAM round trip there (an
-    // H200 profile of the si4 decode loop: 16% of all stall samples on that packing).
-    // (Not for 4-bit codes with offsets: there ptxas 13.0 spills a register on sm_86 and
-    // sm_89 at <= 128 registers, so they keep the registers.)
-    const bool sharedScales = pairScales && smem && xChunks == 2 && (spec_.symmetric || bits_ != 4);
+    // The pair's scale (and offset) rows through shared memory (see build): copied with the
+    // pair's activations into the same buffer, in the same commit group.
+    const bool sharedScales = sharedPairScales_ && pairScales && smem && xChunks == 2;
     // [2 buffers, scale tensors (sc, off), pair rows, BN]: one base address for both.
     Value scaleSmem;
     STensorType scaleSlice;
-    const int64_t scaleTensors = spec_.symmetric ? 1 : 2;
     if (sharedScales) {
       scaleSlice = STensorType::get(ctx_, {2 * groupsPerChunk, BN_}, f16, SwizzleAttr());
       scaleSmem = AllocSharedOp::create(
-          b_, loc_, STensorType::get(ctx_, {2, scaleTensors, 2 * groupsPerChunk, BN_}, f16, SwizzleAttr()),
+          b_, loc_, STensorType::get(ctx_, {2, scaleTensors_, 2 * groupsPerChunk, BN_}, f16, SwizzleAttr()),
           IntegerAttr());
     }
     auto scaleBuffers = [&](Location l, Value i) {
       SmallVector<Value> out;
-      for (int64_t t = 0; t < scaleTensors; ++t)
+      for (int64_t t = 0; t < scaleTensors_; ++t)
         out.push_back(SharedSliceOp::create(b_, l, scaleSlice, scaleSmem, ValueRange{i, index(t)}));
       return out;
+    };
+    // The pair's scales that chunk() takes: buffer `buf`'s rows, or the carried registers.
+    auto pairScalesOf = [&](Location l, Value buf, ValueRange registers) {
+      return sharedScales ? scaleBuffers(l, buf) : SmallVector<Value>(registers);
     };
     // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`
     // (and, with shared scales, the scales of the pair starting at `first`).
@@ -723,8 +740,8 @@ LogicalResult GemmBuilder::buildKernel() {
             PrefetchOp::create(b_, l, w, ValueRange{muli(addi(kc, index(p)), index(KS_)), nt0, c0},
                                b_.getDenseI64ArrayAttr({2 * KS_, BN_ / 8, int64_t(128 * bits_)}));
           ValueRange weights = carried.drop_front(firstWeights);
-          SmallVector<Value> pair = sharedScales ? scaleBuffers(l, carried[numAccs])
-                                                 : SmallVector<Value>(carried.slice(firstScales, firstWeights - firstScales));
+          SmallVector<Value> pair =
+              pairScalesOf(l, carried[numAccs], carried.slice(firstScales, firstWeights - firstScales));
           chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
           if (pairScales && !sharedScales)
             loadPairScales(l, following, yielded);
@@ -750,8 +767,8 @@ LogicalResult GemmBuilder::buildKernel() {
       b_.setInsertionPointToStart(tail.thenBlock());
       SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
       Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
-      SmallVector<Value> pair = sharedScales ? scaleBuffers(loc_, loop.getResult(numAccs))
-                                             : SmallVector<Value>(loop.getResults().slice(firstScales, firstWeights - firstScales));
+      SmallVector<Value> pair = pairScalesOf(loc_, loop.getResult(numAccs),
+                                             loop.getResults().slice(firstScales, firstWeights - firstScales));
       chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), pair, tile, 0, Value(), none);
       scf::YieldOp::create(b_, loc_, accs);
       b_.setInsertionPointToStart(tail.elseBlock());
@@ -931,17 +948,18 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
   // stages: fastest or within 5% at N x K = 57344 x 8192 and 8192 x 8192, with at most
-  // 128 registers and no spills for 1..7 bits. (The shared pipeline was 1.4x slower.)
+  // 128 registers and no spills for 1..7 bits. (The shared pipeline was 1.4x slower then;
+  // since its scales come through shared memory it is within -4..+8% of this one, 2026-11-27.)
   // min_blocks = 3 (at most 170 registers) makes ptxas economize registers again: left
   // alone it spends ~150-200 on the shorter loop; with 3 it keeps 115-140 for 1..7 bits
   // (si4: 118, so 4 blocks of 128 threads fit, the occupancy that was measured) without
-  // spills on sm_80..sm_90, where 4 spills. Whether more registers pay is for a GPU to
-  // say (run.sh, section m1-minblocks0).
+  // spills on sm_80..sm_90, where 4 spills. (On an H200, 2026-11-27, without min_blocks
+  // or with 3 at 8 rows the decode was 0-55% slower.)
   // Up to 8 rows (bm = 8): the same, transposed on the tensor cores (the weights as the
   // mma's A operand): no 16-row padding, so half the mmas, accumulators, scale fmas and
   // activation copy; 9-16% fewer SASS instructions per K step for every width (si4 416
-  // -> 348) and fewer registers. Not yet timed on a GPU; the bundle times bm = 16 next
-  // to it.
+  // -> 348) and fewer registers; on an H200 (2026-11-27) 3-27% faster than bm = 16 at
+  // M = 1.
   // min_blocks at 8 rows keeps 4 blocks of 128 threads per SM (<= 128 registers): 4,
   // where ptxas then holds its registers under 128 without spills (with 3 it takes 132-160
   // for 6- and 8-bit and float codes of 4 bits and more, and for the others 0-3% fewer
@@ -950,11 +968,11 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // blocks per SM). ptxas 13.0; lowbit-gemm-sass.test keeps the registers on sm_90,
   // lowbit-gemm-bench.test the spills on sm_80, sm_86 and sm_90a.
   // Measured on an H200 (2026-11-27, docs/perf.md, the bundle's variants at 8192 x 8192
-  // and 57344 x 8192): split-K sized to the device (target_blocks = 0) is 2-16% faster
-  // than about 256 blocks in 16 of the 18 cases (si4 at 57344 x 8192 is 6% slower: six
-  // rounds of 7 splits restart its pipeline; ui4 is 1% slower). 4-bit codes with offsets,
-  // which keep their scales in registers in the register pipeline (see
-  // sharedScales), take the shared pipeline (3 stages): 84 vs 111 us at 57344 x 8192,
+  // and 57344 x 8192): split-K sized to the device (target_blocks = 0) is 1-19% faster
+  // than about 256 blocks in 15 of the 18 cases (si4 at 57344 x 8192 is 6% slower: six
+  // rounds of 7 splits restart its pipeline; ui4 there and si8 at 8192 x 8192 ~1%). 4-bit
+  // codes with offsets, which keep their scales in registers in the register pipeline
+  // (see build), take the shared pipeline (3 stages): 84 vs 111 us at 57344 x 8192,
   // 21.3 vs 24.0 at 8192 x 8192 with 6 blocks per SM, which spills a register on sm_86
   // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
   // per-channel scales, which the register pipeline applies once after the loop, nor
@@ -973,6 +991,7 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // 255 registers (it keeps 240-255, no spills) while 2 blocks fit an SM. SASS on sm_90:
   // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 5.6-7.7 for 3, 5, 6, 7 (their
   // 32-wide slices need funnel shifts); the previous schedule (bm 32, all warps on all
-  // rows, register pipeline) took 12.5 for 4 bits. Not yet timed on a GPU.
+  // rows, register pipeline) took 12.5 for 4 bits. On an H200 (2026-11-27): 0.99-1.07x
+  // cuBLAS at M = 64 on 57344 x 8192, 0.4-0.7x at M = 128 and 4096.
   return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256, 0);
 }

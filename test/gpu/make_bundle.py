@@ -92,11 +92,10 @@ BENCH = [
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
 # (9 types x 8 schedules, compiled ahead of time: timing 72 modules fits run.sh's 270 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
-VARIANTS = [# the default up to 8 rows: split-K sized to the GPU (tbvm.resident_blocks and
-            # the rounds of them that balance best: 8192 x 8192 gets one round of 8
-            # splits); H200, 2026-11-27: 8-16% faster than about 256 blocks at 8192 x 8192
-            # for every width, at 57344 x 8192 2-15% faster for 3, 5, 6-bit and float
-            # codes, 6% slower for si4
+VARIANTS = [# the default up to 8 rows (but for 4-bit codes with offsets): split-K sized to
+            # the GPU (tbvm.resident_blocks and the rounds of them that balance best:
+            # 8192 x 8192 gets one round of 8 splits); H200, 2026-11-27: faster than about
+            # 256 blocks in 15 of 18 cases (1-19%), 6% slower for si4 at 57344 x 8192
             ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # ... and with about 256 blocks (the default before)
             ("bm8-st1", "k-step=128 n-per-warp=4 stages=1 target-blocks=256"),

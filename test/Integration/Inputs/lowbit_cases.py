@@ -33,7 +33,9 @@ CASES = [
     ("e3m2", 6, " bm=16 stages=0", 3, 64, 512, 128),
     # the register pipeline takes chunks in pairs: blocks with 2, 2, 1 and 0 chunks (an
     # odd last chunk after the loop, a block with nothing to add), with offsets 2, 2, 1
+    # (scales and offsets in registers; their default is the shared pipeline)
     ("si4", 4, " split-k=4", 3, 64, 640, 128),
+    ("ui4", 4, " stages=1 split-k=3", 3, 64, 640, 128),
     ("ui4", 4, " split-k=3", 3, 64, 640, 128),
     # ... with 16 rows (a copy per chunk), and chunks of 256 (3 and 2 per block)
     ("ui4", 4, " bm=16 split-k=3", 3, 64, 640, 128),
@@ -62,6 +64,9 @@ CASES = [
     ("ui2", 2, " stages=2", 5, 40, 512, 128),
     ("si3", 3, " bm=16 k-step=256 stages=3", 3, 64, 1024, 128),
     ("ui4", 4, " stages=4", 20, 40, 768, 128),
+    # ... with groups that neither divide nor are divided by k_step (the scale rows a chunk
+    # reads: 0, 0, 1 and 0, 1, 1 of its stage's three)
+    ("si4", 4, " k-step=384 stages=3", 3, 64, 1536, 256),
     # the register pipeline on a 32-row tile (the tensor-core default before warps_m),
     # and with warps split over the rows (each band loads its own copy of the weights)
     ("ui3", 3, " bm=32 n-per-warp=2 stages=1 min-blocks=0", 40, 64, 512, 128),
