@@ -38,7 +38,8 @@ public:
     if (int64_t(m) < 1)
       return fail("option 'm' must be positive");
     // The pipeline asked for, if any (a prefetch asks for the register pipeline); the
-    // defaults of the other fields follow it.
+    // defaults of the other fields follow it where a default has a choice (up to 8 rows;
+    // larger M has only the shared pipeline, which a prefetch is refused with).
     int64_t askedStages = int64_t(stages) >= 0 ? int64_t(stages) : int64_t(prefetch) > 0 ? 1 : -1;
     tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
     auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };

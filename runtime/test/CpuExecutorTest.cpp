@@ -44,6 +44,56 @@ TEST(CpuExecutor, VectorAdd) {
   }
 }
 
+// A launch directly followed by another is queued (launchQueued): one wait per run of
+// launches on a GPU; a launch followed by anything else waits (launch).
+TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
+  struct CountingBackend : cpu::CpuBackend {
+    CountingBackend() : cpu::CpuBackend(cpu::CpuBackendOptions{1}) {}
+    absl::Status launch(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                        const std::vector<vm::KernelArgument> &a) override {
+      order += "L";
+      return cpu::CpuBackend::launch(p, k, g, a);
+    }
+    absl::Status launchQueued(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                              const std::vector<vm::KernelArgument> &a) override {
+      order += "Q";
+      return cpu::CpuBackend::launch(p, k, g, a);
+    }
+    std::string order;
+  };
+  // z = x + y three times over (launch, launch, then a constant, then launch).
+  ModuleBuilder mb;
+  defineVectorAdd(mb);
+  uint32_t idx = mb.index();
+  uint32_t g = mb.gtensor({-1}, DType::f32());
+  {
+    FunctionBuilder h = mb.host("thrice", {g});
+    uint32_t x = h.arg(g, "x"), y = h.arg(g, "y");
+    uint32_t n = h.op1(Opcode::Dim, {x}, idx, {intAttr("index", 0)});
+    uint32_t z = h.op1(Opcode::AllocGlobal, {n}, g);
+    uint32_t c512 = h.constantIndex(512), c1 = h.constantIndex(1);
+    uint32_t blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
+    h.op(Opcode::Launch, {blocks, c1, c1, x, y, z}, {}, {symbolAttr("kernel", "vadd")});
+    h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
+    uint32_t c2 = h.constantIndex(2);
+    (void)c2;
+    h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
+    h.ret({z});
+  }
+  std::vector<uint8_t> bytes = mb.finish();
+  absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
+  ASSERT_TRUE(program.ok()) << program.status();
+  std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);
+  CountingBackend backend;
+  auto out = vm::runHostFunction(**program, *(*program)->findFunction("thrice"), backend,
+                                 {tensorRef(DType::f32(), {600}, x), tensorRef(DType::f32(), {600}, y)});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(backend.order, "QLL");
+  std::vector<float> z = elementsOf<float>((*out)[0]);
+  for (size_t i = 0; i < z.size(); ++i)
+    ASSERT_EQ(z[i], ((x[i] + y[i]) + y[i]) + y[i]) << i;
+}
+
 TEST(CpuExecutor, InputMismatchIsAnError) {
   std::vector<uint8_t> module = buildVectorAdd();
   std::vector<float> x(8), y(8);

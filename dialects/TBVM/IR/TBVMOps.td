@@ -122,7 +122,8 @@ def TBVM_AllocGlobalOp : TBVM_Op<"alloc_global", [HasParent<"HostOp">]> {
     A tensor of the result's type (dynamic sizes given as operands), zero-filled, or with
     `uninitialized` of undefined contents until a kernel writes them: for outputs that
     every element of is stored, which then cost no fill on the device (the CPU executor
-    fills them with 0xFF bytes, so an element read before it is written shows).
+    fills them with 0xFF bytes, NaN in f16/bf16/f32, so an element read before it is
+    written shows).
 
     ```mlir
     %y = tbvm.alloc_global(%m, %n) {uninitialized} : !tbvm.gtensor<?x?xf32>

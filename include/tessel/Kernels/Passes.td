@@ -7,7 +7,8 @@ include "mlir/Pass/PassBase.td"
 def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::ModuleOp"> {
   let summary = "Instantiate the low-bit GEMM template into the module";
   let description = [{
-    Appends a kernel and host function computing y[M, N] = x[M, K] * dequant(w)^T for
+    Appends kernels (the GEMM and split-K's zero fill) and a host function computing
+    y[M, N] = x[M, K] * dequant(w)^T for
     weights of the given type in the mma_k128 order (lib/Kernels/LowBitGemm.h), so tests
     and benchmarks get modules without a model. The schedule is the default for `m`
     (for `bm` rows when `bm` is given) unless given field by field.

@@ -25,8 +25,9 @@ public:
 
   std::string name() const override { return "cpu"; }
   absl::StatusOr<vm::DeviceAddress> allocate(uint64_t bytes) override;
-  /// Filled with 0xFF bytes (NaN in every float type), so that an element a kernel reads
-  /// before writing, or leaves unwritten, shows in the results.
+  /// Filled with 0xFF bytes (NaN in f16, bf16 and f32, -1 in signed integers; not NaN in
+  /// the codes without one), so that an element a kernel reads before writing, or leaves
+  /// unwritten, shows in the results.
   absl::StatusOr<vm::DeviceAddress> allocateUninitialized(uint64_t bytes) override;
   void deallocate(vm::DeviceAddress address) override;
   absl::Status copyToDevice(vm::DeviceAddress dst, const void *src, uint64_t bytes) override;

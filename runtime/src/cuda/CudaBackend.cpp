@@ -717,10 +717,29 @@ absl::Status CudaBackend::launchAsync(const vm::Program &program, uint32_t kerne
 
 absl::Status CudaBackend::launch(const vm::Program &program, uint32_t kernel, const vm::Grid &grid,
                                  const std::vector<vm::KernelArgument> &args) {
+  std::vector<std::string> queued;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued.swap(queued_);
+  }
+  if (absl::Status s = launchAsync(program, kernel, grid, args); !s.ok()) {
+    synchronize().IgnoreError(); // leave nothing queued in flight
+    return s;
+  }
+  std::string which = absl::StrCat("kernel '", program.functions()[kernel].name, "'");
+  for (const std::string &name : queued)
+    absl::StrAppend(&which, " (or '", name, "', launched before it)");
+  return withContext(synchronize(), absl::StrCat(which, " failed: "));
+}
+
+absl::Status CudaBackend::launchQueued(const vm::Program &program, uint32_t kernel,
+                                       const vm::Grid &grid,
+                                       const std::vector<vm::KernelArgument> &args) {
   if (absl::Status s = launchAsync(program, kernel, grid, args); !s.ok())
     return s;
-  return withContext(synchronize(),
-                     absl::StrCat("kernel '", program.functions()[kernel].name, "' failed: "));
+  std::lock_guard<std::mutex> lock(mutex_);
+  queued_.push_back(program.functions()[kernel].name);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> CudaBackend::residentBlocks(const vm::Program &program, uint32_t kernel) {

@@ -143,9 +143,13 @@ public:
   absl::Status copyToHost(void *dst, vm::DeviceAddress src, uint64_t bytes) override;
   absl::StatusOr<vm::DeviceAddress> constantAddress(const vm::Program &program,
                                                     uint32_t index) override;
-  /// launchAsync, then waits; a failing kernel's error names it.
+  /// launchAsync, then waits; a failing kernel's error names it (and the kernels queued
+  /// before it, which the wait covers).
   absl::Status launch(const vm::Program &program, uint32_t kernel, const vm::Grid &grid,
                       const std::vector<vm::KernelArgument> &args) override;
+  /// launchAsync, without waiting (the next launch() waits for it).
+  absl::Status launchQueued(const vm::Program &program, uint32_t kernel, const vm::Grid &grid,
+                            const std::vector<vm::KernelArgument> &args) override;
   /// Multiprocessors x cuOccupancyMaxActiveBlocksPerMultiprocessor of the compiled kernel
   /// (compiling it now if needed).
   absl::StatusOr<int64_t> residentBlocks(const vm::Program &program, uint32_t kernel) override;
@@ -235,6 +239,8 @@ private:
   CUevent timingStart_ = nullptr, timingStop_ = nullptr;
 
   std::mutex mutex_; // guards what follows
+  /// Kernels launched with launchQueued since the last launch() (named in its errors).
+  std::vector<std::string> queued_;
   std::vector<std::weak_ptr<ProgramState>> programStates_;
   std::unordered_map<vm::DeviceAddress, uint64_t> allocations_;
   /// Blocks deallocated for reuse (limit set by create from the GPU's memory).

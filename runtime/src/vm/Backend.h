@@ -85,6 +85,13 @@ public:
   /// when it is done. `args` match the kernel's arguments (checkKernelArguments).
   virtual absl::Status launch(const Program &program, uint32_t kernel, const Grid &grid,
                               const std::vector<KernelArgument> &args) = 0;
+  /// As launch, but may return before the kernel is done: the host interpreter uses it
+  /// for a launch that another follows directly, whose launch() then waits for both and
+  /// reports a fault of either (one wait per run of launches). By default launch().
+  virtual absl::Status launchQueued(const Program &program, uint32_t kernel, const Grid &grid,
+                                    const std::vector<KernelArgument> &args) {
+    return launch(program, kernel, grid, args);
+  }
 
   /// How many blocks of kernel `kernel` run at once (tbvm.resident_blocks): a GPU's
   /// multiprocessors times the blocks of the kernel one holds; a CPU backend's worker

@@ -85,6 +85,7 @@ private:
   Backend &backend_;
   std::vector<HostValue> values_;
   std::vector<DeviceAddress> allocations_;
+  bool launchFollows_ = false; // the instruction after the current one is a launch
   std::vector<uint32_t> returned_;
 };
 
@@ -164,7 +165,10 @@ absl::StatusOr<std::vector<HostTensor>> HostRun::run(const std::vector<HostTenso
 }
 
 absl::Status HostRun::runBlock(const Block &block, std::vector<HostValue> *yielded) {
-  for (const Instruction &ins : block.body) {
+  for (size_t i = 0; i < block.body.size(); ++i) {
+    const Instruction &ins = block.body[i];
+    // A launch directly followed by another is queued: the next one's wait covers it.
+    launchFollows_ = i + 1 < block.body.size() && block.body[i + 1].opcode == Opcode::Launch;
     if (ins.opcode == Opcode::Yield) {
       if (yielded) {
         yielded->clear();
@@ -262,7 +266,9 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     }
     if (absl::Status s = checkKernelArguments(p_, ins.symbol, args); !s.ok())
       return fail(ins, std::string(s.message()));
-    if (absl::Status s = backend_.launch(p_, ins.symbol, grid, args); !s.ok())
+    if (absl::Status s = launchFollows_ ? backend_.launchQueued(p_, ins.symbol, grid, args)
+                                        : backend_.launch(p_, ins.symbol, grid, args);
+        !s.ok())
       return kernelError(ins, s);
     return absl::OkStatus();
   }

@@ -10,7 +10,7 @@
 // backend that allocates nothing and records the launches (so the grid, split-K and
 // arguments are exactly what the runtime would use), then times the replay of those
 // launches on the GPU, each run preceded by the zero-fill of the outputs that the
-// host function's alloc_global does. Before timing, one run is checked on the host at a
+// host function's alloc_global does (none for those it allocates uninitialized). Before timing, one run is checked on the host at a
 // few output elements against an fp64 evaluation of the definition.
 #ifndef TESSEL_BENCH_MODULECASE_H
 #define TESSEL_BENCH_MODULECASE_H
