@@ -61,26 +61,7 @@ TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
     }
     std::string order;
   };
-  // z = x + y three times over (launch, launch, then a constant, then launch).
-  ModuleBuilder mb;
-  defineVectorAdd(mb);
-  uint32_t idx = mb.index();
-  uint32_t g = mb.gtensor({-1}, DType::f32());
-  {
-    FunctionBuilder h = mb.host("thrice", {g});
-    uint32_t x = h.arg(g, "x"), y = h.arg(g, "y");
-    uint32_t n = h.op1(Opcode::Dim, {x}, idx, {intAttr("index", 0)});
-    uint32_t z = h.op1(Opcode::AllocGlobal, {n}, g);
-    uint32_t c512 = h.constantIndex(512), c1 = h.constantIndex(1);
-    uint32_t blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
-    h.op(Opcode::Launch, {blocks, c1, c1, x, y, z}, {}, {symbolAttr("kernel", "vadd")});
-    h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
-    uint32_t c2 = h.constantIndex(2);
-    (void)c2;
-    h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
-    h.ret({z});
-  }
-  std::vector<uint8_t> bytes = mb.finish();
+  std::vector<uint8_t> bytes = buildVectorAddThrice();
   absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
   ASSERT_TRUE(program.ok()) << program.status();
   std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);

@@ -372,6 +372,46 @@ TEST_F(CudaGpuTest, VectorAddMatchesTheCpu) {
   EXPECT_EQ(r.gpuOut[0].data, r.cpuOut[0].data) << "f32 adds must be bit-exact";
 }
 
+// Two launches directly after one another: the first is queued (launchQueued, no wait),
+// the second waits for both; the result is the CPU's.
+TEST_F(CudaGpuTest, QueuedLaunchesMatchTheCpu) {
+  std::vector<uint8_t> module = test::buildVectorAddThrice();
+  const int64_t n = 1500;
+  std::vector<float> x(n), y(n);
+  for (int64_t i = 0; i < n; ++i) {
+    x[size_t(i)] = float(i) * 0.5f - 300;
+    y[size_t(i)] = 1.0f / float(i + 3);
+  }
+  BothRuns r = runBoth(*backend_, module, "thrice",
+                       {test::tensorRef(DType::f32(), {n}, x), test::tensorRef(DType::f32(), {n}, y)});
+  SKIP_IF_EMITTER_CANNOT(r.gpu);
+  ASSERT_TRUE(r.gpu.ok()) << r.gpu;
+  ASSERT_EQ(r.gpuOut.size(), 1u);
+  EXPECT_EQ(r.gpuOut[0].data, r.cpuOut[0].data) << "f32 adds must be bit-exact";
+}
+
+// An uninitialized allocation enqueues no fill: the block a deallocation gave back keeps
+// its bytes (everything is on the backend's one stream).
+TEST_F(CudaGpuTest, UninitializedAllocationIsNotFilled) {
+  absl::StatusOr<vm::DeviceAddress> a = backend_->allocate(4096);
+  ASSERT_TRUE(a.ok()) << a.status();
+  std::vector<uint8_t> bytes(4096, 0x5A);
+  ASSERT_TRUE(backend_->copyToDevice(*a, bytes.data(), bytes.size()).ok());
+  backend_->deallocate(*a);
+  absl::StatusOr<vm::DeviceAddress> b = backend_->allocateUninitialized(4096);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*b, *a) << "the same size class comes back from the cache";
+  std::vector<uint8_t> back(4096, 0);
+  ASSERT_TRUE(backend_->copyToHost(back.data(), *b, back.size()).ok());
+  EXPECT_EQ(back, bytes);
+  backend_->deallocate(*b);
+  absl::StatusOr<vm::DeviceAddress> c = backend_->allocate(4096);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(backend_->copyToHost(back.data(), *c, back.size()).ok());
+  EXPECT_EQ(back, std::vector<uint8_t>(4096, 0)) << "allocate still zero-fills";
+  backend_->deallocate(*c);
+}
+
 TEST_F(CudaGpuTest, ConstantsAreUploadedOnce) {
   ModuleBuilder mb;
   uint32_t idx = mb.index();

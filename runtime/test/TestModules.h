@@ -43,6 +43,28 @@ inline std::vector<uint8_t> buildVectorAdd() {
   return mb.finish();
 }
 
+/// vadd and host function "thrice": z = x + y, z += y twice, as three launches: two
+/// directly after one another (the first is queued, launchQueued), then a constant, then
+/// the third.
+inline std::vector<uint8_t> buildVectorAddThrice() {
+  ModuleBuilder mb;
+  defineVectorAdd(mb);
+  uint32_t idx = mb.index();
+  uint32_t g = mb.gtensor({-1}, DType::f32());
+  FunctionBuilder h = mb.host("thrice", {g});
+  uint32_t x = h.arg(g, "x"), y = h.arg(g, "y");
+  uint32_t n = h.op1(Opcode::Dim, {x}, idx, {intAttr("index", 0)});
+  uint32_t z = h.op1(Opcode::AllocGlobal, {n}, g);
+  uint32_t c512 = h.constantIndex(512), c1 = h.constantIndex(1);
+  uint32_t blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
+  h.op(Opcode::Launch, {blocks, c1, c1, x, y, z}, {}, {symbolAttr("kernel", "vadd")});
+  h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
+  h.constantIndex(2);
+  h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
+  h.ret({z});
+  return mb.finish();
+}
+
 /// The layouts of a 64x64 f32 tile computed by 4 warps (2x2) of mma.m16n8k16 fragments,
 /// with its 64xBK f16 A and BKx64 B operands.
 struct GemmLayouts {
