@@ -9,6 +9,22 @@ namespace tessel::test {
 using vm::DType;
 using vm::Opcode;
 
+/// A vector-add host function's start: its inputs x, y, the output z of x's length and
+/// the grid of 512-element blocks.
+struct VectorAddHost {
+  uint32_t x, y, z, blocks, c1;
+};
+inline VectorAddHost vectorAddHost(FunctionBuilder &h, uint32_t g, uint32_t idx) {
+  VectorAddHost v;
+  v.x = h.arg(g, "x"), v.y = h.arg(g, "y");
+  uint32_t n = h.op1(Opcode::Dim, {v.x}, idx, {intAttr("index", 0)});
+  v.z = h.op1(Opcode::AllocGlobal, {n}, g);
+  uint32_t c512 = h.constantIndex(512);
+  v.c1 = h.constantIndex(1);
+  v.blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
+  return v;
+}
+
 /// z = x + y over f32 vectors of any length: 4 warps, 512 elements per block.
 inline void defineVectorAdd(ModuleBuilder &mb) {
   uint32_t idx = mb.index();
@@ -28,13 +44,9 @@ inline void defineVectorAdd(ModuleBuilder &mb) {
   }
   {
     FunctionBuilder h = mb.host("main", {g});
-    uint32_t x = h.arg(g, "x"), y = h.arg(g, "y");
-    uint32_t n = h.op1(Opcode::Dim, {x}, idx, {intAttr("index", 0)});
-    uint32_t z = h.op1(Opcode::AllocGlobal, {n}, g);
-    uint32_t c512 = h.constantIndex(512), c1 = h.constantIndex(1);
-    uint32_t blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
-    h.op(Opcode::Launch, {blocks, c1, c1, x, y, z}, {}, {symbolAttr("kernel", "vadd")});
-    h.ret({z});
+    VectorAddHost v = vectorAddHost(h, g, idx);
+    h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.x, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
+    h.ret({v.z});
   }
 }
 inline std::vector<uint8_t> buildVectorAdd() {
@@ -52,16 +64,12 @@ inline std::vector<uint8_t> buildVectorAddThrice() {
   uint32_t idx = mb.index();
   uint32_t g = mb.gtensor({-1}, DType::f32());
   FunctionBuilder h = mb.host("thrice", {g});
-  uint32_t x = h.arg(g, "x"), y = h.arg(g, "y");
-  uint32_t n = h.op1(Opcode::Dim, {x}, idx, {intAttr("index", 0)});
-  uint32_t z = h.op1(Opcode::AllocGlobal, {n}, g);
-  uint32_t c512 = h.constantIndex(512), c1 = h.constantIndex(1);
-  uint32_t blocks = h.op1(Opcode::CeilDivUI, {n, c512}, idx);
-  h.op(Opcode::Launch, {blocks, c1, c1, x, y, z}, {}, {symbolAttr("kernel", "vadd")});
-  h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
+  VectorAddHost v = vectorAddHost(h, g, idx);
+  h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.x, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
+  h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.z, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
   h.constantIndex(2);
-  h.op(Opcode::Launch, {blocks, c1, c1, z, y, z}, {}, {symbolAttr("kernel", "vadd")});
-  h.ret({z});
+  h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.z, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
+  h.ret({v.z});
   return mb.finish();
 }
 
