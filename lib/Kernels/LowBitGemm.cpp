@@ -15,8 +15,8 @@
 //         D = A * B on tensor cores (f32, from zero)
 //         acc += D * scale[group, n]          (+ (A * ones) * offset[group, n])
 //       (the scales of both chunks of an iteration in one load when groups divide
-//       k_step; with bm = 8 and stages = 1 copied into shared memory with the pair's
-//       activations instead, except 4-bit codes with offsets; per-channel scales:
+//       k_step; with stages = 1 copied into shared memory with the activations instead,
+//       except 4-bit codes with offsets; per-channel scales:
 //       acc += D over all chunks, scaled once at the end)
 //       bm = 8 (decode of up to 8 rows): the transposed product on the tensor cores,
 //         D^T [BN, 8] = B^T [BN, 128] A^T [128, 8]: the decoded weights are mma A
@@ -167,16 +167,16 @@ LogicalResult GemmBuilder::build() {
     return emitError(loc_) << "low-bit GEMM: " << (swap_ ? 8 : 16 * MT_) << " rows and " << NW_
                            << " n-tiles per warp need about " << regs
                            << " registers per thread for fragments (at most 168)";
-  // The scale (and offset) rows: a shared pipeline copies them into its stages; the bm = 8
-  // register pipeline with groups that divide k_step copies a pair of chunks' rows with
-  // the pair's activations, double-buffered, and reads them with ld.shared where they
-  // multiply. Loaded into registers, a lane's scales took one 16-bit load each and were
+  // The scale (and offset) rows: a shared pipeline copies them into its stages; the
+  // register pipeline (stages = 1) with groups that divide k_step copies a pair of chunks'
+  // rows with the pair's (bm = 8) or next chunk's activations, double-buffered, and reads
+  // them with ld.shared where they multiply. Loaded into registers, a lane's scales took one 16-bit load each and were
   // packed into f16 pairs right after the loads, so every pair of K steps waited for DRAM
   // there (an H200 profile of the si4 decode: 16% of all stall samples). 4-bit codes with
   // offsets keep the registers: in shared memory ptxas 13.0 spills one on sm_86 and sm_89
   // at <= 128 registers.
   scaleTensors_ = spec_.symmetric ? 1 : 2;
-  sharedPairScales_ = stages == 1 && swap_ && spec_.groupSize && KI_ % spec_.groupSize == 0 &&
+  sharedPairScales_ = stages == 1 && spec_.groupSize && KI_ % spec_.groupSize == 0 &&
                       (spec_.symmetric || bits_ != 4);
   // Shared memory: the activation tile, and with a shared pipeline the weight bytes and KS
   // scale rows, per stage (and the pair scales' two buffers).
@@ -626,7 +626,7 @@ LogicalResult GemmBuilder::buildKernel() {
     };
     // The pair's scale (and offset) rows through shared memory (see build): copied with the
     // pair's activations into the same buffer, in the same commit group.
-    const bool sharedScales = sharedPairScales_ && pairScales && smem && xChunks == 2;
+    const bool sharedScales = sharedPairScales_ && pairScales && smem;
     // [2 buffers, scale tensors (sc, off), pair rows, BN]: one base address for both.
     Value scaleSmem;
     STensorType scaleSlice;
@@ -647,12 +647,13 @@ LogicalResult GemmBuilder::buildKernel() {
       return sharedScales ? scaleBuffers(l, buf) : SmallVector<Value>(registers);
     };
     // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`
-    // (and, with shared scales, the scales of the pair starting at `first`).
-    auto copyX = [&](Location l, Value first, Value into) {
+    // (and, with shared scales and `scalesInto`, the scales of the pair starting at
+    // `first` into that scale buffer).
+    auto copyX = [&](Location l, Value first, Value into, Value scalesInto) {
       CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(first, index(KI_))}, buffer(l, into),
                           CacheHint::normal);
-      if (sharedScales) {
-        SmallVector<Value> dest = scaleBuffers(l, into);
+      if (sharedScales && scalesInto) {
+        SmallVector<Value> dest = scaleBuffers(l, scalesInto);
         size_t i = 0;
         for (Value t : {sc, off})
           if (t)
@@ -705,9 +706,9 @@ LogicalResult GemmBuilder::buildKernel() {
     };
     SmallVector<Value> initial(numAccs, zero);
     if (smem) {
-      copyX(loc_, begin, c0);
-      if (xChunks == 2)
-        initial.push_back(c0); // the buffer holding the pair's activations
+      copyX(loc_, begin, c0, c0);
+      if (xChunks == 2 || sharedScales)
+        initial.push_back(c0); // the buffer holding the pair's activations (bm = 8) and scales
     }
     const size_t firstScales = initial.size();
     if (pairScales && !sharedScales)
@@ -724,14 +725,19 @@ LogicalResult GemmBuilder::buildKernel() {
           Value kc1 = addi(kc, c1), kc2 = addi(kc, index(2));
           Value following = arith::MinUIOp::create(b_, l, kc2, last);
           Value tile;
+          Value otherScales; // with one chunk per copy: the next pair's scale buffer
           if (smem && xChunks == 2) {
             tile = landed(l, carried[numAccs]);
             Value other = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
             yielded.push_back(other);
-            copyX(l, kc2, other);
+            copyX(l, kc2, other, other);
           } else if (smem) {
             tile = landed(l, c0);
-            copyX(l, kc1, c1);
+            copyX(l, kc1, c1, Value());
+            if (sharedScales) {
+              otherScales = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
+              yielded.push_back(otherScales);
+            }
           }
           // The block's weights of the pair `prefetch` steps ahead into L2: more bytes
           // in flight than the registers hold (the box is skipped where it would leave
@@ -747,7 +753,7 @@ LogicalResult GemmBuilder::buildKernel() {
             loadPairScales(l, following, yielded);
           if (smem && xChunks == 1) {
             tile = landed(l, c1);
-            copyX(l, following, c0);
+            copyX(l, following, c0, otherScales);
           }
           SmallVector<Value> next;
           chunk(l, kc1, accs, second, pair, tile, 1, following, next);
