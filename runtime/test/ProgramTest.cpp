@@ -249,6 +249,15 @@ TEST(Loader, RejectsOutOfRangeIndices) {
     h.ret({v});
     expectLoadError(mb.finish(), "'w' is not a constant");
   }
+  // alloc_global's `uninitialized` is a flag (0 or 1).
+  {
+    ModuleBuilder mb;
+    uint32_t g = mb.gtensor({4}, DType::f32());
+    FunctionBuilder h = mb.host("main", {g});
+    uint32_t v = h.op1(Opcode::AllocGlobal, {}, g, {intAttr("uninitialized", 2)});
+    h.ret({v});
+    expectLoadError(mb.finish(), "attribute 'uninitialized' is 2, expected 0..1");
+  }
   // Appended kernel instructions are not host instructions (tbvm.slice once passed the
   // loader in a host function and failed only when run); tbvm.check needs an i1.
   {
