@@ -61,18 +61,21 @@ TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
     }
     std::string order;
   };
-  std::vector<uint8_t> bytes = buildVectorAddThrice();
-  absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
-  ASSERT_TRUE(program.ok()) << program.status();
-  std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);
-  CountingBackend backend;
-  auto out = vm::runHostFunction(**program, *(*program)->findFunction("thrice"), backend,
-                                 {tensorRef(DType::f32(), {600}, x), tensorRef(DType::f32(), {600}, y)});
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(backend.order, "QLL");
-  std::vector<float> z = elementsOf<float>((*out)[0]);
-  for (size_t i = 0; i < z.size(); ++i)
-    ASSERT_EQ(z[i], ((x[i] + y[i]) + y[i]) + y[i]) << i;
+  // The second launch waits for the first even when its grid is empty (it runs nothing).
+  for (bool emptySecond : {false, true}) {
+    std::vector<uint8_t> bytes = buildVectorAddThrice(emptySecond);
+    absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
+    ASSERT_TRUE(program.ok()) << program.status();
+    std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);
+    CountingBackend backend;
+    auto out = vm::runHostFunction(**program, *(*program)->findFunction("thrice"), backend,
+                                   {tensorRef(DType::f32(), {600}, x), tensorRef(DType::f32(), {600}, y)});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ(backend.order, "QLL") << emptySecond;
+    std::vector<float> z = elementsOf<float>((*out)[0]);
+    for (size_t i = 0; i < z.size(); ++i)
+      ASSERT_EQ(z[i], emptySecond ? (x[i] + y[i]) + y[i] : ((x[i] + y[i]) + y[i]) + y[i]) << i;
+  }
 }
 
 TEST(CpuExecutor, InputMismatchIsAnError) {

@@ -57,16 +57,18 @@ inline std::vector<uint8_t> buildVectorAdd() {
 
 /// vadd and host function "thrice": z = x + y, z += y twice, as three launches: two
 /// directly after one another (the first is queued, launchQueued), then a constant, then
-/// the third.
-inline std::vector<uint8_t> buildVectorAddThrice() {
+/// the third. With `emptySecond` the second launch has an empty grid (z = x + 2 y), which
+/// must still wait for the queued first.
+inline std::vector<uint8_t> buildVectorAddThrice(bool emptySecond = false) {
   ModuleBuilder mb;
   defineVectorAdd(mb);
   uint32_t idx = mb.index();
   uint32_t g = mb.gtensor({-1}, DType::f32());
   FunctionBuilder h = mb.host("thrice", {g});
   VectorAddHost v = vectorAddHost(h, g, idx);
+  uint32_t second = emptySecond ? h.constantIndex(0) : v.blocks;
   h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.x, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
-  h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.z, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
+  h.op(Opcode::Launch, {second, v.c1, v.c1, v.z, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
   h.constantIndex(2);
   h.op(Opcode::Launch, {v.blocks, v.c1, v.c1, v.z, v.y, v.z}, {}, {symbolAttr("kernel", "vadd")});
   h.ret({v.z});

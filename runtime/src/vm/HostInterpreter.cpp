@@ -86,6 +86,7 @@ private:
   std::vector<HostValue> values_;
   std::vector<DeviceAddress> allocations_;
   bool launchFollows_ = false; // the instruction after the current one is a launch
+  bool queued_ = false;        // a queued launch waits for the next launch()
   std::vector<uint32_t> returned_;
 };
 
@@ -255,7 +256,8 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
         grid.z > 65535)
       return fail(ins, absl::StrCat("grid (", grid.x, ", ", grid.y, ", ", grid.z,
                                     ") is out of range (x < 2^31, y and z <= 65535)"));
-    if (grid.numBlocks() == 0)
+    // An empty grid runs nothing, but still waits for a queued launch before it.
+    if (grid.numBlocks() == 0 && !queued_)
       return absl::OkStatus();
     std::vector<KernelArgument> args(ins.operands.size() - 3);
     for (size_t i = 0; i < args.size(); ++i) {
@@ -266,9 +268,11 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     }
     if (absl::Status s = checkKernelArguments(p_, ins.symbol, args); !s.ok())
       return fail(ins, std::string(s.message()));
-    if (absl::Status s = launchFollows_ ? backend_.launchQueued(p_, ins.symbol, grid, args)
-                                        : backend_.launch(p_, ins.symbol, grid, args);
-        !s.ok())
+    const bool queue = launchFollows_ && grid.numBlocks() > 0;
+    absl::Status s = queue ? backend_.launchQueued(p_, ins.symbol, grid, args)
+                           : backend_.launch(p_, ins.symbol, grid, args);
+    queued_ = queue && s.ok();
+    if (!s.ok())
       return kernelError(ins, s);
     return absl::OkStatus();
   }
