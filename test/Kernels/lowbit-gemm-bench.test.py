@@ -23,14 +23,20 @@ for kind, options in kernels:
     lo, hi = (1, 16) if options.startswith("m=1") else (17, 1 << 20)
     manifest.append(f"{name} {kind} 128 {lo} {hi} {tslm}")
     for arch in ["sm_80", "sm_86", "sm_90a"]:
-        ptx = os.path.join(work, f"{name}.{arch}.ptx")
-        subprocess.run(["tessel-translate", "--tbvm-to-ptx", "--arch=" + arch, mlir, "-o", ptx], check=True)
-        r = subprocess.run([ptxas, "-arch=" + arch, "-v", ptx, "-o", os.devnull],
-                           capture_output=True, text=True)
-        spills = [int(s) for s in re.findall(r"(\d+) bytes spill (?:stores|loads)", r.stderr)]
-        if r.returncode != 0 or not spills or any(spills):
-            print("FAILED", name, arch, r.stderr[-1500:])
+        try:
+            ptx, _, report, exact = lowbit_cases.compile_as_runtime(
+                mlir, arch, ptxas, os.path.join(work, f"{name}.{arch}"))
+        except RuntimeError as e:
+            print("FAILED", name, arch, e)
             failed = True
+            continue
+        spills = [int(s) for s in re.findall(r"(\d+) bytes spill (?:stores|loads)", report)]
+        if not spills or any(spills):
+            print("FAILED", name, arch, report[-1500:])
+            failed = True
+        elif exact:
+            print(f"note: {name} {arch} spills with the dots taking out the casts' constants; "
+                  f"the exact casts do not (the backend keeps those)")
 with open(os.path.join(work, "manifest.txt"), "w") as f:
     f.write("\n".join(manifest) + "\n")
 for executor in ["cpu", "ptx-sim"]:

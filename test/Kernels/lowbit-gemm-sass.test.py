@@ -36,8 +36,12 @@ import lowbit_cases  # noqa: E402
 # 330 -> 342.5), 8-25% less time on an H200 (docs/perf.md). 4-bit codes with offsets take
 # the shared pipeline (3 stages, 5 blocks per SM); BUDGET_ST1 keeps their register
 # pipeline (scales and offsets in registers).
-BUDGET = {"ui1": 342.5, "ui2": 351.5, "si3": 349, "si4": 272.5, "ui4": 407, "si5": 393.5,
-          "si6": 371, "si7": 415, "si8": 293, "e2m1": 428, "e3m2": 563}
+# Casts read only by the mmas leave their magic-number constants for the dot to take out
+# once per product (2026-11-27, later; EmitCast.cpp, EmitDot.cpp): before, ui1 342.5,
+# ui2 351.5, si3 349, si4 272.5, ui4 407, si5 393.5, si6 371, si7 415, si8 293, e2m1 428,
+# e3m2 563 (which keeps that: the folded kernel spills, and the backend falls back).
+BUDGET = {"ui1": 277, "ui2": 298, "si3": 304, "si4": 234, "ui4": 369, "si5": 354.5,
+          "si6": 333.5, "si7": 369, "si8": 248, "e2m1": 375, "e3m2": 563}
 MAX_REGS = 128
 # ... except 7-bit codes, which min_blocks 4 spills (the default asks for 3; ptxas then
 # takes 120-155 registers, depending on the rest of the kernel).
@@ -46,7 +50,8 @@ MAX_REGS_EXEMPT = {"si7"}
 # 4 would spill).
 # (Their scales through shared memory too since 2026-11-27: 118-168 registers instead of
 # 155-168, 0-2% more instructions.)
-BUDGET_BM16 = {"ui1": 394, "si3": 399.5, "si4": 313.5, "ui4": 386, "si8": 341.5, "e3m2": 604}
+# (Folded casts: from 394, 399.5, 313.5, 386, 341.5, 604.)
+BUDGET_BM16 = {"ui1": 336.5, "si3": 351, "si4": 268.5, "ui4": 339, "si8": 296, "e3m2": 555}
 # The tensor-core kernel (M = 64 default: 64 x 128 blocks, warps of 64 x 32, 3-stage shared
 # pipeline, 32-wide K slices; 128 HMMA per warp per K step): the copies were 40% of its
 # loop (si4 857 -> 628); ldmatrix groups a whole number of swizzle periods apart share an
@@ -58,15 +63,18 @@ BUDGET_TC = {"ui1": 596, "ui2": 615, "si3": 664, "si4": 550, "ui4": 587, "si7": 
              "si8": 577, "e2m1": 707, "e3m2": 873}
 # The decode candidate in the GPU bundle's variants: the shared pipeline at M = 1 (3 stages,
 # 32-wide slices, f32 scaling, min_blocks 4).
-BUDGET_ST3 = {"ui1": 404, "si3": 453, "si4": 324, "ui4": 383, "si8": 358, "e2m1": 481}
+# (Folded casts: from 404, 453, 324, 383, 358, 481.)
+BUDGET_ST3 = {"ui1": 356, "si3": 429, "si4": 280, "ui4": 359, "si8": 311, "e2m1": 448}
 # The bundle's other decode candidate: activation fragments straight from global memory
 # (stages = 0: no shared memory, no barriers; min_blocks 4 since the sixth session).
-BUDGET_ST1 = {"ui4": 322}
-BUDGET_ST0 = {"ui1": 352, "si3": 353, "si4": 284, "ui4": 337, "si8": 298}
+# (Folded casts: st1 from 322; st0 from 352, 353, 284, 337, 298.)
+BUDGET_ST1 = {"ui4": 282.5}
+BUDGET_ST0 = {"ui1": 298, "si3": 328, "si4": 236, "ui4": 288, "si8": 250}
 # Per-channel scales (group 0) at M = 1: the mmas accumulate over the block's whole share
 # of K and the scales (and offsets) apply once after the loop (sixth session; before:
 # si4 322, ui4 384, si8 343).
-BUDGET_PC = {"si4": 225.5, "ui4": 276, "si8": 250.5}
+# (Folded casts: from 225.5, 276, 250.5.)
+BUDGET_PC = {"si4": 194, "ui4": 214, "si8": 214}
 FORBIDDEN = {"MUFU", "I2F", "F2I", "CALL"}  # generic integer division, subroutine calls
 
 os.makedirs(work, exist_ok=True)
@@ -87,10 +95,8 @@ for kind, budget, m, extra in ([(k, b, 1, "") for k, b in BUDGET.items()] +
     tslm = os.path.join(work, tag + ".tslm")
     options = f"type={kind} group=0 m={m}" if extra == PC else f"type={kind} group=128 m={m}{extra}"
     mlir = lowbit_cases.generate(options, tslm)
-    ptx, cubin = os.path.join(work, tag + ".ptx"), os.path.join(work, tag + ".cubin")
-    subprocess.run(["tessel-translate", "--tbvm-to-ptx", "--arch=sm_90", mlir, "-o", ptx], check=True)
-    v = subprocess.run([ptxas, "-arch=sm_90", "-v", ptx, "-o", cubin], check=True,
-                       capture_output=True, text=True).stderr
+    # The variant the CUDA backend keeps (exact casts where the default spills).
+    ptx, cubin, v, exact = lowbit_cases.compile_as_runtime(mlir, "sm_90", ptxas, os.path.join(work, tag))
     # The main kernel's registers (the module also has the split-K zero kernel).
     regs = re.search(r"entry function '\w+_kernel'.*?Used (\d+) registers", v, re.S)
     r = subprocess.run([sys.executable, os.path.join(scripts, "sass-loop-stats.py"), cubin,
@@ -111,7 +117,8 @@ for kind, budget, m, extra in ([(k, b, 1, "") for k, b in BUDGET.items()] +
     hmma = loop["opcodes"]["HMMA"] / steps
     print(f"{tag} {n:g} instructions per K step ({n / 128:.2f} per weight, {n / hmma:.2f} per "
           f"HMMA), budget "
-          f"{int(budget * 1.03)}, {regs.group(1) if regs else '?'} registers; {loop['opcodes']}")
+          f"{int(budget * 1.03)}, {regs.group(1) if regs else '?'} registers"
+          f"{' (exact casts: the default spills)' if exact else ''}; {loop['opcodes']}")
     if n > budget * 1.03 or bad:
         print(f"FAILED {tag}: {n:g} > {int(budget * 1.03)} or forbidden {bad}")
         failed = True

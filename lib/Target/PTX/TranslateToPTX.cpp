@@ -33,6 +33,12 @@ static llvm::cl::opt<int> minBlocksOption(
                    "(.minnctapersm, a register cap; 0: none; default: each kernel's "
                    "min_blocks_per_sm; the runtime's $TESSEL_CUDA_MIN_BLOCKS)"),
     llvm::cl::init(-1));
+static llvm::cl::opt<bool> exactCastsOption(
+    "exact-casts",
+    llvm::cl::desc("for --tbvm-to-ptx: casts read only by tensor-core dots finish their "
+                   "values too (the variant the CUDA backend falls back to when ptxas "
+                   "spills; default: the dot takes out their constants)"),
+    llvm::cl::init(false));
 
 LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
   absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
@@ -41,6 +47,7 @@ LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ost
   if (minBlocksOption < -1 || minBlocksOption > 32)
     return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
   target->minBlocksPerSm = minBlocksOption;
+  target->foldCastConstants = !exactCastsOption;
   std::string bytes;
   llvm::raw_string_ostream bytesStream(bytes);
   if (failed(writeBytecode(module, bytesStream)))

@@ -52,10 +52,20 @@ public:
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cpu::CpuBackend>(o)));
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
+      // ptx-sim[:sm_XX][:exact-casts]
       std::string arch = spec == "ptx-sim" ? "sm_80" : std::string(spec.substr(8));
+      bool exactCasts = false;
+      if (size_t colon = arch.find(':'); colon != std::string::npos) {
+        if (arch.substr(colon + 1) != "exact-casts")
+          return absl::InvalidArgumentError(absl::StrCat("unknown option '", arch.substr(colon + 1), "' of device '",
+                                                         std::string(spec), "' (ptx-sim[:sm_XX][:exact-casts])"));
+        exactCasts = true;
+        arch.resize(colon);
+      }
       absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
       if (!target.ok())
         return target.status();
+      target->foldCastConstants = !exactCasts;
       return std::shared_ptr<Device>(
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cuda::PtxSimBackend>(*target)));
     }
@@ -82,7 +92,7 @@ public:
       return openDevice("cpu");
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ptx-sim[:sm_XX])"));
+        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ptx-sim[:sm_XX][:exact-casts])"));
   }
 
 private:

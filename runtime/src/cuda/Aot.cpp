@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -79,6 +80,21 @@ int run(const std::vector<std::string> &argv, const std::string &log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -2 - WTERMSIG(status) : -1;
 }
 
+// The largest "N bytes stack frame" in ptxas -v's report (0 when none).
+int64_t stackFrameBytes(const std::string &report) {
+  int64_t most = 0;
+  const std::string marker = " bytes stack frame";
+  for (size_t at = report.find(marker); at != std::string::npos; at = report.find(marker, at + 1)) {
+    size_t begin = at;
+    while (begin > 0 && report[begin - 1] >= '0' && report[begin - 1] <= '9')
+      --begin;
+    int64_t v = 0;
+    if (begin < at && absl::SimpleAtoi(report.substr(begin, at - begin), &v))
+      most = std::max(most, v);
+  }
+  return most;
+}
+
 } // namespace
 
 absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device) {
@@ -99,7 +115,7 @@ KernelCacheKey aotCacheKey(const std::string &ptx, const std::string &jitArch) {
   return KernelCacheKey{ptx, jitArch, 0, "ptxas:ahead-of-time"};
 }
 
-absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTarget &device,
+absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const DeviceTarget &device,
                                       const std::string &ptxas, KernelCache &cache) {
   if (!cache.enabled())
     return absl::FailedPreconditionError(
@@ -107,7 +123,37 @@ absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTa
   TempDir dir;
   if (!dir.ok())
     return absl::InternalError("cannot create a temporary directory for ptxas");
-  int count = 0;
+  Precompiled count;
+  // Compiles `ptx` (the kernel's variant `tag`) with ptxas -v and stores the cubin;
+  // returns ptxas's stack frame size (local memory: its register spills).
+  auto compile = [&](uint32_t k, const std::string &ptx, const std::string &tag) -> absl::StatusOr<int64_t> {
+    const std::string &name = program.functions()[k].name;
+    std::string stem = absl::StrCat(k, tag);
+    std::string ptxFile = dir.file(stem + ".ptx"), cubinFile = dir.file(stem + ".cubin"),
+                log = dir.file(stem + ".log");
+    {
+      std::ofstream out(ptxFile, std::ios::binary);
+      out << ptx;
+      if (!out)
+        return absl::InternalError(absl::StrCat("cannot write ", ptxFile));
+    }
+    int rc = run({ptxas, "-v", "-arch=" + device.jitArch, ptxFile, "-o", cubinFile}, log);
+    std::optional<std::string> messages = readFile(log);
+    if (rc != 0)
+      return absl::FailedPreconditionError(absl::StrCat(
+          "kernel '", name, "': ",
+          rc == -1  ? absl::StrCat("cannot run ", ptxas)
+          : rc < -1 ? absl::StrCat(ptxas, " was ended by signal ", -2 - rc)
+                    : absl::StrCat(ptxas, " failed (exit ", rc, ")"),
+          messages && !messages->empty() ? ":\n" + *messages : ""));
+    std::optional<std::string> cubin = readFile(cubinFile);
+    if (!cubin || cubin->empty())
+      return absl::InternalError(absl::StrCat("kernel '", name, "': ptxas wrote no cubin"));
+    if (!cache.store(aotCacheKey(ptx, device.jitArch), cubin->data(), cubin->size()))
+      return absl::InternalError(absl::StrCat("kernel '", name, "': cannot write the cache entry under ",
+                                              cache.directory()));
+    return stackFrameBytes(messages.value_or(""));
+  };
   for (uint32_t k = 0; k < program.functions().size(); ++k) {
     if (program.functions()[k].kind != vm::FunctionKind::kKernel)
       continue;
@@ -116,31 +162,26 @@ absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTa
     if (!emitted.ok())
       return absl::Status(emitted.status().code(),
                           absl::StrCat("kernel '", name, "': ", emitted.status().message()));
-    std::string ptxFile = dir.file(absl::StrCat(k, ".ptx")), cubinFile = dir.file(absl::StrCat(k, ".cubin")),
-                log = dir.file(absl::StrCat(k, ".log"));
-    {
-      std::ofstream out(ptxFile, std::ios::binary);
-      out << emitted->ptx;
-      if (!out)
-        return absl::InternalError(absl::StrCat("cannot write ", ptxFile));
+    absl::StatusOr<int64_t> local = compile(k, emitted->ptx, "");
+    if (!local.ok())
+      return local.status();
+    ++count.kernels;
+    // The backend tries the exact-cast variant of a kernel that spills (CudaBackend.cpp):
+    // compile that too.
+    if (*local > 0 && device.target.foldCastConstants) {
+      Target exact = device.target;
+      exact.foldCastConstants = false;
+      absl::StatusOr<EmittedKernel> other = emitKernel(program, k, exact);
+      if (!other.ok())
+        return absl::Status(other.status().code(),
+                            absl::StrCat("kernel '", name, "': ", other.status().message()));
+      if (other->ptx != emitted->ptx) {
+        absl::StatusOr<int64_t> otherLocal = compile(k, other->ptx, "-exact");
+        if (!otherLocal.ok())
+          return otherLocal.status();
+        ++count.exactVariants;
+      }
     }
-    int rc = run({ptxas, "-arch=" + device.jitArch, ptxFile, "-o", cubinFile}, log);
-    if (rc != 0) {
-      std::optional<std::string> messages = readFile(log);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "kernel '", name, "': ",
-          rc == -1  ? absl::StrCat("cannot run ", ptxas)
-          : rc < -1 ? absl::StrCat(ptxas, " was ended by signal ", -2 - rc)
-                    : absl::StrCat(ptxas, " failed (exit ", rc, ")"),
-          messages && !messages->empty() ? ":\n" + *messages : ""));
-    }
-    std::optional<std::string> cubin = readFile(cubinFile);
-    if (!cubin || cubin->empty())
-      return absl::InternalError(absl::StrCat("kernel '", name, "': ptxas wrote no cubin"));
-    if (!cache.store(aotCacheKey(emitted->ptx, device.jitArch), cubin->data(), cubin->size()))
-      return absl::InternalError(absl::StrCat("kernel '", name, "': cannot write the cache entry under ",
-                                              cache.directory()));
-    ++count;
   }
   return count;
 }

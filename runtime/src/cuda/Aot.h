@@ -34,9 +34,15 @@ absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device);
 KernelCacheKey aotCacheKey(const std::string &ptx, const std::string &jitArch);
 
 /// Compiles every kernel of `program` as the backend emits it for `device` with `ptxas`
-/// (a path or a name looked up in PATH) and stores the cubins in `cache`. Returns how
-/// many; errors name the kernel and carry ptxas's messages.
-absl::StatusOr<int> precompileKernels(const vm::Program &program, const DeviceTarget &device,
+/// (a path or a name looked up in PATH) and stores the cubins in `cache`; for a kernel
+/// that spills registers, also its exact-cast variant (Target::foldCastConstants), which
+/// the backend then tries. Returns how many of each; errors name the kernel and carry
+/// ptxas's messages.
+struct Precompiled {
+  int kernels = 0;
+  int exactVariants = 0; // kernels that spill, compiled a second time with exact casts
+};
+absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const DeviceTarget &device,
                                       const std::string &ptxas, KernelCache &cache);
 
 } // namespace tessel::cuda

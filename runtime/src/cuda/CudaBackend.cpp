@@ -667,6 +667,23 @@ absl::StatusOr<std::shared_ptr<LoadedKernel>> CudaBackend::prepareKernel(const v
       emitted->ptx, emitted->entry, emitted->sharedBytes, emitted->threads, &*params);
   if (!loaded.ok())
     return withContext(loaded.status(), where);
+  if ((*loaded)->localBytes() > 0 && target_.foldCastConstants) {
+    // Register spills: ptxas at a register cap is sensitive to small changes, and the
+    // folded cast constants are one (a kernel near the cap may spill with them and not
+    // without, or the other way round). Try the exact casts; keep what spills less.
+    Target exact = target_;
+    exact.foldCastConstants = false;
+    absl::StatusOr<EmittedKernel> other = emitKernel(program, kernel, exact);
+    if (other.ok() && other->ptx != emitted->ptx && other->sharedBytes == emitted->sharedBytes &&
+        other->threads == emitted->threads) {
+      absl::StatusOr<std::shared_ptr<LoadedKernel>> alternative =
+          loadPtx(other->ptx, other->entry, other->sharedBytes, other->threads, &*params);
+      if (alternative.ok() && (*alternative)->localBytes() < (*loaded)->localBytes()) {
+        (*alternative)->exactCasts_ = true;
+        loaded = std::move(alternative);
+      }
+    }
+  }
   (*state)->kernels[kernel] = *loaded;
   return *loaded;
 }

@@ -96,6 +96,12 @@ public:
   int64_t threads() const { return threads_; }
   /// Registers per thread, as the JIT allocated them.
   int registers() const { return registers_; }
+  /// Local memory per thread (the emitter's kernels use none but ptxas's register
+  /// spills).
+  int localBytes() const { return localBytes_; }
+  /// Whether the PTX is the emitter's exact-cast variant (Target::foldCastConstants
+  /// off), kept because the default one spilled.
+  bool exactCasts() const { return exactCasts_; }
   /// Whether the cubin came from the on-disk cache (no JIT in this process).
   bool fromCache() const { return fromCache_; }
 
@@ -109,6 +115,8 @@ private:
   int64_t sharedBytes_ = 0;
   int64_t threads_ = 0;
   int registers_ = 0;
+  int localBytes_ = 0;
+  bool exactCasts_ = false;
   bool fromCache_ = false;
 };
 

@@ -136,14 +136,17 @@ CudaBackend::loadCubin(const std::vector<uint8_t> &cubin, const std::string &ent
   int maxThreads = 0, staticShared = 0;
   for (auto [value, attribute] : {std::pair{&maxThreads, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK},
                                   std::pair{&kernel->registers_, CU_FUNC_ATTRIBUTE_NUM_REGS},
+                                  std::pair{&kernel->localBytes_, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES},
                                   std::pair{&staticShared, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES}})
     if (absl::Status s = check(driver().funcGetAttribute(value, attribute, kernel->function_),
                                "cuFuncGetAttribute");
         !s.ok())
       return s;
   if (const char *log = std::getenv("TESSEL_CUDA_LOG_KERNELS"); log && *log && *log != '0')
-    std::fprintf(stderr, "tessel: loaded %s from %s: %d registers, %d threads, %lld bytes of shared memory\n",
-                 entry.c_str(), origin, kernel->registers_, static_cast<int>(threads),
+    std::fprintf(stderr,
+                 "tessel: loaded %s from %s: %d registers, %d bytes of local memory, %d threads, %lld bytes of "
+                 "shared memory\n",
+                 entry.c_str(), origin, kernel->registers_, kernel->localBytes_, static_cast<int>(threads),
                  static_cast<long long>(staticShared + sharedBytes));
   if (threads > maxThreads)
     return absl::ResourceExhaustedError(absl::StrCat(

@@ -18,6 +18,11 @@
 //    each sign at bit 15; then a shift, a mask and a lop3 place the magnitudes) and one
 //    multiplication by 2^(15 - bias) (exact for normals and subnormals alike);
 //  - f8E5M2 is the upper byte of an f16 (one prmt per pair).
+// A cast whose only readers are tensor-core dots (Target::foldCastConstants) stops before
+// the finishing subtraction, fma or multiplication: each integer half is 2^(10 - x) + u
+// (its exponent chosen for the code's bit x), each small float the value times
+// 2^(bias - 15), and the dot takes the constants out once per product (EmitDot.cpp):
+// 1 instruction per pair instead of 2 (3 for the odd widths' byte windows: 2).
 // Everything else goes element by element through exact f32 / integer arithmetic.
 #include "cuda/KernelEmitter.h"
 
@@ -114,6 +119,12 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
   out.regs.clear();
+  out.bias.clear();
+  out.scaleExp = 0;
+  // Read only by dots as an operand: the magic-number and small-float paths leave their
+  // constant (or power-of-two scale) in the registers for the dot to take out
+  // (EValue::bias).
+  bool fold = target_.foldCastConstants && dotOperandOnly_[inst.results[0]];
   if (from == to) {
     out.regs = src;
     return absl::OkStatus();
@@ -331,12 +342,19 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return d;
     };
+    // Read only by tensor-core dots: each half's exponent makes its code's lowest bit
+    // worth 1 (2^(10 - x) + u for f16, 2^(7 - x) + u for bf16: 1024 + u at bit 0), and the
+    // pair is left so; the dot subtracts the sum of the constants times the other
+    // operand, once per product (EValue::bias).
+    auto magicAt = [&](int x) {
+      return fold ? (toHalf ? uint32_t(25 - x) << 10 : uint32_t(134 - x) << 7) : magicHalf;
+    };
     // The lop3 that masks both codes of a pair (at xlo in the low half and xhi in the high
     // half), flips their sign bits when signed, and ORs in the magic exponent.
     auto place = [&](Reg t, int xlo, int xhi) {
       uint32_t code = (1u << fb) - 1;
       uint32_t mask = (code << xlo) | (code << (16 + xhi));
-      uint32_t magic = (magicHalf << 16) | magicHalf;
+      uint32_t magic = (magicAt(xhi) << 16) | magicAt(xlo);
       Reg d = newReg(RegKind::kB32);
       if (isSigned) {
         uint32_t sign = (1u << (fb - 1 + xlo)) | (1u << (16 + fb - 1 + xhi));
@@ -348,6 +366,19 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       }
       return d;
     };
+    // The pair's result: finished, or (fold) as placed, its constants noted per slot.
+    auto done = [&](Reg t, int xlo, int xhi) {
+      if (!fold)
+        return finish(t, xlo, xhi);
+      double biasSigned = isSigned ? std::ldexp(1.0, int(fb) - 1) : 0.0;
+      for (int x : {xlo, xhi}) {
+        if (int64_t(out.bias.size()) == slots)
+          break;
+        double c = std::ldexp(1.0, (toHalf ? 10 : 7) - x) + biasSigned;
+        out.bias.push_back(toHalf ? halfBits(c) : bf16Bits(c));
+      }
+      return t;
+    };
     if (!pairs.empty()) {
       // Codes 16 bits apart: the lop3 keeps both where they are when they end inside the
       // mantissa (bit x + bits <= 10 for f16, 7 for bf16); higher ones come from the
@@ -356,7 +387,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       for (auto [word, x] : pairs) {
         int sh = x + int(fb) <= limit ? 0 : (x >= 8 && x - 8 + int(fb) <= limit ? 8 : x);
         Reg w = view(word, sh, /*through=*/false);
-        out.regs.push_back(finish(place(w, x - sh, x - sh), x - sh, x - sh));
+        out.regs.push_back(done(place(w, x - sh, x - sh), x - sh, x - sh));
       }
       return absl::OkStatus();
     }
@@ -378,7 +409,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
         emit(Op::kPrmt, Type::kB32, {Operand::r(t)},
              {Operand::r(it->second), Operand::r(magicBytes),
               Operand::i((p0 % 32) / 8 | 0x40 | ((p1 % 32) / 8) << 8 | 0x4000)});
-        out.regs.push_back(finish(t, 0, 0));
+        out.regs.push_back(done(t, 0, 0));
       }
       return absl::OkStatus();
     }
@@ -400,7 +431,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
                {Operand::r(src[size_t(byte / 4)]), Operand::i(0), Operand::i(0x4040 | b | (b << 8))});
         }
         int xlo = int(p0 % 8), xhi = int(p1 % 8);
-        out.regs.push_back(finish(place(it->second, xlo, xhi), xlo, xhi));
+        out.regs.push_back(done(place(it->second, xlo, xhi), xlo, xhi));
       }
       return absl::OkStatus();
     }
@@ -418,14 +449,14 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
         Window lo = intWindow(posOf(s), limit);
         Window hi = s + 1 < slots ? intWindow(posOf(s + 1), limit) : lo;
         Reg t = join(lo, hi);
-        out.regs.push_back(finish(place(t, lo.x, hi.x), lo.x, hi.x));
+        out.regs.push_back(done(place(t, lo.x, hi.x), lo.x, hi.x));
       }
       return absl::OkStatus();
     }
     // 4 bits (and 1 or 2 bits to bf16): the pair at bit 0 of each half, the lop3 keeps the
     // codes and the subtraction finishes them.
     for (int64_t s = 0; s < slots; s += 2)
-      out.regs.push_back(finish(place(pairAtBitZero(s), 0, 0), 0, 0));
+      out.regs.push_back(done(place(pairAtBitZero(s), 0, 0), 0, 0));
     return absl::OkStatus();
   }
 
@@ -447,7 +478,20 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   if (isSmallFloat(from) && toHalf && !from.floatFormat().hasNan() && from.floatFormat().exponentBits <= 5) {
     const FloatFormat &f = from.floatFormat();
     unsigned magBits = f.exponentBits + f.mantissaBits;
-    Reg scale = imm32(pack2(halfBits(std::ldexp(1.0, 15 - f.bias)), halfBits(std::ldexp(1.0, 15 - f.bias))));
+    // The placed bits are the value times 2^(bias - 15), exactly (subnormal halves
+    // included): one multiplication per pair, or (fold) none, the dot scaling its sums.
+    Reg scale;
+    if (fold)
+      out.scaleExp = 15 - f.bias;
+    else
+      scale = imm32(pack2(halfBits(std::ldexp(1.0, 15 - f.bias)), halfBits(std::ldexp(1.0, 15 - f.bias))));
+    auto scaled = [&](Reg t) {
+      if (fold)
+        return t;
+      Reg d = newReg(RegKind::kB32);
+      emit(Op::kMul, Type::kF16x2, {Operand::r(d)}, {Operand::r(t), Operand::r(scale)}).rounding = ptx::Rounding::kRn;
+      return d;
+    };
     if (smallFloatPath) {
       // Both codes at once: the pair at bit 0 of each half, shifted so each code's sign is
       // bit 15 of its half; the magnitude moves down to bits (10 - M)..(9 + E), the lop3
@@ -473,9 +517,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
         emit(Op::kAnd, Type::kB32, {Operand::r(mag)}, {Operand::r(mag), Operand::i(magMask | (magMask << 16))});
         emit(Op::kLop3, Type::kB32, {Operand::r(t)},
              {Operand::r(top), Operand::i(0x80008000u), Operand::r(mag), Operand::i(kLutAndOr)});
-        Reg d = newReg(RegKind::kB32);
-        emit(Op::kMul, Type::kF16x2, {Operand::r(d)}, {Operand::r(t), Operand::r(scale)}).rounding = ptx::Rounding::kRn;
-        out.regs.push_back(d);
+        out.regs.push_back(scaled(t));
       }
       return absl::OkStatus();
     }
@@ -493,9 +535,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
         emit(Op::kOr, Type::kB32, {Operand::r(half)}, {Operand::r(mag), Operand::r(sign)});
         emit(Op::kBfi, Type::kB32, {Operand::r(t)}, {Operand::r(half), Operand::r(t), Operand::i(16 * h), Operand::i(16)});
       }
-      Reg d = newReg(RegKind::kB32);
-      emit(Op::kMul, Type::kF16x2, {Operand::r(d)}, {Operand::r(t), Operand::r(scale)}).rounding = ptx::Rounding::kRn;
-      out.regs.push_back(d);
+      out.regs.push_back(scaled(t));
     }
     return absl::OkStatus();
   }

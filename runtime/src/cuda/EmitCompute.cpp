@@ -169,7 +169,8 @@ absl::Status KernelEmitter::emitCompute(const vm::Instruction &inst) {
     EValue &out = values_[inst.results[0]];
     out.kind = EValue::Kind::kTile;
     out.regs = newTile(t);
-    if (inst.operands.empty())
+    out.zero = inst.operands.empty();
+    if (out.zero)
       return absl::OkStatus();
     ElementOperand init = elementOperand(*this, inst.operands[0], t.dtype);
     unsigned bits = t.dtype.bits();

@@ -6,6 +6,12 @@
 #include "cuda/KernelEmitter.h"
 
 #include "vm/Fragments.h"
+#include "vm/Numerics.h"
+
+#include <array>
+#include <cmath>
+#include <map>
+#include <set>
 
 namespace tessel::cuda {
 
@@ -26,9 +32,14 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   const vm::ValueType &bt = typeOf(inst.operands[sparse ? 2 : 1]);
   const vm::ValueType &ct = typeOf(inst.operands[sparse ? 3 : 2]);
   const vm::Layout &la = program_.layoutOf(at), &lb = program_.layoutOf(bt), &lc = program_.layoutOf(ct);
-  const std::vector<Reg> &ar = values_[inst.operands[0]].regs;
-  const std::vector<Reg> &br = values_[inst.operands[sparse ? 2 : 1]].regs;
+  // Operands whose registers carry a cast's constant or scale (EValue::bias): the mma
+  // path takes out one operand's (the other is made exact first); the CUDA cores read
+  // exact registers.
+  uint32_t aId = inst.operands[0], bId = inst.operands[sparse ? 2 : 1];
+  auto carries = [&](uint32_t id) { return !values_[id].bias.empty() || values_[id].scaleExp != 0; };
+  std::vector<Reg> ar = values_[aId].regs, br = values_[bId].regs;
   const std::vector<Reg> &cr = values_[inst.operands[sparse ? 3 : 2]].regs;
+  bool zeroC = values_[inst.operands[sparse ? 3 : 2]].zero;
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
   int64_t M = ct.shape[0], N = ct.shape[1], K = bt.shape[0];
@@ -57,67 +68,190 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
     int64_t warps = qc->numThreads();
     int64_t kTiles = K / (mmaInt8 || sparse ? 32 : 16);
     int bRegs = sparse ? 4 : 2; // 32-bit registers per B fragment
-    std::vector<Reg> result(cr.size());
+    // Which A, B (and metadata) fragments each (C fragment, k tile) reads: the same slots
+    // for every warp, or no static form.
+    int64_t tiles = qc->localSize();
+    std::vector<std::array<int64_t, 3>> slots(size_t(tiles * kTiles)); // a, b, metadata
     bool ok = true;
-    for (int64_t c = 0; c < qc->localSize() && ok; ++c) {
-      std::vector<Reg> accRegs(cr.begin() + 4 * c, cr.begin() + 4 * c + 4);
+    for (int64_t c = 0; c < tiles && ok; ++c)
       for (int64_t kk = 0; kk < kTiles && ok; ++kk) {
-        // Which A, B (and metadata) fragments: the same slots for every warp, or no static
-        // form.
-        int64_t aSlot = -1, bSlot = -1, mSlot = -1;
+        std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
+        sl = {-1, -1, -1};
         for (int64_t w = 0; w < warps; ++w) {
           std::vector<int64_t> mn = qc->indexOf(w, c);
           int64_t ai[2] = {mn[0], kk}, bi[2] = {kk, mn[1]};
           int64_t as = commonSlot(*qa, ai), bs = commonSlot(*qb, bi);
           int64_t ms = sparse ? commonSlot(*qm, ai) : 0;
-          if ((aSlot >= 0 && as != aSlot) || (bSlot >= 0 && bs != bSlot) ||
-              (mSlot >= 0 && ms != mSlot))
+          if ((sl[0] >= 0 && as != sl[0]) || (sl[1] >= 0 && bs != sl[1]) || (sl[2] >= 0 && ms != sl[2]))
             ok = false;
-          aSlot = as;
-          bSlot = bs;
-          mSlot = ms;
+          sl = {as, bs, ms};
         }
-        if (!ok)
-          break;
-        std::vector<Reg> next;
-        Inst mma;
-        mma.op = sparse ? Op::kMmaSp : Op::kMma;
+      }
+    if (ok) {
+      // At most one operand keeps its constant or scale: b is made exact when both carry.
+      if (carries(aId) && carries(bId))
+        br = unbiased(values_[bId], bt);
+      bool aCarries = carries(aId), bCarries = !aCarries && carries(bId);
+      const EValue *carrier = aCarries ? &values_[aId] : bCarries ? &values_[bId] : nullptr;
+      Type inType = in == DType::f16() ? Type::kF16 : Type::kBF16;
+      auto mma = [&](const Reg *a, const Reg *b, const std::vector<Reg> &c, const Reg *meta) {
+        Inst m;
+        m.op = sparse ? Op::kMmaSp : Op::kMma;
         if (mmaInt8) {
-          mma.type = Type::kS32;
-          mma.type2 = in.isUnsignedInteger() ? Type::kU8 : Type::kS8;
+          m.type = Type::kS32;
+          m.type2 = in.isUnsignedInteger() ? Type::kU8 : Type::kS8;
         } else {
-          mma.type = Type::kF32;
-          mma.type2 = in == DType::f16() ? Type::kF16 : Type::kBF16;
+          m.type = Type::kF32;
+          m.type2 = inType;
         }
+        std::vector<Reg> next;
         for (int i = 0; i < 4; ++i) {
-          Reg d = newReg(RegKind::kB32);
-          next.push_back(d);
-          mma.dst.push_back(Operand::r(d));
+          next.push_back(newReg(RegKind::kB32));
+          m.dst.push_back(Operand::r(next.back()));
         }
         for (int i = 0; i < 4; ++i)
-          mma.src.push_back(Operand::r(ar[size_t(4 * aSlot + i)]));
+          m.src.push_back(Operand::r(a[i]));
         for (int i = 0; i < bRegs; ++i)
-          mma.src.push_back(Operand::r(br[size_t(bRegs * bSlot + i)]));
+          m.src.push_back(Operand::r(b[i]));
         for (int i = 0; i < 4; ++i)
-          mma.src.push_back(Operand::r(accRegs[size_t(i)]));
-        if (sparse) {
+          m.src.push_back(Operand::r(c[size_t(i)]));
+        if (meta) {
           // Every lane holds its metadata register (mmaSpMetaLayout replicates it over
           // the lane pairs), so sparsity selector 0 (lanes 4g and 4g + 1) reads it.
-          mma.src.push_back(Operand::r((*mr)[size_t(mSlot)]));
-          mma.src.push_back(Operand::i(0));
+          m.src.push_back(Operand::r(*meta));
+          m.src.push_back(Operand::i(0));
         }
-        kernel_.body.push_back(mma);
-        accRegs = next;
+        kernel_.body.push_back(m);
+        return next;
+      };
+      auto zeros = [&] {
+        std::vector<Reg> z;
+        for (int i = 0; i < 4; ++i)
+          z.push_back(imm32(0));
+        return z;
+      };
+      // A carried constant: sum over k of (a - bias_a) b = sum a b - sum bias_a b. The
+      // second sum, negated, is a chain of mmas of the constants' fragments (-bias,
+      // immediates) with the other operand's fragments. Per C fragment, the constants of
+      // each k tile and the other operand's fragment it meets:
+      int64_t fragRegs = aCarries ? 4 : 2;
+      auto constants = [&](int64_t c, std::vector<uint32_t> &words) {
+        std::vector<int64_t> key;
+        for (int64_t kk = 0; kk < kTiles; ++kk) {
+          const std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
+          key.push_back(aCarries ? sl[1] : sl[0]);
+          for (int64_t i = 0; i < fragRegs; ++i) {
+            int64_t r = (aCarries ? sl[0] : sl[1]) * fragRegs + i;
+            auto half = [&](int64_t slot) {
+              return slot < int64_t(carrier->bias.size()) ? carrier->bias[size_t(slot)] ^ 0x8000u : 0u;
+            };
+            words.push_back(half(2 * r) | half(2 * r + 1) << 16);
+            key.push_back(words.back());
+          }
+        }
+        return key;
+      };
+      auto correctionMma = [&](int64_t c, int64_t kk, const std::vector<uint32_t> &words,
+                               const std::vector<Reg> &acc) {
+        const std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
+        std::vector<Reg> frag;
+        for (int64_t i = 0; i < fragRegs; ++i)
+          frag.push_back(imm32(words[size_t(kk * fragRegs + i)]));
+        return aCarries ? mma(frag.data(), &br[size_t(bRegs * sl[1])], acc, nullptr)
+                        : mma(&ar[size_t(4 * sl[0])], frag.data(), acc, nullptr);
+      };
+      // The chain is shared by the C fragments with the same key (the low-bit GEMM's
+      // weights: one per 128-wide step for all the warp's column tiles); each fragment
+      // then starts from it, or adds it to C. Where that costs more than chaining each
+      // fragment's own correction mmas into its product (a nonzero C and few k tiles: the
+      // slices of a shared-memory pipeline), each does that. (An mma counted as two
+      // instructions: ptxas's SASS counts of the low-bit GEMM's loops chose that.)
+      int scaleExp = carrier ? carrier->scaleExp : 0;
+      bool biased = carrier && !carrier->bias.empty();
+      bool inChain = false;
+      if (biased && !zeroC) {
+        std::set<std::vector<int64_t>> keys;
+        for (int64_t c = 0; c < tiles; ++c) {
+          std::vector<uint32_t> words;
+          keys.insert(constants(c, words));
+        }
+        inChain = 2 * tiles * kTiles <= 2 * int64_t(keys.size()) * kTiles + 4 * tiles;
       }
-      for (int i = 0; i < 4; ++i)
-        result[size_t(4 * c + i)] = accRegs[size_t(i)];
-    }
-    if (ok) {
+      std::map<std::vector<int64_t>, std::vector<Reg>> corrections;
+      auto correction = [&](int64_t c) {
+        std::vector<uint32_t> words;
+        auto [it, fresh] = corrections.emplace(constants(c, words), std::vector<Reg>());
+        if (fresh) {
+          it->second = zeros();
+          for (int64_t kk = 0; kk < kTiles; ++kk)
+            it->second = correctionMma(c, kk, words, it->second);
+        }
+        return it->second;
+      };
+      // Each C fragment's chain of products (from its start: C, the constants' correction,
+      // or zero), then its scaling.
+      std::vector<std::vector<Reg>> accs{size_t(tiles)};
+      std::vector<std::vector<uint32_t>> ownWords{size_t(tiles)};
+      for (int64_t c = 0; c < tiles; ++c) {
+        std::vector<Reg> &accRegs = accs[size_t(c)];
+        accRegs.assign(cr.begin() + 4 * c, cr.begin() + 4 * c + 4);
+        if (inChain) {
+          constants(c, ownWords[size_t(c)]);
+        } else if (biased) {
+          std::vector<Reg> minus = correction(c);
+          if (zeroC) {
+            accRegs = minus;
+          } else {
+            for (int i = 0; i < 4; ++i) {
+              Reg d = newReg(RegKind::kB32);
+              emit(Op::kAdd, Type::kF32, {Operand::r(d)}, {Operand::r(accRegs[size_t(i)]), Operand::r(minus[size_t(i)])})
+                  .rounding = ptx::Rounding::kRn;
+              accRegs[size_t(i)] = d;
+            }
+          }
+        } else if (scaleExp != 0 && !zeroC) {
+          accRegs = zeros(); // the scaled sum first, then C (below)
+        }
+      }
+      for (int64_t c = 0; c < tiles; ++c)
+        for (int64_t kk = 0; kk < kTiles; ++kk) {
+          std::vector<Reg> &accRegs = accs[size_t(c)];
+          const std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
+          if (inChain)
+            accRegs = correctionMma(c, kk, ownWords[size_t(c)], accRegs);
+          accRegs = mma(&ar[size_t(4 * sl[0])], &br[size_t(bRegs * sl[1])], accRegs,
+                        sparse ? &(*mr)[size_t(sl[2])] : nullptr);
+        }
+      std::vector<Reg> result(cr.size());
+      for (int64_t c = 0; c < tiles; ++c) {
+        std::vector<Reg> &accRegs = accs[size_t(c)];
+        if (scaleExp != 0) {
+          // The sum is 2^-scaleExp times the product, exactly: scale it (plus C).
+          Operand factor = Operand::i(vm::floatToBits(std::ldexp(1.0f, scaleExp)));
+          for (int i = 0; i < 4; ++i) {
+            Reg d = newReg(RegKind::kB32);
+            if (zeroC)
+              emit(Op::kMul, Type::kF32, {Operand::r(d)}, {Operand::r(accRegs[size_t(i)]), factor})
+                  .rounding = ptx::Rounding::kRn;
+            else
+              emit(Op::kFma, Type::kF32, {Operand::r(d)},
+                   {Operand::r(accRegs[size_t(i)]), factor, Operand::r(cr[size_t(4 * c + i)])})
+                  .rounding = ptx::Rounding::kRn;
+            accRegs[size_t(i)] = d;
+          }
+        }
+        for (int i = 0; i < 4; ++i)
+          result[size_t(4 * c + i)] = accRegs[size_t(i)];
+      }
       out.regs = result;
       return absl::OkStatus();
     }
     // Fall through to CUDA cores when the fragment assignment is not static.
   }
+  if (carries(aId))
+    ar = unbiased(values_[aId], at);
+  if (carries(bId))
+    br = unbiased(values_[bId], bt);
 
   // ---- CUDA cores: per accumulator slot, a chain of f32 fmas over k ----
   if (acc != DType::f32() && !(acc.isInteger() && acc.bits() == 32))
@@ -215,6 +349,32 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   (void)M;
   (void)N;
   return absl::OkStatus();
+}
+
+std::vector<Reg> KernelEmitter::unbiased(const EValue &value, const vm::ValueType &type) {
+  bool half = type.dtype == DType::f16();
+  auto bits = [&](float v) { return half ? vm::floatToHalf(v) : vm::floatToBits(v) >> 16; };
+  std::vector<Reg> out;
+  for (size_t r = 0; r < value.regs.size(); ++r) {
+    // t - bias, or t * 2^e (a cast leaves a constant or a scale, not both): exact, t being
+    // the value plus the constant, or the value times 2^-e.
+    uint32_t scale = bits(std::ldexp(1.0f, value.scaleExp)), shift[2] = {0, 0};
+    for (size_t h = 0; h < 2; ++h)
+      if (2 * r + h < value.bias.size())
+        shift[h] = value.bias[2 * r + h] ^ 0x8000u;
+    Reg d = newReg(RegKind::kB32);
+    if (value.bias.empty())
+      emit(Op::kMul, half ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
+           {Operand::r(value.regs[r]), Operand::r(imm32(scale | scale << 16))})
+          .rounding = ptx::Rounding::kRn;
+    else
+      emit(Op::kFma, half ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
+           {Operand::r(value.regs[r]), Operand::r(imm32(scale | scale << 16)),
+            Operand::r(imm32(shift[0] | shift[1] << 16))})
+          .rounding = ptx::Rounding::kRn;
+    out.push_back(d);
+  }
+  return out;
 }
 
 } // namespace tessel::cuda

@@ -480,6 +480,22 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   kernel_.minBlocksPerSm =
       target_.minBlocksPerSm >= 0 ? target_.minBlocksPerSm : int(fn_.minBlocksPerSm);
   values_.assign(fn_.numValues(), EValue());
+  {
+    // Which values only tensor-core dots read, as their a or b operand.
+    std::vector<uint8_t> uses(fn_.numValues(), 0); // bit 0: a dot's a/b, bit 1: any other
+    std::function<void(const vm::Block &)> scan = [&](const vm::Block &block) {
+      for (const vm::Instruction &inst : block.body) {
+        for (size_t i = 0; i < inst.operands.size(); ++i)
+          uses[inst.operands[i]] |= inst.opcode == Opcode::Dot && i < 2 ? 1 : 2;
+        for (const vm::Block &region : inst.regions)
+          scan(region);
+      }
+    };
+    scan(fn_.body);
+    dotOperandOnly_.assign(uses.size(), false);
+    for (size_t v = 0; v < uses.size(); ++v)
+      dotOperandOnly_[v] = uses[v] == 1;
+  }
   tid_ = newReg(RegKind::kB32);
   emitTo(prologue_, Op::kMov, Type::kU32, {Operand::r(tid_)}, {Operand::sp(ptx::Special::kTidX)});
 

@@ -59,6 +59,16 @@ struct EValue {
   /// largest. Address arithmetic puts terms of outer values first, so that ptxas can
   /// hoist their partial sum out of inner loops.
   int depth = 1 << 30;
+  /// kTile: the registers hold every element's value plus a constant, or scaled by a
+  /// power of two: element s is (regs[s] - bias[s]) * 2^scaleExp (bias: f16/bf16 bits per
+  /// slot, empty for none). A cast whose only readers are tensor-core dots leaves its
+  /// magic-number bias and scale there (EmitCast.cpp): the dot takes it out once per
+  /// product instead of once per pair of elements (EmitDot.cpp). Anything else reads
+  /// exact registers.
+  std::vector<uint32_t> bias;
+  int scaleExp = 0;
+  /// kTile: every register holds 0 (tbvm.alloc_regs without a value).
+  bool zero = false;
 };
 
 /// Per-layout data: the thread's part of each dimension's index and the constant slot parts.
@@ -154,6 +164,8 @@ public:
   /// The code of the f32 value in `f` in the small float type `to` (RNE, IEEE overflow).
   Reg encodeSmallFloat(Reg f, vm::DType to);
   absl::Status emitDot(const vm::Instruction &inst);      // EmitDot.cpp
+  /// The exact registers of a tile whose registers carry a bias or a scale (EValue::bias).
+  std::vector<Reg> unbiased(const EValue &value, const vm::ValueType &type);
   absl::Status emitReduce(const vm::Instruction &inst);   // EmitReduce.cpp (+ broadcast,
   absl::Status emitBroadcast(const vm::Instruction &inst); //  slice, shuffle, lookup)
   absl::Status emitSlice(const vm::Instruction &inst);
@@ -219,6 +231,8 @@ public:
                            const std::vector<bool> &checked);
   std::map<std::string, CopyPlan> copyPlans_;
   int loopDepth_ = 0; // scf.for bodies being emitted
+  /// Per value: every reader is a tbvm.dot reading it as operand a or b (see EValue::bias).
+  std::vector<bool> dotOperandOnly_;
   Reg tid_;
   Reg warp_, lane_;
   bool haveWarp_ = false;

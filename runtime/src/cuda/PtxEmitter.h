@@ -33,6 +33,11 @@ struct Target {
   /// takes the kernel's own request (tbvm.kernel's min_blocks_per_sm), 0 none, N > 0
   /// overrides it (an experiment knob: $TESSEL_CUDA_MIN_BLOCKS).
   int minBlocksPerSm = -1;
+  /// A cast that only tensor-core dots read leaves its magic-number constant (or a
+  /// power-of-two scale) in the registers for the dot to take out once per product,
+  /// instead of once per pair of elements (EValue::bias in KernelEmitter.h). Off: exact
+  /// casts everywhere (the variant the CUDA backend falls back to when ptxas spills).
+  bool foldCastConstants = true;
 
   /// "sm_80", "sm_90a".
   std::string smName() const;

@@ -9,6 +9,8 @@
 #include "vm/Codec.h"
 #include "vm/Program.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -234,14 +236,20 @@ int precompile(const Options &o) {
     absl::StatusOr<tessel::cuda::DeviceTarget> device = tessel::cuda::deviceTarget(arch);
     if (!device.ok())
       return usageError("--precompile: " + std::string(device.status().message()));
-    absl::StatusOr<int> n = tessel::cuda::precompileKernels(**program, *device, ptxas, cache);
+    absl::StatusOr<tessel::cuda::Precompiled> n = tessel::cuda::precompileKernels(**program, *device, ptxas, cache);
     if (!n.ok()) {
       std::fprintf(stderr, "tessel-run: %s: precompiling for %s: %s\n", o.module.c_str(), arch.c_str(),
                    std::string(n.status().message()).c_str());
       return 1;
     }
-    std::printf("precompiled %d kernel%s of %s for %s (%s) into %s\n", *n, *n == 1 ? "" : "s",
-                o.module.c_str(), arch.c_str(), device->jitArch.c_str(), cache.directory().c_str());
+    std::string variants =
+        n->exactVariants == 0 ? ""
+        : n->exactVariants == 1
+            ? std::string(" (and an exact-cast variant of 1 that spills)")
+            : absl::StrCat(" (and exact-cast variants of ", n->exactVariants, " that spill)");
+    std::printf("precompiled %d kernel%s%s of %s for %s (%s) into %s\n", n->kernels, n->kernels == 1 ? "" : "s",
+                variants.c_str(), o.module.c_str(), arch.c_str(), device->jitArch.c_str(),
+                cache.directory().c_str());
   }
   return 0;
 }

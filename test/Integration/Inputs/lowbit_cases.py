@@ -2,6 +2,7 @@
 (test/Integration/lowbit-gemm.test, and on a GPU test/gpu/make_bundle.py) and how to
 build a module from tessel-generate-lowbit-gemm options."""
 import os
+import re
 import subprocess
 import sys
 
@@ -111,6 +112,34 @@ def generate(options, path, tessel_opt="tessel-opt", tessel_translate="tessel-tr
     subprocess.run([tessel_translate, "--tbvm-to-bytecode", mlir, "-o", path],
                    check=True, capture_output=True, text=True)
     return mlir
+
+
+def stack_frame_bytes(ptxas_report):
+    """The largest "N bytes stack frame" of ptxas -v's report: local memory, which the
+    emitter's kernels only get from register spills."""
+    return max([int(b) for b in re.findall(r"(\d+) bytes stack frame", ptxas_report)] or [0])
+
+
+def compile_as_runtime(mlir, arch, ptxas, stem, tessel_translate="tessel-translate"):
+    """Assembles the module's kernels as the CUDA backend keeps them: the default PTX, or,
+    when that spills registers, the exact-cast variant if it spills less (the backend's
+    choice per kernel, CudaBackend::prepareKernel; these modules' only casts are in one
+    kernel). Returns (ptx path, cubin path, ptxas -v report, whether exact casts)."""
+    best = None
+    for exact in (False, True):
+        tag = ".exact" if exact else ""
+        ptx, cubin = f"{stem}{tag}.ptx", f"{stem}{tag}.cubin"
+        subprocess.run([tessel_translate, "--tbvm-to-ptx", "--arch=" + arch, mlir, "-o", ptx] +
+                       (["--exact-casts"] if exact else []), check=True)
+        r = subprocess.run([ptxas, "-arch=" + arch, "-v", ptx, "-o", cubin],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"ptxas failed on {ptx}:\n{r.stderr[-1500:]}")
+        if best is None or stack_frame_bytes(r.stderr) < stack_frame_bytes(best[2]):
+            best = (ptx, cubin, r.stderr, exact)
+        if stack_frame_bytes(r.stderr) == 0:
+            break
+    return best
 
 
 def make_inputs(d, kind, bits, m, n, k, group, f16_dequant):

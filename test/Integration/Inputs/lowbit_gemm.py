@@ -7,6 +7,7 @@ of runtime/src/vm/Repack.h's definition, and y = x * dequant(w)^T.
 """
 import argparse
 import os
+import re
 
 import numpy as np
 
@@ -80,18 +81,29 @@ def main():
     np.save(os.path.join(a.dir, "x.npy"), x)
     np.save(os.path.join(a.dir, "w.npy"), repack(codes, bits))
     np.save(os.path.join(a.dir, "s.npy"), s)
-    w = decode(codes, a.type, bits) * np.repeat(s.astype(np.float64).T, group, axis=1)
+    s64 = np.repeat(s.astype(np.float64).T, group, axis=1)
+    w = decode(codes, a.type, bits) * s64
+    offsets = np.zeros_like(w)
     if a.asymmetric:
         off = rng.uniform(-0.2, 0.0, (groups, a.n)).astype(np.float16)
         np.save(os.path.join(a.dir, "m.npy"), off)
-        w = w + np.repeat(off.astype(np.float64).T, group, axis=1)
+        offsets = np.repeat(off.astype(np.float64).T, group, axis=1)
+        w = w + offsets
     x64 = x.astype(np.float64)
     y = x64 @ w.T
     # f16 codes and f16 x are exact; products exact; f32 sums over the K chunks and one
     # rounding of each group's scaled partial sum.
     # With f16 dequantization each weight q * s (+ m) is rounded to f16 once more.
     rel = (a.k + 8) * U32 + (1.01 * 2.0 ** -11 if a.f16_dequant else 0.0)
-    bound = rel * (np.abs(x64) @ np.abs(w).T) + 1e-30
+    size = np.abs(w)
+    if not a.f16_dequant and re.fullmatch(r"[su]?i\d", a.type):
+        # Integer codes read only by the tensor cores (f32 scaling) stay in the registers
+        # as c + u (u the offset-binary code, c <= 2^10 + 2^(N-1)); the f32 sums run through
+        # partial sums of up to sum (c + |u|)|x| + sum c|x| before the constants' sum is
+        # taken out (docs/numerics.md).
+        c = 2.0 ** 10 + 2.0 ** (bits - 1)
+        size = size + np.abs(offsets) + s64 * (2 * c + 2.0 ** bits)
+    bound = rel * (np.abs(x64) @ size.T) + 1e-30
     np.save(os.path.join(a.dir, "expected_y.npy"), y)
     np.save(os.path.join(a.dir, "bound_y.npy"), bound)
 
