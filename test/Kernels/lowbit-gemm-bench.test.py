@@ -24,7 +24,7 @@ for kind, options in kernels:
     manifest.append(f"{name} {kind} 128 {lo} {hi} {tslm}")
     for arch in ["sm_80", "sm_86", "sm_90a"]:
         try:
-            ptx, _, report, exact = lowbit_cases.compile_as_runtime(
+            ptx, _, report, variant = lowbit_cases.compile_as_runtime(
                 mlir, arch, ptxas, os.path.join(work, f"{name}.{arch}"))
         except RuntimeError as e:
             print("FAILED", name, arch, e)
@@ -34,9 +34,9 @@ for kind, options in kernels:
         if not spills or any(spills):
             print("FAILED", name, arch, report[-1500:])
             failed = True
-        elif exact:
-            print(f"note: {name} {arch} spills with the dots taking out the casts' constants; "
-                  f"the exact casts do not (the backend keeps those)")
+        elif variant:
+            print(f"note: {name} {arch}: the default spills, {variant} does not (the backend "
+                  f"keeps that)")
 with open(os.path.join(work, "manifest.txt"), "w") as f:
     f.write("\n".join(manifest) + "\n")
 for executor in ["cpu", "ptx-sim"]:

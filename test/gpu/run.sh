@@ -86,7 +86,7 @@ want integration && for d in "$BUNDLE"/cases/*/; do
   compare=$(timeout 120 "$BUNDLE/bin/tessel-run" "$d/module.tslm" --device=cuda --compare-with=cpu \
             --output-dir="$d/out" "${extra[@]}" "${inputs[@]}" 2>&1)
   rc=$?
-  check=$($PY "$BUNDLE/reference.py" check "$d" 2>&1)
+  check=$($PY "$BUNDLE/reference.py" check --folded "$d" 2>&1)
   rc2=$?
   status=ok
   if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then status=FAILED; failed=1; else pass=$((pass + 1)); fi

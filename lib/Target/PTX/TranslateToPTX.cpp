@@ -39,6 +39,12 @@ static llvm::cl::opt<bool> exactCastsOption(
                    "values too (the variant the CUDA backend falls back to when ptxas "
                    "spills; default: the dot takes out their constants)"),
     llvm::cl::init(false));
+static llvm::cl::opt<int> registerSlackOption(
+    "register-slack",
+    llvm::cl::desc("for --tbvm-to-ptx: a kernel that asks for N blocks per SM gets .maxnreg "
+                   "this many registers below the cap N blocks imply, instead of "
+                   ".minnctapersm N (the CUDA backend's first try for a kernel that spills)"),
+    llvm::cl::init(0));
 
 LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ostream &os) {
   absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
@@ -48,6 +54,9 @@ LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ost
     return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
   target->minBlocksPerSm = minBlocksOption;
   target->foldCastConstants = !exactCastsOption;
+  if (registerSlackOption < 0 || registerSlackOption > 128)
+    return module.emitError() << "--register-slack must be 0..128, not " << int(registerSlackOption);
+  target->registerSlack = registerSlackOption;
   std::string bytes;
   llvm::raw_string_ostream bytesStream(bytes);
   if (failed(writeBytecode(module, bytesStream)))

@@ -53,14 +53,19 @@ public:
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
       // ptx-sim[:sm_XX][:exact-casts]
-      std::string arch = spec == "ptx-sim" ? "sm_80" : std::string(spec.substr(8));
+      std::string arch = "sm_80";
       bool exactCasts = false;
-      if (size_t colon = arch.find(':'); colon != std::string::npos) {
-        if (arch.substr(colon + 1) != "exact-casts")
-          return absl::InvalidArgumentError(absl::StrCat("unknown option '", arch.substr(colon + 1), "' of device '",
+      for (std::string_view rest = spec.substr(std::min<size_t>(spec.size(), 8)); !rest.empty();) {
+        size_t colon = rest.find(':');
+        std::string_view part = rest.substr(0, colon);
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        if (part == "exact-casts")
+          exactCasts = true;
+        else if (part.rfind("sm_", 0) == 0)
+          arch = std::string(part);
+        else
+          return absl::InvalidArgumentError(absl::StrCat("unknown option '", std::string(part), "' of device '",
                                                          std::string(spec), "' (ptx-sim[:sm_XX][:exact-casts])"));
-        exactCasts = true;
-        arch.resize(colon);
       }
       absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
       if (!target.ok())

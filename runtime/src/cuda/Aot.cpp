@@ -166,21 +166,23 @@ absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const 
     if (!local.ok())
       return local.status();
     ++count.kernels;
-    // The backend tries the exact-cast variant of a kernel that spills (CudaBackend.cpp):
-    // compile that too.
-    if (*local > 0 && device.target.foldCastConstants) {
-      Target exact = device.target;
-      exact.foldCastConstants = false;
-      absl::StatusOr<EmittedKernel> other = emitKernel(program, k, exact);
+    // The backend tries other variants of a kernel that spills (spillVariants,
+    // CudaBackend.cpp) until one does not: compile the same ones.
+    for (const Target &variant : spillVariants(device.target)) {
+      if (*local == 0)
+        break;
+      absl::StatusOr<EmittedKernel> other = emitKernel(program, k, variant);
       if (!other.ok())
         return absl::Status(other.status().code(),
                             absl::StrCat("kernel '", name, "': ", other.status().message()));
-      if (other->ptx != emitted->ptx) {
-        absl::StatusOr<int64_t> otherLocal = compile(k, other->ptx, "-exact");
-        if (!otherLocal.ok())
-          return otherLocal.status();
-        ++count.exactVariants;
-      }
+      if (other->ptx == emitted->ptx)
+        continue;
+      // (One ptxas refuses is one the backend's JIT refuses too, and skips.)
+      absl::StatusOr<int64_t> otherLocal = compile(k, other->ptx, absl::StrCat("-", count.variants));
+      if (!otherLocal.ok())
+        continue;
+      ++count.variants;
+      local = std::min(*local, *otherLocal);
     }
   }
   return count;

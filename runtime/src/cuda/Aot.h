@@ -35,12 +35,13 @@ KernelCacheKey aotCacheKey(const std::string &ptx, const std::string &jitArch);
 
 /// Compiles every kernel of `program` as the backend emits it for `device` with `ptxas`
 /// (a path or a name looked up in PATH) and stores the cubins in `cache`; for a kernel
-/// that spills registers, also its exact-cast variant (Target::foldCastConstants), which
-/// the backend then tries. Returns how many of each; errors name the kernel and carry
+/// that spills registers, also the variants the backend then tries (spillVariants, up to
+/// the first that does not spill). Returns how many of each; errors name the kernel and
+/// carry
 /// ptxas's messages.
 struct Precompiled {
   int kernels = 0;
-  int exactVariants = 0; // kernels that spill, compiled a second time with exact casts
+  int variants = 0; // other variants of kernels that spill (spillVariants), compiled too
 };
 absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const DeviceTarget &device,
                                       const std::string &ptxas, KernelCache &cache);

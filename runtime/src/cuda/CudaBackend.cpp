@@ -667,23 +667,31 @@ absl::StatusOr<std::shared_ptr<LoadedKernel>> CudaBackend::prepareKernel(const v
       emitted->ptx, emitted->entry, emitted->sharedBytes, emitted->threads, &*params);
   if (!loaded.ok())
     return withContext(loaded.status(), where);
-  if ((*loaded)->localBytes() > 0 && target_.foldCastConstants) {
-    // Register spills: ptxas at a register cap is sensitive to small changes, and the
-    // folded cast constants are one (a kernel near the cap may spill with them and not
-    // without, or the other way round). Try the exact casts; keep what spills less.
-    Target exact = target_;
-    exact.foldCastConstants = false;
-    absl::StatusOr<EmittedKernel> other = emitKernel(program, kernel, exact);
-    if (other.ok() && other->ptx != emitted->ptx && other->sharedBytes == emitted->sharedBytes &&
-        other->threads == emitted->threads) {
-      absl::StatusOr<std::shared_ptr<LoadedKernel>> alternative =
-          loadPtx(other->ptx, other->entry, other->sharedBytes, other->threads, &*params);
-      if (alternative.ok() && (*alternative)->localBytes() < (*loaded)->localBytes()) {
-        (*alternative)->exactCasts_ = true;
-        loaded = std::move(alternative);
-      }
+  // Register spills (local memory: the emitter's kernels use none otherwise). ptxas at
+  // exactly the register cap that min_blocks_per_sm implies sometimes spills a kernel
+  // that fits a few registers fewer, and small changes (such as the folded cast
+  // constants) tip it either way: try the variants (spillVariants) in order and keep the
+  // first without spills, else the one with the least.
+  for (const Target &variant : spillVariants(target_)) {
+    if ((*loaded)->localBytes() == 0)
+      break;
+    absl::StatusOr<EmittedKernel> other = emitKernel(program, kernel, variant);
+    if (!other.ok() || other->ptx == emitted->ptx || other->sharedBytes != emitted->sharedBytes ||
+        other->threads != emitted->threads)
+      continue;
+    absl::StatusOr<std::shared_ptr<LoadedKernel>> alternative =
+        loadPtx(other->ptx, other->entry, other->sharedBytes, other->threads, &*params);
+    if (alternative.ok() && (*alternative)->localBytes() < (*loaded)->localBytes()) {
+      (*alternative)->variant_ = variant.foldCastConstants   ? "a register cap 8 lower"
+                                 : variant.registerSlack > 0 ? "exact casts and a register cap 8 lower"
+                                                             : "exact casts";
+      loaded = std::move(alternative);
     }
   }
+  if (const char *log = std::getenv("TESSEL_CUDA_LOG_KERNELS");
+      log && *log && *log != '0' && !(*loaded)->variant().empty())
+    std::fprintf(stderr, "tessel: kept %s with %s: %d bytes of local memory\n", emitted->entry.c_str(),
+                 (*loaded)->variant().c_str(), (*loaded)->localBytes());
   (*state)->kernels[kernel] = *loaded;
   return *loaded;
 }

@@ -99,9 +99,10 @@ public:
   /// Local memory per thread (the emitter's kernels use none but ptxas's register
   /// spills).
   int localBytes() const { return localBytes_; }
-  /// Whether the PTX is the emitter's exact-cast variant (Target::foldCastConstants
-  /// off), kept because the default one spilled.
-  bool exactCasts() const { return exactCasts_; }
+  /// Which of the emitter's variants the backend kept because the default spilled
+  /// (spillVariants: "a register cap 8 lower", "exact casts", both), or "" for the
+  /// default.
+  const std::string &variant() const { return variant_; }
   /// Whether the cubin came from the on-disk cache (no JIT in this process).
   bool fromCache() const { return fromCache_; }
 
@@ -116,7 +117,7 @@ private:
   int64_t threads_ = 0;
   int registers_ = 0;
   int localBytes_ = 0;
-  bool exactCasts_ = false;
+  std::string variant_;
   bool fromCache_ = false;
 };
 

@@ -22,7 +22,8 @@
 // the finishing subtraction, fma or multiplication: each integer half is 2^(10 - x) + u
 // (its exponent chosen for the code's bit x), each small float the value times
 // 2^(bias - 15), and the dot takes the constants out once per product (EmitDot.cpp):
-// 1 instruction per pair instead of 2 (3 for the odd widths' byte windows: 2).
+// the integer pairs take 1 instruction instead of 2 (the odd widths' byte windows 2
+// instead of 3), the small floats one fewer.
 // Everything else goes element by element through exact f32 / integer arithmetic.
 #include "cuda/KernelEmitter.h"
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace tessel::cuda {
 
@@ -36,8 +37,15 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   // path takes out one operand's (the other is made exact first); the CUDA cores read
   // exact registers.
   uint32_t aId = inst.operands[0], bId = inst.operands[sparse ? 2 : 1];
-  auto carries = [&](uint32_t id) { return !values_[id].bias.empty() || values_[id].scaleExp != 0; };
+  // (The sparse mma takes exact operands: its kept values and 4-register B fragments have
+  // no correction here. The emitter does not fold casts that dot_sparse reads.)
+  auto carries = [&](uint32_t id) {
+    return !sparse && (!values_[id].bias.empty() || values_[id].scaleExp != 0);
+  };
   std::vector<Reg> ar = values_[aId].regs, br = values_[bId].regs;
+  for (auto [id, regs, type] : {std::tuple{aId, &ar, &at}, std::tuple{bId, &br, &bt}})
+    if (sparse && (!values_[id].bias.empty() || values_[id].scaleExp != 0))
+      *regs = unbiased(values_[id], *type);
   const std::vector<Reg> &cr = values_[inst.operands[sparse ? 3 : 2]].regs;
   bool zeroC = values_[inst.operands[sparse ? 3 : 2]].zero;
   EValue &out = values_[inst.results[0]];
@@ -151,12 +159,18 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         }
         return key;
       };
+      std::map<uint32_t, Reg> words32; // one register per distinct constant word
       auto correctionMma = [&](int64_t c, int64_t kk, const std::vector<uint32_t> &words,
                                const std::vector<Reg> &acc) {
         const std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
         std::vector<Reg> frag;
-        for (int64_t i = 0; i < fragRegs; ++i)
-          frag.push_back(imm32(words[size_t(kk * fragRegs + i)]));
+        for (int64_t i = 0; i < fragRegs; ++i) {
+          uint32_t w = words[size_t(kk * fragRegs + i)];
+          auto [it, fresh] = words32.emplace(w, Reg());
+          if (fresh)
+            it->second = imm32(w);
+          frag.push_back(it->second);
+        }
         return aCarries ? mma(frag.data(), &br[size_t(bRegs * sl[1])], acc, nullptr)
                         : mma(&ar[size_t(4 * sl[0])], frag.data(), acc, nullptr);
       };
@@ -356,22 +370,18 @@ std::vector<Reg> KernelEmitter::unbiased(const EValue &value, const vm::ValueTyp
   auto bits = [&](float v) { return half ? vm::floatToHalf(v) : vm::floatToBits(v) >> 16; };
   std::vector<Reg> out;
   for (size_t r = 0; r < value.regs.size(); ++r) {
-    // t - bias, or t * 2^e (a cast leaves a constant or a scale, not both): exact, t being
-    // the value plus the constant, or the value times 2^-e.
-    uint32_t scale = bits(std::ldexp(1.0f, value.scaleExp)), shift[2] = {0, 0};
+    // t * 2^e - bias (a cast leaves a constant or a scale, not both): exact, t being the
+    // value plus the constant, or the value times 2^-e. One fma (bf16x2 too on sm_80);
+    // the shift is -0 without a constant.
+    uint32_t scale = bits(std::ldexp(1.0f, value.scaleExp)), shift[2] = {0x8000u, 0x8000u};
     for (size_t h = 0; h < 2; ++h)
       if (2 * r + h < value.bias.size())
         shift[h] = value.bias[2 * r + h] ^ 0x8000u;
     Reg d = newReg(RegKind::kB32);
-    if (value.bias.empty())
-      emit(Op::kMul, half ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
-           {Operand::r(value.regs[r]), Operand::r(imm32(scale | scale << 16))})
-          .rounding = ptx::Rounding::kRn;
-    else
-      emit(Op::kFma, half ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
-           {Operand::r(value.regs[r]), Operand::r(imm32(scale | scale << 16)),
-            Operand::r(imm32(shift[0] | shift[1] << 16))})
-          .rounding = ptx::Rounding::kRn;
+    emit(Op::kFma, half ? Type::kF16x2 : Type::kBF16x2, {Operand::r(d)},
+         {Operand::r(value.regs[r]), Operand::r(imm32(scale | scale << 16)),
+          Operand::r(imm32(shift[0] | shift[1] << 16))})
+        .rounding = ptx::Rounding::kRn;
     out.push_back(d);
   }
   return out;

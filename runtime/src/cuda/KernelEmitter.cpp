@@ -86,6 +86,23 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
   return KernelEmitter(program, kernel, target).run();
 }
 
+std::vector<Target> spillVariants(const Target &target) {
+  std::vector<Target> out;
+  Target tighter = target, exact = target;
+  tighter.registerSlack = 8;
+  exact.foldCastConstants = false;
+  if (target.registerSlack == 0)
+    out.push_back(tighter);
+  if (target.foldCastConstants) {
+    out.push_back(exact);
+    if (target.registerSlack == 0) {
+      exact.registerSlack = 8;
+      out.push_back(exact);
+    }
+  }
+  return out;
+}
+
 Type arithType(vm::DType dtype) {
   if (dtype == vm::DType::f32())
     return Type::kF32;
@@ -479,6 +496,11 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   kernel_.threads = int(fn_.numThreads());
   kernel_.minBlocksPerSm =
       target_.minBlocksPerSm >= 0 ? target_.minBlocksPerSm : int(fn_.minBlocksPerSm);
+  if (target_.registerSlack > 0 && kernel_.minBlocksPerSm > 0) {
+    int64_t cap = std::min<int64_t>(255, 65536 / (int64_t(kernel_.minBlocksPerSm) * std::max(1, kernel_.threads)) / 8 * 8);
+    if (cap >= 64) // (below, ptxas may lack the registers for an instruction: an error)
+      kernel_.maxRegisters = int(cap - target_.registerSlack);
+  }
   values_.assign(fn_.numValues(), EValue());
   {
     // Which values only tensor-core dots read, as their a or b operand.

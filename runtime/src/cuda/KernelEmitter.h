@@ -59,9 +59,9 @@ struct EValue {
   /// largest. Address arithmetic puts terms of outer values first, so that ptxas can
   /// hoist their partial sum out of inner loops.
   int depth = 1 << 30;
-  /// kTile: the registers hold every element's value plus a constant, or scaled by a
-  /// power of two: element s is (regs[s] - bias[s]) * 2^scaleExp (bias: f16/bf16 bits per
-  /// slot, empty for none). A cast whose only readers are tensor-core dots leaves its
+  /// kTile (f16/bf16): the registers hold every element's value plus a constant, or
+  /// times a power of two: slot s (half s % 2 of regs[s / 2]) holds its value + bias[s]
+  /// (bias: f16/bf16 bits per slot, empty for none), or its value * 2^-scaleExp. A cast whose only readers are tensor-core dots leaves its
   /// magic-number bias and scale there (EmitCast.cpp): the dot takes it out once per
   /// product instead of once per pair of elements (EmitDot.cpp). Anything else reads
   /// exact registers.

@@ -173,6 +173,7 @@ struct Kernel {
   int64_t sharedBytes = 0;            // dynamic shared memory the kernel uses
   int threads = 32;
   int minBlocksPerSm = 0; // > 0: .minnctapersm
+  int maxRegisters = 0;   // > 0: .maxnreg (instead of .minnctapersm)
   std::vector<Inst> body;
   /// 32-bit constants the body reads with ld.const from the table `<name>_consts` (a
   /// module-level .const array): values ptxas keeps in registers or reads from the

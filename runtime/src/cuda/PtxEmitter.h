@@ -38,6 +38,12 @@ struct Target {
   /// instead of once per pair of elements (EValue::bias in KernelEmitter.h). Off: exact
   /// casts everywhere (the variant the CUDA backend falls back to when ptxas spills).
   bool foldCastConstants = true;
+  /// > 0: a kernel that asks for N blocks per SM gets `.maxnreg` of this many registers
+  /// fewer than the cap that N blocks imply (65536 / (N * threads), in steps of 8) instead
+  /// of `.minnctapersm N`: the same occupancy, and ptxas, which at exactly the cap
+  /// sometimes spills a kernel that needs fewer, allocates within a tighter budget (the
+  /// CUDA backend's second try for a kernel that spills).
+  int registerSlack = 0;
 
   /// "sm_80", "sm_90a".
   std::string smName() const;
@@ -78,6 +84,13 @@ struct EmittedKernel {
 
 /// The PTX module of kernel `kernel` of `program`. Errors name the instruction the
 /// emitter cannot (yet) express for this target.
+/// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
+/// whose default PTX spills registers: `target` with a register cap 8 below the one
+/// min_blocks_per_sm implies (Target::registerSlack), then with exact casts
+/// (Target::foldCastConstants off) as well. The first that does not spill is kept, else
+/// the one that spills least.
+std::vector<Target> spillVariants(const Target &target);
+
 absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t kernel,
                                          const Target &target);
 

@@ -338,7 +338,9 @@ static void printEntry(std::ostringstream &os, const Kernel &kernel) {
     os << (i ? ",\n" : "\n") << "  .param ." << typeName(kernel.params[i].type) << " "
        << kernel.params[i].name;
   os << "\n)\n.maxntid " << kernel.threads << ", 1, 1\n";
-  if (kernel.minBlocksPerSm > 0)
+  if (kernel.maxRegisters > 0)
+    os << ".maxnreg " << kernel.maxRegisters << "\n";
+  else if (kernel.minBlocksPerSm > 0)
     os << ".minnctapersm " << kernel.minBlocksPerSm << "\n";
   os << "{\n";
   const char *decls[4] = {".pred %p", ".b16 %h", ".b32 %r", ".b64 %rd"};

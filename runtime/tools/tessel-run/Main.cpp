@@ -243,10 +243,8 @@ int precompile(const Options &o) {
       return 1;
     }
     std::string variants =
-        n->exactVariants == 0 ? ""
-        : n->exactVariants == 1
-            ? std::string(" (and an exact-cast variant of 1 that spills)")
-            : absl::StrCat(" (and exact-cast variants of ", n->exactVariants, " that spill)");
+        n->variants == 0 ? "" : absl::StrCat(" (and ", n->variants, " variant", n->variants == 1 ? "" : "s",
+                                             " of kernels that spill)");
     std::printf("precompiled %d kernel%s%s of %s for %s (%s) into %s\n", n->kernels, n->kernels == 1 ? "" : "s",
                 variants.c_str(), o.module.c_str(), arch.c_str(), device->jitArch.c_str(),
                 cache.directory().c_str());

@@ -8,6 +8,7 @@ of runtime/src/vm/Repack.h's definition, and y = x * dequant(w)^T.
 import argparse
 import os
 import re
+import sys
 
 import numpy as np
 
@@ -70,14 +71,24 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--f16-dequant", action="store_true",
                    help="the kernel rounds each scaled weight to f16 (shared pipeline)")
+    p.add_argument("--integer-inputs", action="store_true",
+                   help="x integers in [-4, 4], scales 1, offsets integers in [-4, 0]: every "
+                        "product and partial sum of every pipeline is an integer below 2^24 "
+                        "(K <= 512), so y must be exact")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     bits = a.bits
     codes = rng.integers(0, 2 ** bits, (a.n, a.k))
     group = a.group if a.group else a.k
     groups = a.k // group
-    x = rng.uniform(-1, 1, (a.m, a.k)).astype(np.float16)
-    s = rng.uniform(0.01, 0.1, (groups, a.n)).astype(np.float16)
+    if a.integer_inputs:
+        if a.k > 512:
+            sys.exit("--integer-inputs needs K <= 512")
+        x = rng.integers(-4, 5, (a.m, a.k)).astype(np.float16)
+        s = np.ones((groups, a.n), dtype=np.float16)
+    else:
+        x = rng.uniform(-1, 1, (a.m, a.k)).astype(np.float16)
+        s = rng.uniform(0.01, 0.1, (groups, a.n)).astype(np.float16)
     np.save(os.path.join(a.dir, "x.npy"), x)
     np.save(os.path.join(a.dir, "w.npy"), repack(codes, bits))
     np.save(os.path.join(a.dir, "s.npy"), s)
@@ -85,7 +96,8 @@ def main():
     w = decode(codes, a.type, bits) * s64
     offsets = np.zeros_like(w)
     if a.asymmetric:
-        off = rng.uniform(-0.2, 0.0, (groups, a.n)).astype(np.float16)
+        off = (rng.integers(-4, 1, (groups, a.n)) if a.integer_inputs
+               else rng.uniform(-0.2, 0.0, (groups, a.n))).astype(np.float16)
         np.save(os.path.join(a.dir, "m.npy"), off)
         offsets = np.repeat(off.astype(np.float64).T, group, axis=1)
         w = w + offsets
@@ -95,17 +107,20 @@ def main():
     # rounding of each group's scaled partial sum.
     # With f16 dequantization each weight q * s (+ m) is rounded to f16 once more.
     rel = (a.k + 8) * U32 + (1.01 * 2.0 ** -11 if a.f16_dequant else 0.0)
-    size = np.abs(w)
-    if not a.f16_dequant and re.fullmatch(r"[su]?i\d", a.type):
-        # Integer codes read only by the tensor cores (f32 scaling) stay in the registers
-        # as c + u (u the offset-binary code, c <= 2^10 + 2^(N-1)); the f32 sums run through
-        # partial sums of up to sum (c + |u|)|x| + sum c|x| before the constants' sum is
-        # taken out (docs/numerics.md).
-        c = 2.0 ** 10 + 2.0 ** (bits - 1)
-        size = size + np.abs(offsets) + s64 * (2 * c + 2.0 ** bits)
-    bound = rel * (np.abs(x64) @ size.T) + 1e-30
+    if a.integer_inputs:
+        rel = 0.0
+    bound = rel * (np.abs(x64) @ np.abs(w).T) + 1e-30
     np.save(os.path.join(a.dir, "expected_y.npy"), y)
     np.save(os.path.join(a.dir, "bound_y.npy"), bound)
+    if not a.f16_dequant and re.fullmatch(r"[su]?i\d", a.type) and not a.integer_inputs:
+        # On the GPU code path, integer codes read only by the tensor cores (f32 scaling)
+        # stay in the registers as c + u (u the offset-binary code, c <= 2^10 + 2^(N-1)):
+        # the f32 sums run through partial sums of up to sum (c + |u|)|x| + sum c|x| before
+        # the constants' sum is taken out (docs/numerics.md). reference.py check --folded
+        # reads this bound (a worst case: the simulator's errors are ~1e-3 of it).
+        c = 2.0 ** 10 + 2.0 ** (bits - 1)
+        size = np.abs(w) + np.abs(offsets) + s64 * (2 * c + 2.0 ** bits)
+        np.save(os.path.join(a.dir, "bound_y.folded.npy"), rel * (np.abs(x64) @ size.T) + 1e-30)
 
 
 if __name__ == "__main__":
