@@ -12,6 +12,13 @@
 // RUN: tessel-run %t.tslm --device=ptx-sim --compare-with=cpu --tolerance=0,0 --random-inputs | FileCheck %s
 // RUN: tessel-run %t.tslm --device=ptx-sim:sm_90 --compare-with=cpu --tolerance=0,0 --random-inputs --seed=3 | FileCheck %s
 // RUN: tessel-run %t.tslm --device=ptx-sim:exact-casts --compare-with=cpu --tolerance=0,0 --random-inputs | FileCheck %s
+// The simulator's options: an empty, a repeated or an unknown one is an error.
+// RUN: not tessel-run %t.tslm --device=ptx-sim::exact-casts --random-inputs 2>&1 | FileCheck %s --check-prefix=EMPTY
+// RUN: not tessel-run %t.tslm --device=ptx-sim:sm_80:sm_90 --random-inputs 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: not tessel-run %t.tslm --device=ptx-sim:sm_90:exact-casts:fast --random-inputs 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// EMPTY: an empty option '' in device 'ptx-sim::exact-casts' (ptx-sim[:sm_XX][:exact-casts])
+// TWICE: a repeated option 'sm_90' in device 'ptx-sim:sm_80:sm_90'
+// UNKNOWN: an unknown option 'fast' in device 'ptx-sim:sm_90:exact-casts:fast'
 // CHECK: compare both: {{.*}} 0 of 128 beyond tolerance
 // CHECK: compare bf: {{.*}} 0 of 128 beyond tolerance
 // CHECK: compare fp: {{.*}} 0 of 128 beyond tolerance
@@ -22,7 +29,9 @@
 // PTX-LABEL: .entry tessel_both(
 // PTX-COUNT-2: fma.rn.f16x2
 // PTX-NOT: fma.rn.f16x2
-// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX: mov.b32 [[NEG:%r[0-9]+]], 0xE480E480;
+// PTX-NEXT: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {{{.*}}}, {[[NEG]], [[NEG]], [[NEG]], [[NEG]]}
+// PTX-NEXT: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-LABEL: .entry tessel_bf(
 // PTX-NOT: bf16x2
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

@@ -22,9 +22,10 @@ for (kind, bits, extra, m, n, k, group) in lowbit_cases.CASES:
         print(name, device, said)
         failed |= not ok
 # Integer activations, scales 1 and integer offsets: every partial sum of every pipeline is
-# an integer below 2^24, so y must be exact on every executor, the GPU code path's casts
-# whose constants the dots take out (ptx-sim) included: a constant off by one code unit
-# anywhere shows (the random cases' bound for that path is a worst case, loose).
+# a multiple of 2^-4 (an integer for integer codes) that f32 holds exactly, so y must be
+# exact on the CPU executor and the simulator, the GPU code path's casts whose constants
+# the dots take out (ptx-sim) included: a constant off by one code unit anywhere shows (the
+# random cases' bound for that path is a worst case, loose).
 INTEGER_CASES = [
     ("ui1", 1, "", 3, 64, 512, 128), ("ui2", 2, "", 3, 64, 512, 128), ("si3", 3, "", 3, 64, 512, 128),
     ("si4", 4, "", 3, 64, 512, 128), ("ui4", 4, "", 3, 64, 512, 0), ("ui5", 5, "", 3, 64, 384, 128),

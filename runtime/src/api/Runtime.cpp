@@ -9,6 +9,7 @@
 #include "vm/Program.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
 
 #include <cstdio>
@@ -53,20 +54,26 @@ public:
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
       // ptx-sim[:sm_XX][:exact-casts]
-      std::string arch = "sm_80";
+      std::string arch;
       bool exactCasts = false;
-      for (std::string_view rest = spec.substr(std::min<size_t>(spec.size(), 8)); !rest.empty();) {
-        size_t colon = rest.find(':');
-        std::string_view part = rest.substr(0, colon);
-        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-        if (part == "exact-casts")
-          exactCasts = true;
-        else if (part.rfind("sm_", 0) == 0)
-          arch = std::string(part);
-        else
-          return absl::InvalidArgumentError(absl::StrCat("unknown option '", std::string(part), "' of device '",
-                                                         std::string(spec), "' (ptx-sim[:sm_XX][:exact-casts])"));
+      if (spec.size() > 7) {
+        for (absl::string_view part : absl::StrSplit(absl::string_view(spec.data() + 8, spec.size() - 8), ':')) {
+          std::string what = part.empty()                                      ? "an empty option"
+                             : part == "exact-casts" && !exactCasts            ? ""
+                             : part.rfind("sm_", 0) == 0 && arch.empty()       ? ""
+                             : part == "exact-casts" || part.rfind("sm_", 0) == 0 ? "a repeated option"
+                                                                                  : "an unknown option";
+          if (!what.empty())
+            return absl::InvalidArgumentError(absl::StrCat(what, " '", std::string(part), "' in device '",
+                                                           std::string(spec), "' (ptx-sim[:sm_XX][:exact-casts])"));
+          if (part == "exact-casts")
+            exactCasts = true;
+          else
+            arch = std::string(part);
+        }
       }
+      if (arch.empty())
+        arch = "sm_80";
       absl::StatusOr<cuda::Target> target = cuda::Target::parse(arch);
       if (!target.ok())
         return target.status();

@@ -140,7 +140,8 @@ absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const 
     int rc = run({ptxas, "-v", "-arch=" + device.jitArch, ptxFile, "-o", cubinFile}, log);
     std::optional<std::string> messages = readFile(log);
     if (rc != 0)
-      return absl::FailedPreconditionError(absl::StrCat(
+      return absl::Status(rc > 0 ? absl::StatusCode::kInvalidArgument : absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat(
           "kernel '", name, "': ",
           rc == -1  ? absl::StrCat("cannot run ", ptxas)
           : rc < -1 ? absl::StrCat(ptxas, " was ended by signal ", -2 - rc)
@@ -166,24 +167,20 @@ absl::StatusOr<Precompiled> precompileKernels(const vm::Program &program, const 
     if (!local.ok())
       return local.status();
     ++count.kernels;
-    // The backend tries other variants of a kernel that spills (spillVariants,
-    // CudaBackend.cpp) until one does not: compile the same ones.
-    for (const Target &variant : spillVariants(device.target)) {
-      if (*local == 0)
-        break;
-      absl::StatusOr<EmittedKernel> other = emitKernel(program, k, variant);
-      if (!other.ok())
-        return absl::Status(other.status().code(),
-                            absl::StrCat("kernel '", name, "': ", other.status().message()));
-      if (other->ptx == emitted->ptx)
-        continue;
-      // (One ptxas refuses is one the backend's JIT refuses too, and skips.)
-      absl::StatusOr<int64_t> otherLocal = compile(k, other->ptx, absl::StrCat("-", count.variants));
-      if (!otherLocal.ok())
-        continue;
-      ++count.variants;
-      local = std::min(*local, *otherLocal);
-    }
+    // The backend tries other variants of a kernel that spills (spillVariantKernels,
+    // CudaBackend.cpp) until one does not: compile the same ones. One that ptxas refuses
+    // (an error, not a failure to run it) the backend's JIT refuses too, and skips.
+    if (*local > 0)
+      for (const KernelVariant &variant : spillVariantKernels(program, k, device.target, *emitted)) {
+        absl::StatusOr<int64_t> otherLocal = compile(k, variant.kernel.ptx, absl::StrCat("-", count.variants));
+        if (!otherLocal.ok() && otherLocal.status().code() == absl::StatusCode::kInvalidArgument)
+          continue;
+        if (!otherLocal.ok())
+          return otherLocal.status();
+        ++count.variants;
+        if (*otherLocal == 0)
+          break;
+      }
   }
   return count;
 }

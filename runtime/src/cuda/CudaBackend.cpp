@@ -672,22 +672,18 @@ absl::StatusOr<std::shared_ptr<LoadedKernel>> CudaBackend::prepareKernel(const v
   // that fits a few registers fewer, and small changes (such as the folded cast
   // constants) tip it either way: try the variants (spillVariants) in order and keep the
   // first without spills, else the one with the least.
-  for (const Target &variant : spillVariants(target_)) {
-    if ((*loaded)->localBytes() == 0)
-      break;
-    absl::StatusOr<EmittedKernel> other = emitKernel(program, kernel, variant);
-    if (!other.ok() || other->ptx == emitted->ptx || other->sharedBytes != emitted->sharedBytes ||
-        other->threads != emitted->threads)
-      continue;
-    absl::StatusOr<std::shared_ptr<LoadedKernel>> alternative =
-        loadPtx(other->ptx, other->entry, other->sharedBytes, other->threads, &*params);
-    if (alternative.ok() && (*alternative)->localBytes() < (*loaded)->localBytes()) {
-      (*alternative)->variant_ = variant.foldCastConstants   ? "a register cap 8 lower"
-                                 : variant.registerSlack > 0 ? "exact casts and a register cap 8 lower"
-                                                             : "exact casts";
-      loaded = std::move(alternative);
+  if ((*loaded)->localBytes() > 0)
+    for (KernelVariant &variant : spillVariantKernels(program, kernel, target_, *emitted)) {
+      absl::StatusOr<std::shared_ptr<LoadedKernel>> alternative =
+          loadPtx(variant.kernel.ptx, variant.kernel.entry, variant.kernel.sharedBytes, variant.kernel.threads,
+                  &*params);
+      if (alternative.ok() && (*alternative)->localBytes() < (*loaded)->localBytes()) {
+        (*alternative)->variant_ = variant.name;
+        loaded = std::move(alternative);
+      }
+      if ((*loaded)->localBytes() == 0)
+        break;
     }
-  }
   if (const char *log = std::getenv("TESSEL_CUDA_LOG_KERNELS");
       log && *log && *log != '0' && !(*loaded)->variant().empty())
     std::fprintf(stderr, "tessel: kept %s with %s: %d bytes of local memory\n", emitted->entry.c_str(),

@@ -100,7 +100,7 @@ public:
   /// spills).
   int localBytes() const { return localBytes_; }
   /// Which of the emitter's variants the backend kept because the default spilled
-  /// (spillVariants: "a register cap 8 lower", "exact casts", both), or "" for the
+  /// (KernelVariant::name: "a register cap 8 lower", "exact casts", both), or "" for the
   /// default.
   const std::string &variant() const { return variant_; }
   /// Whether the cubin came from the on-disk cache (no JIT in this process).

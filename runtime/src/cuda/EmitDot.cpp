@@ -38,7 +38,8 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   // exact registers.
   uint32_t aId = inst.operands[0], bId = inst.operands[sparse ? 2 : 1];
   // (The sparse mma takes exact operands: its kept values and 4-register B fragments have
-  // no correction here. The emitter does not fold casts that dot_sparse reads.)
+  // no correction here. The emitter does not fold casts that dot_sparse reads, so this
+  // is defensive.)
   auto carries = [&](uint32_t id) {
     return !sparse && (!values_[id].bias.empty() || values_[id].scaleExp != 0);
   };

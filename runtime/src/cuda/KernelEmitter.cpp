@@ -4,10 +4,12 @@
 #include "cuda/PtxPasses.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
+#include <set>
 
 namespace tessel::cuda {
 
@@ -84,6 +86,25 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
       program.functions()[kernel].kind != vm::FunctionKind::kKernel)
     return absl::InvalidArgumentError("emitKernel: not a kernel");
   return KernelEmitter(program, kernel, target).run();
+}
+
+std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint32_t kernel,
+                                               const Target &target, const EmittedKernel &emitted) {
+  std::vector<KernelVariant> out;
+  std::set<std::string> seen = {emitted.ptx};
+  for (const Target &variant : spillVariants(target)) {
+    absl::StatusOr<EmittedKernel> k = emitKernel(program, kernel, variant);
+    if (!k.ok() || !seen.insert(k->ptx).second || k->threads != emitted.threads ||
+        k->sharedBytes != emitted.sharedBytes)
+      continue;
+    std::vector<std::string> parts;
+    if (variant.registerSlack != target.registerSlack)
+      parts.push_back(absl::StrCat("a register cap ", variant.registerSlack, " lower"));
+    if (variant.foldCastConstants != target.foldCastConstants)
+      parts.push_back("exact casts");
+    out.push_back({variant, std::move(*k), absl::StrJoin(parts, " and ")});
+  }
+  return out;
 }
 
 std::vector<Target> spillVariants(const Target &target) {
@@ -497,8 +518,10 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   kernel_.minBlocksPerSm =
       target_.minBlocksPerSm >= 0 ? target_.minBlocksPerSm : int(fn_.minBlocksPerSm);
   if (target_.registerSlack > 0 && kernel_.minBlocksPerSm > 0) {
+    // (Threads are a multiple of 32: warps.) No cap below 64: ptxas may then lack the
+    // registers for an instruction, an error.
     int64_t cap = std::min<int64_t>(255, 65536 / (int64_t(kernel_.minBlocksPerSm) * std::max(1, kernel_.threads)) / 8 * 8);
-    if (cap >= 64) // (below, ptxas may lack the registers for an instruction: an error)
+    if (cap - target_.registerSlack >= 64)
       kernel_.maxRegisters = int(cap - target_.registerSlack);
   }
   values_.assign(fn_.numValues(), EValue());

@@ -84,15 +84,28 @@ struct EmittedKernel {
 
 /// The PTX module of kernel `kernel` of `program`. Errors name the instruction the
 /// emitter cannot (yet) express for this target.
-/// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
-/// whose default PTX spills registers: `target` with a register cap 8 below the one
-/// min_blocks_per_sm implies (Target::registerSlack), then with exact casts
-/// (Target::foldCastConstants off) as well. The first that does not spill is kept, else
-/// the one that spills least.
-std::vector<Target> spillVariants(const Target &target);
-
 absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t kernel,
                                          const Target &target);
+
+/// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
+/// whose default PTX spills registers: three variants of `target`, (1) a register cap 8
+/// below the one min_blocks_per_sm implies (Target::registerSlack), (2) exact casts
+/// (Target::foldCastConstants off), (3) both. The first that does not spill is kept,
+/// else the one that spills least.
+std::vector<Target> spillVariants(const Target &target);
+
+/// A spilling kernel's variant: its target, its PTX and a name for logs.
+struct KernelVariant {
+  Target target;
+  EmittedKernel kernel;
+  std::string name; // "a register cap 8 lower", "exact casts", ...
+};
+/// The variants of spillVariants(target) the backend may load in place of `emitted`
+/// (kernel `kernel` emitted for `target`), in order: those the emitter emits, with PTX
+/// unlike `emitted`'s and every earlier one's, and the same launch shape (threads and
+/// shared memory). The backend and --precompile both walk this list.
+std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint32_t kernel,
+                                               const Target &target, const EmittedKernel &emitted);
 
 /// One PTX module with every kernel of `program` (tessel-translate --tbvm-to-ptx and the
 /// ptxas gates of the test suite).

@@ -129,20 +129,26 @@ SPILL_VARIANTS = [[], ["--register-slack=8"], ["--exact-casts"], ["--exact-casts
 def compile_as_runtime(mlir, arch, ptxas, stem, tessel_translate="tessel-translate"):
     """Assembles the module's kernels as the CUDA backend keeps them: the default PTX, or,
     when that spills registers, the first variant that does not (else the one that spills
-    least), as CudaBackend::prepareKernel chooses per kernel (these modules' only casts
-    are in one kernel). Returns (ptx path, cubin path, ptxas -v report, the
-    tessel-translate flags of the variant)."""
-    best = None
+    least), skipping variants whose PTX repeats an earlier one's or that ptxas refuses, as
+    spillVariantKernels and CudaBackend::prepareKernel do per kernel. (The backend
+    chooses per kernel; in these modules only the main kernel casts or asks for blocks per
+    SM, so the module's choice is its.) Returns (ptx path, cubin path, ptxas -v report,
+    the tessel-translate flags of the variant)."""
+    best, seen = None, set()
     for i, flags in enumerate(SPILL_VARIANTS):
         ptx, cubin = f"{stem}.v{i}.ptx", f"{stem}.v{i}.cubin"
         subprocess.run([tessel_translate, "--tbvm-to-ptx", "--arch=" + arch, mlir, "-o", ptx] + flags,
                        check=True)
-        if best is not None and open(ptx).read() == open(best[0]).read():
+        text = open(ptx).read()
+        if text in seen:
             continue
+        seen.add(text)
         r = subprocess.run([ptxas, "-arch=" + arch, "-v", ptx, "-o", cubin],
                            capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f"ptxas failed on {ptx}:\n{r.stderr[-1500:]}")
+            if best is None:
+                raise RuntimeError(f"ptxas failed on {ptx}:\n{r.stderr[-1500:]}")
+            continue
         if best is None or stack_frame_bytes(r.stderr) < stack_frame_bytes(best[2]):
             best = (ptx, cubin, r.stderr, " ".join(flags))
         if stack_frame_bytes(best[2]) == 0:

@@ -73,8 +73,9 @@ def main():
                    help="the kernel rounds each scaled weight to f16 (shared pipeline)")
     p.add_argument("--integer-inputs", action="store_true",
                    help="x integers in [-4, 4], scales 1, offsets integers in [-4, 0]: every "
-                        "product and partial sum of every pipeline is an integer below 2^24 "
-                        "(K <= 512), so y must be exact")
+                        "product and partial sum of every pipeline is a multiple of 2^-4 (an "
+                        "integer for integer codes) well inside f32's 24 bits (K <= 512), so "
+                        "y must be exact")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     bits = a.bits

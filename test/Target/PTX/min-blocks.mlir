@@ -8,10 +8,12 @@
 // RUN: tessel-translate --tbvm-to-bytecode %s | tessel-translate --bytecode-to-tbvm | FileCheck %s --check-prefix=ROUND
 // --register-slack=N (the CUDA backend's first retry for a kernel that spills) asks for
 // .maxnreg N below the cap instead (65536 / (blocks * threads), in steps of 8, at most
-// 255): the same occupancy, a tighter budget for ptxas.
+// 255): the same occupancy, a tighter budget for ptxas; never below 64 (--min-blocks=32
+// on 32 threads: a cap of 64, no .maxnreg).
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --register-slack=8 %s | FileCheck %s --check-prefix=SLACK
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --register-slack=8 --min-blocks-per-sm=16 %s | FileCheck %s --check-prefix=SLACK16
 // RUN: not tessel-translate --tbvm-to-ptx --arch=sm_90 --register-slack=-8 %s 2>&1 | FileCheck %s --check-prefix=BADSLACK
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_90 --register-slack=8 --min-blocks-per-sm=32 %s | FileCheck %s --check-prefix=FLOOR
 // The low-bit GEMM template asks for 4 blocks for 4-bit codes at M = 1 unless told otherwise:
 // RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1" | FileCheck %s --check-prefix=GEN
 // RUN: tessel-opt /dev/null --tessel-generate-lowbit-gemm="type=si4 m=1 min-blocks=0" | FileCheck %s --check-prefix=GEN0
@@ -33,6 +35,8 @@
 // SLACK16-COUNT-2: .maxnreg 120
 // SLACK16-NOT: .minnctapersm
 // BADSLACK: --register-slack must be 0..128, not -8
+// FLOOR-NOT: .maxnreg
+// FLOOR-COUNT-2: .minnctapersm 32
 // ROUND: tbvm.kernel @copy3({{.*}} attributes {min_blocks_per_sm = 3 : i64
 // GEN: tbvm.kernel @main_kernel({{.*}}min_blocks_per_sm = 4 : i64
 // GEN0-NOT: min_blocks_per_sm
