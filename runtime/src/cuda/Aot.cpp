@@ -107,6 +107,9 @@ absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device) {
   absl::StatusOr<Target> target = targetForComputeCapability(major, minor);
   if (!target.ok())
     return target.status();
+  // The backend's knobs too, so that a GPU run with them finds its cubins.
+  if (absl::Status s = applyTargetEnvironment(*target); !s.ok())
+    return s;
   return DeviceTarget{*target, jitArchFor(*target, device)};
 }
 

@@ -27,7 +27,8 @@ struct DeviceTarget {
   std::string jitArch;
 };
 /// The backend's choice for a device of architecture `device` ("sm_80", "sm_86",
-/// "sm_89", "sm_90", ... as sm_<major><minor>).
+/// "sm_89", "sm_90", ... as sm_<major><minor>), with the environment's knobs
+/// (applyTargetEnvironment: $TESSEL_CUDA_MIN_BLOCKS, $TESSEL_CUDA_EXACT_CASTS).
 absl::StatusOr<DeviceTarget> deviceTarget(const std::string &device);
 
 /// The cache key of a cubin that ptxas compiled ahead of time for `jitArch`.

@@ -235,14 +235,9 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
                                                      info.name, ", ", info.archName(), ")"));
     target = *parsed;
   }
-  if (const char *blocks = std::getenv("TESSEL_CUDA_MIN_BLOCKS"); blocks && *blocks) {
-    // Ask ptxas to fit this many blocks per SM (a register cap), for A/B timings.
-    int n = 0;
-    if (!absl::SimpleAtoi(blocks, &n) || n < 0 || n > 32)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 0..32 (0: none)"));
-    target->minBlocksPerSm = n;
-  }
+  // $TESSEL_CUDA_MIN_BLOCKS, $TESSEL_CUDA_EXACT_CASTS: A/B timings.
+  if (absl::Status s = applyTargetEnvironment(*target); !s.ok())
+    return s;
 
   if (absl::Status s = driver.check(driver.devicePrimaryCtxRetain(&context->context, device),
                                     absl::StrCat("opening cuda:", ordinal, " (", info.name,

@@ -3,11 +3,13 @@
 #include "cuda/KernelEmitter.h"
 #include "cuda/PtxPasses.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <numeric>
 #include <set>
 
@@ -86,6 +88,24 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
       program.functions()[kernel].kind != vm::FunctionKind::kKernel)
     return absl::InvalidArgumentError("emitKernel: not a kernel");
   return KernelEmitter(program, kernel, target).run();
+}
+
+absl::Status applyTargetEnvironment(Target &target) {
+  if (const char *blocks = std::getenv("TESSEL_CUDA_MIN_BLOCKS"); blocks && *blocks) {
+    // Ask ptxas to fit this many blocks per SM (a register cap).
+    int n = 0;
+    if (!absl::SimpleAtoi(blocks, &n) || n < 0 || n > 32)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 0..32 (0: none)"));
+    target.minBlocksPerSm = n;
+  }
+  if (const char *exact = std::getenv("TESSEL_CUDA_EXACT_CASTS"); exact && *exact) {
+    std::string v = exact;
+    if (v != "0" && v != "1")
+      return absl::InvalidArgumentError(absl::StrCat("TESSEL_CUDA_EXACT_CASTS=", v, ": expected 0 or 1"));
+    target.foldCastConstants = v == "0";
+  }
+  return absl::OkStatus();
 }
 
 std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint32_t kernel,

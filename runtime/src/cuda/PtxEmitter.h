@@ -87,6 +87,12 @@ struct EmittedKernel {
 absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t kernel,
                                          const Target &target);
 
+/// The experiment knobs of the environment, for A/B timings (the CUDA backend and
+/// `tessel-run --precompile` both apply them): $TESSEL_CUDA_MIN_BLOCKS=N sets
+/// minBlocksPerSm (0..32, 0: none), $TESSEL_CUDA_EXACT_CASTS=1 turns foldCastConstants
+/// off. An unreadable value is an error that names the variable.
+absl::Status applyTargetEnvironment(Target &target);
+
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
 /// whose default PTX spills registers: three variants of `target`, (1) a register cap 8
 /// below the one min_blocks_per_sm implies (Target::registerSlack), (2) exact casts
