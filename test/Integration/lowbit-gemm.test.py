@@ -21,25 +21,9 @@ for (kind, bits, extra, m, n, k, group) in lowbit_cases.CASES:
         ok, said = lowbit_cases.run_and_check(d, tslm, args, device)
         print(name, device, said)
         failed |= not ok
-# Integer activations, scales 1 and integer offsets: every partial sum of every pipeline is
-# a multiple of 2^-4 (an integer for integer codes) that f32 holds exactly, so y must be
-# exact on the CPU executor and the simulator, the GPU code path's casts whose constants
-# the dots take out (ptx-sim) included: a constant off by one code unit anywhere shows (the
-# random cases' bound for that path is a worst case, loose).
-INTEGER_CASES = [
-    ("ui1", 1, "", 3, 64, 512, 128), ("ui2", 2, "", 3, 64, 512, 128), ("si3", 3, "", 3, 64, 512, 128),
-    ("si4", 4, "", 3, 64, 512, 128), ("ui4", 4, "", 3, 64, 512, 0), ("ui5", 5, "", 3, 64, 384, 128),
-    ("si6", 6, "", 3, 64, 512, 128), ("ui7", 7, "", 3, 64, 512, 128), ("si8", 8, "", 3, 64, 512, 128),
-    ("e2m1", 4, "", 3, 64, 512, 128), ("e3m2", 6, "", 3, 64, 512, 128),
-    # 16-row tiles (the codes as the mma's B operand), the shared pipeline (32-wide slices
-    # chained: per-fragment correction mmas), per-channel scales (the products add to a
-    # running sum), no shared memory, the tensor-core kernel
-    ("ui1", 1, " bm=16", 3, 64, 512, 128), ("si8", 8, " bm=16", 3, 64, 512, 128),
-    ("si3", 3, " k-step=256 stages=3", 3, 64, 512, 128), ("ui2", 2, " stages=2", 5, 40, 512, 128),
-    ("si8", 8, "", 3, 64, 512, 0), ("si5", 5, " stages=0", 3, 64, 512, 0),
-    ("si4", 4, "", 20, 64, 512, 256),
-]
-for (kind, bits, extra, m, n, k, group) in INTEGER_CASES:
+# Integer activations, scales 1 and integer offsets (lowbit_cases.INTEGER_CASES): y must
+# be exact on every executor.
+for (kind, bits, extra, m, n, k, group) in lowbit_cases.INTEGER_CASES:
     name = "int-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)

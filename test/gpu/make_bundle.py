@@ -190,6 +190,15 @@ def main():
             y = np.abs(np.load(os.path.join(d, "expected_y.npy")))
             extra_args = [f"--tolerance=1e-3,{1e-3 * float(np.median(y)):.3g}"]
         cases.append((d, extra_args))
+    # Integer inputs: exact results expected on the GPU too (the tensor cores' f32 sums of
+    # integers below 2^24 are exact), so the casts' constants are checked on the hardware.
+    for kind, bits, extra, m, n, k, group in lowbit_cases.INTEGER_CASES:
+        name = "lowbit-int-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
+        d = os.path.join(b, "cases", name)
+        os.makedirs(d)
+        f16 = generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
+        lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, f16, integer_inputs=True)
+        cases.append((d, ["--tolerance=0,0"]))
     for d, extra in cases:
         with open(os.path.join(d, "args"), "w") as f:
             f.write(" ".join(extra) + "\n")

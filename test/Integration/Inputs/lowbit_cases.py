@@ -82,6 +82,25 @@ CASES = [
     ("e2m1", 4, " bm=128 warps=8 warps-m=2 n-per-warp=4 stages=2", 130, 136, 256, 128),
 ]
 
+# Integer activations, scales 1 and integer offsets: every partial sum of every pipeline is
+# a multiple of 2^-4 (an integer for integer codes) that f32 holds exactly, so y must be
+# exact on the CPU executor and the simulator, the GPU code path's casts whose constants
+# the dots take out (ptx-sim) included: a constant off by one code unit anywhere shows (the
+# random cases' bound for that path is a worst case, loose).
+INTEGER_CASES = [
+    ("ui1", 1, "", 3, 64, 512, 128), ("ui2", 2, "", 3, 64, 512, 128), ("si3", 3, "", 3, 64, 512, 128),
+    ("si4", 4, "", 3, 64, 512, 128), ("ui4", 4, "", 3, 64, 512, 0), ("ui5", 5, "", 3, 64, 384, 128),
+    ("si6", 6, "", 3, 64, 512, 128), ("ui7", 7, "", 3, 64, 512, 128), ("si8", 8, "", 3, 64, 512, 128),
+    ("e2m1", 4, "", 3, 64, 512, 128), ("e3m2", 6, "", 3, 64, 512, 128),
+    # 16-row tiles (the codes as the mma's B operand), the shared pipeline (32-wide slices
+    # chained: per-fragment correction mmas), per-channel scales (the products add to a
+    # running sum), no shared memory, the tensor-core kernel
+    ("ui1", 1, " bm=16", 3, 64, 512, 128), ("si8", 8, " bm=16", 3, 64, 512, 128),
+    ("si3", 3, " k-step=256 stages=3", 3, 64, 512, 128), ("ui2", 2, " stages=2", 5, 40, 512, 128),
+    ("si8", 8, "", 3, 64, 512, 0), ("si5", 5, " stages=0", 3, 64, 512, 0),
+    ("si4", 4, "", 20, 64, 512, 256),
+]
+
 
 def case_name(kind, extra, m, n, k, group):
     return f"{kind}-m{m}-n{n}-k{k}-g{group}{extra.replace(' ', '_').replace('=', '')}"
