@@ -355,16 +355,21 @@ BothRuns runBoth(CudaBackend &backend, const std::vector<uint8_t> &bytes, const 
   if ((status).code() == absl::StatusCode::kUnimplemented)                                   \
   GTEST_SKIP() << "the PTX emitter cannot yet: " << (status)
 
-TEST_F(CudaGpuTest, VectorAddMatchesTheCpu) {
-  std::vector<uint8_t> module = test::buildVectorAdd();
-  const int64_t n = 3000; // not a multiple of the 512 elements per block: masked tail
+// Runs `function` of a vector-add module on n-element x = i * step + base, y = 1 / (i + d).
+BothRuns runVectorAdd(CudaBackend &backend, const std::vector<uint8_t> &module, const char *function,
+                      int64_t n, float step, float base, int d) {
   std::vector<float> x(n), y(n);
   for (int64_t i = 0; i < n; ++i) {
-    x[size_t(i)] = float(i) * 0.25f - 100;
-    y[size_t(i)] = 1.0f / float(i + 1);
+    x[size_t(i)] = float(i) * step + base;
+    y[size_t(i)] = 1.0f / float(i + d);
   }
-  BothRuns r = runBoth(*backend_, module, "main",
-                       {test::tensorRef(DType::f32(), {n}, x), test::tensorRef(DType::f32(), {n}, y)});
+  return runBoth(backend, module, function,
+                 {test::tensorRef(DType::f32(), {n}, x), test::tensorRef(DType::f32(), {n}, y)});
+}
+
+TEST_F(CudaGpuTest, VectorAddMatchesTheCpu) {
+  const int64_t n = 3000; // not a multiple of the 512 elements per block: masked tail
+  BothRuns r = runVectorAdd(*backend_, test::buildVectorAdd(), "main", n, 0.25f, -100, 1);
   SKIP_IF_EMITTER_CANNOT(r.gpu);
   ASSERT_TRUE(r.gpu.ok()) << r.gpu;
   ASSERT_EQ(r.gpuOut.size(), 1u);
@@ -375,15 +380,7 @@ TEST_F(CudaGpuTest, VectorAddMatchesTheCpu) {
 // Two launches directly after one another: the first is queued (launchQueued, no wait),
 // the second waits for both; the result is the CPU's.
 TEST_F(CudaGpuTest, QueuedLaunchesMatchTheCpu) {
-  std::vector<uint8_t> module = test::buildVectorAddThrice();
-  const int64_t n = 1500;
-  std::vector<float> x(n), y(n);
-  for (int64_t i = 0; i < n; ++i) {
-    x[size_t(i)] = float(i) * 0.5f - 300;
-    y[size_t(i)] = 1.0f / float(i + 3);
-  }
-  BothRuns r = runBoth(*backend_, module, "thrice",
-                       {test::tensorRef(DType::f32(), {n}, x), test::tensorRef(DType::f32(), {n}, y)});
+  BothRuns r = runVectorAdd(*backend_, test::buildVectorAddThrice(), "thrice", 1500, 0.5f, -300, 3);
   SKIP_IF_EMITTER_CANNOT(r.gpu);
   ASSERT_TRUE(r.gpu.ok()) << r.gpu;
   ASSERT_EQ(r.gpuOut.size(), 1u);

@@ -175,30 +175,25 @@ def main():
         os.remove(planned)
         run([sys.executable, os.path.join(INPUTS, "reference.py"), gen[0], d] + gen[1:])
         cases.append((d, extra))
-    for kind, bits, extra, m, n, k, group in GEMMS:
-        name = "lowbit-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
+    # ... and integer inputs (lowbit_cases.INTEGER_CASES): exact results expected on the
+    # GPU too (the tensor cores' f32 sums of integers below 2^24 are exact), so the casts'
+    # constants are checked on the hardware.
+    for integer, (kind, bits, extra, m, n, k, group) in ([(False, c) for c in GEMMS] +
+                                                         [(True, c) for c in lowbit_cases.INTEGER_CASES]):
+        name = ("lowbit-int-" if integer else "lowbit-") + lowbit_cases.case_name(kind, extra, m, n, k, group)
         d = os.path.join(b, "cases", name)
         os.makedirs(d)
         f16 = generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
-        lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, f16)
+        lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, f16, integer_inputs=integer)
         # --compare-with=cpu: where the GPU's casts leave their constants to the dots (the
         # folded bound exists), their error does not shrink with the output: an absolute
         # tolerance of 1e-3 of the outputs' median size (the simulator's errors are 1/20 to
         # 1/30 of that; the worst-case bound, which reference.py checks, is far looser).
-        extra_args = []
+        extra_args = ["--tolerance=0,0"] if integer else []
         if os.path.exists(os.path.join(d, "bound_y.folded.npy")):
             y = np.abs(np.load(os.path.join(d, "expected_y.npy")))
             extra_args = [f"--tolerance=1e-3,{1e-3 * float(np.median(y)):.3g}"]
         cases.append((d, extra_args))
-    # Integer inputs: exact results expected on the GPU too (the tensor cores' f32 sums of
-    # integers below 2^24 are exact), so the casts' constants are checked on the hardware.
-    for kind, bits, extra, m, n, k, group in lowbit_cases.INTEGER_CASES:
-        name = "lowbit-int-" + lowbit_cases.case_name(kind, extra, m, n, k, group)
-        d = os.path.join(b, "cases", name)
-        os.makedirs(d)
-        f16 = generate(a.bin, f"type={kind} group={group} m={m}{extra}", os.path.join(d, "module.tslm"))
-        lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, f16, integer_inputs=True)
-        cases.append((d, ["--tolerance=0,0"]))
     for d, extra in cases:
         with open(os.path.join(d, "args"), "w") as f:
             f.write(" ".join(extra) + "\n")

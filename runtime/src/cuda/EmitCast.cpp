@@ -120,8 +120,7 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   EValue &out = values_[inst.results[0]];
   out.kind = EValue::Kind::kTile;
   out.regs.clear();
-  out.bias.clear();
-  out.scaleExp = 0;
+  out.forgetContents();
   // Read only by dots as an operand: the magic-number and small-float paths leave their
   // constant (or power-of-two scale) in the registers for the dot to take out
   // (EValue::bias).

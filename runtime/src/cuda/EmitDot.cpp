@@ -40,12 +40,10 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
   // (The sparse mma takes exact operands: its kept values and 4-register B fragments have
   // no correction here. The emitter does not fold casts that dot_sparse reads, so this
   // is defensive.)
-  auto carries = [&](uint32_t id) {
-    return !sparse && (!values_[id].bias.empty() || values_[id].scaleExp != 0);
-  };
+  auto carries = [&](uint32_t id) { return !sparse && values_[id].carriesConstant(); };
   std::vector<Reg> ar = values_[aId].regs, br = values_[bId].regs;
   for (auto [id, regs, type] : {std::tuple{aId, &ar, &at}, std::tuple{bId, &br, &bt}})
-    if (sparse && (!values_[id].bias.empty() || values_[id].scaleExp != 0))
+    if (sparse && values_[id].carriesConstant())
       *regs = unbiased(values_[id], *type);
   const std::vector<Reg> &cr = values_[inst.operands[sparse ? 3 : 2]].regs;
   bool zeroC = values_[inst.operands[sparse ? 3 : 2]].zero;
@@ -133,12 +131,14 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         kernel_.body.push_back(m);
         return next;
       };
-      auto zeros = [&] {
-        std::vector<Reg> z;
-        for (int i = 0; i < 4; ++i)
-          z.push_back(imm32(0));
-        return z;
+      std::map<uint32_t, Reg> words32; // one register per distinct constant word
+      auto word = [&](uint32_t w) {
+        auto [it, fresh] = words32.emplace(w, Reg());
+        if (fresh)
+          it->second = imm32(w);
+        return it->second;
       };
+      auto zeros = [&] { return std::vector<Reg>(4, word(0)); };
       // A carried constant: sum over k of (a - bias_a) b = sum a b - sum bias_a b. The
       // second sum, negated, is a chain of mmas of the constants' fragments (-bias,
       // immediates) with the other operand's fragments. Per C fragment, the constants of
@@ -160,18 +160,12 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         }
         return key;
       };
-      std::map<uint32_t, Reg> words32; // one register per distinct constant word
       auto correctionMma = [&](int64_t c, int64_t kk, const std::vector<uint32_t> &words,
                                const std::vector<Reg> &acc) {
         const std::array<int64_t, 3> &sl = slots[size_t(c * kTiles + kk)];
         std::vector<Reg> frag;
-        for (int64_t i = 0; i < fragRegs; ++i) {
-          uint32_t w = words[size_t(kk * fragRegs + i)];
-          auto [it, fresh] = words32.emplace(w, Reg());
-          if (fresh)
-            it->second = imm32(w);
-          frag.push_back(it->second);
-        }
+        for (int64_t i = 0; i < fragRegs; ++i)
+          frag.push_back(word(words[size_t(kk * fragRegs + i)]));
         return aCarries ? mma(frag.data(), &br[size_t(bRegs * sl[1])], acc, nullptr)
                         : mma(&ar[size_t(4 * sl[0])], frag.data(), acc, nullptr);
       };

@@ -440,9 +440,7 @@ absl::Status KernelEmitter::emitFor(const vm::Instruction &inst) {
     EValue v = src;
     // A carried value changes; one whose registers carry a cast's constant is never
     // carried (only dots read it).
-    v.zero = false;
-    v.bias.clear();
-    v.scaleExp = 0;
+    v.forgetContents();
     if (src.kind == EValue::Kind::kTile) {
       for (Reg &r : v.regs)
         r = newReg(RegKind::kB32);
@@ -522,9 +520,7 @@ absl::Status KernelEmitter::emitIf(const vm::Instruction &inst) {
           return error(inst, "scf.if yielding shared or global tensors is not supported");
         r.multipleOf = 1;
         r.constant.reset(); // the branches may yield different values
-        r.zero = false;
-        r.bias.clear();
-        r.scaleExp = 0;
+        r.forgetContents();
         results.push_back(r);
       }
       EValue &dst = results[i];

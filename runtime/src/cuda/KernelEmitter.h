@@ -67,6 +67,14 @@ struct EValue {
   /// exact registers.
   std::vector<uint32_t> bias;
   int scaleExp = 0;
+  bool carriesConstant() const { return !bias.empty() || scaleExp != 0; }
+  /// Forgets what is known of the registers' contents (bias, scale, zero): for registers
+  /// that other values are copied into.
+  void forgetContents() {
+    bias.clear();
+    scaleExp = 0;
+    zero = false;
+  }
   /// kTile: every register holds 0 (tbvm.alloc_regs without a value).
   bool zero = false;
 };
