@@ -126,10 +126,14 @@ private:
   Reg threadPointer();
   Reg accessPointer();
   Operand slotAddress(int64_t slot);
+  /// Shared tiles of whole bytes: a slot's address as a pointer per residue of its static
+  /// offset modulo the swizzle's period (one for most tiles) plus an immediate.
+  Operand sharedSlotAddress(int64_t slot);
   void resetPath() {
     prepared_ = false;
     pointer_ = Reg();
     havePointer_ = false;
+    sharedPointers_.clear();
     predicates_.clear();
     rowPointers_.clear();
     lastDimInside_ = false;
@@ -156,6 +160,7 @@ private:
   // The access pointer plus the offsets along dimensions whose strides are not static,
   // by those offsets (a slot's address is one of these plus an immediate).
   std::map<std::vector<int64_t>, Reg> rowPointers_;
+  std::map<int64_t, Reg> sharedPointers_; // residue of the slot's offset -> b32 address
   // The vector path runs only when the tile lies inside the tensor along the last
   // dimension (checked once), so its elements need no check along it.
   bool lastDimInside_ = false;
@@ -367,6 +372,28 @@ Operand AccessEmitter::slotAddress(int64_t slot) {
   return Operand::addr(it->second, imm * int64_t(a_.bits / 8));
 }
 
+Operand AccessEmitter::sharedSlotAddress(int64_t slot) {
+  prepareBase();
+  // The slot's offset from the thread's origin, static for shared tiles; the swizzle maps
+  // o + j * period to swizzle(o) + j * period, so only the residue needs a pointer.
+  const auto &sp = info_.slotPart[size_t(slot)];
+  int64_t offset = 0;
+  for (int d = 0; d < rank_; ++d)
+    offset += sp[size_t(d)] * staticStrides_[size_t(d)];
+  int64_t period = a_.swizzle.period(), residue = ((offset % period) + period) % period;
+  auto it = sharedPointers_.find(residue);
+  if (it == sharedPointers_.end()) {
+    Reg lin = linearBase_;
+    if (residue != 0) {
+      lin = e_.newReg(RegKind::kB64);
+      e_.emit(Op::kAdd, Type::kS64, {Operand::r(lin)}, {Operand::r(linearBase_), Operand::i(residue)});
+    }
+    int64_t unused = 0;
+    it = sharedPointers_.emplace(residue, addressOf(lin, unused, false)).first;
+  }
+  return Operand::addr(it->second, (offset - residue) * int64_t(a_.bits / 8));
+}
+
 // The byte address of the element at `linear` (after the swizzle for shared tiles). For
 // sub-byte elements also the bit position within that byte (a b32 register in subBit).
 Reg AccessEmitter::addressOf(Reg linear, int64_t &subBitReg, bool needSubBit) {
@@ -439,6 +466,8 @@ void AccessEmitter::vectorPath(std::vector<Reg> &regs, int64_t k) {
       Operand mem;
       if (hoisted()) {
         mem = slotAddress(s);
+      } else if (!a_.isGlobal && a_.bits % 8 == 0) {
+        mem = sharedSlotAddress(s);
       } else {
         prepareBase();
         int64_t unused = 0;

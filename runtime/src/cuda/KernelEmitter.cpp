@@ -130,10 +130,12 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
 std::vector<Target> spillVariants(const Target &target) {
   std::vector<Target> out;
   Target tighter = target, exact = target;
-  tighter.registerSlack = 8;
   exact.foldCastConstants = false;
   if (target.registerSlack == 0)
-    out.push_back(tighter);
+    for (int slack : {8, 16}) {
+      tighter.registerSlack = slack;
+      out.push_back(tighter);
+    }
   if (target.foldCastConstants) {
     out.push_back(exact);
     if (target.registerSlack == 0) {

@@ -1,0 +1,77 @@
+// Register tiles loaded from shared memory: one address per run of slots whose offsets
+// differ by a whole number of swizzle periods, the rest immediates (the decode's scale rows
+// were four address computations for four 16-bit loads). Without a swizzle every slot
+// shares one address; with swizzle<3, 3, 3> (a period of 512 elements: 8 rows of 64) the
+// slots 8 rows apart share one and those at another residue get their own. The values
+// agree with the CPU and numpy.
+// RUN: tessel-translate --tbvm-to-bytecode %s -o %t.tslm
+// RUN: rm -rf %t.d && mkdir -p %t.d
+// RUN: %python -c "import numpy as n; r = n.random.default_rng(5); n.save('%t.d/s.npy', r.normal(size=(2, 128)).astype(n.float16)); n.save('%t.d/x.npy', r.normal(size=(32, 64)).astype(n.float16))"
+// RUN: tessel-run %t.tslm --function=rows --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=s=%t.d/s.npy --output-dir=%t.d/o1 | FileCheck %s --check-prefix=ROWS
+// RUN: tessel-run %t.tslm --function=swizzled --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=x=%t.d/x.npy --output-dir=%t.d/o2 | FileCheck %s --check-prefix=SWZ
+// RUN: %python -c "import numpy as n; d = '%t.d/'; assert (n.load(d + 'o1/y.npy') == n.load(d + 's.npy')[1:]).all(); assert (n.load(d + 'o2/y.npy') == n.load(d + 'x.npy')).all(); print('values ok')" | FileCheck %s --check-prefix=VALUES
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s --check-prefix=PTX
+// ROWS: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 128 beyond tolerance
+// SWZ: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 2048 beyond tolerance
+// VALUES: values ok
+// PTX-LABEL: .entry tessel_rows_kernel(
+// PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P:%r[0-9]+]]{{\]}};
+// PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P]]+64{{\]}};
+// PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P]]+128{{\]}};
+// PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P]]+192{{\]}};
+// PTX-LABEL: .entry tessel_swizzled_kernel(
+// PTX: ld.shared.v4.b32 {{.*}}, {{\[}}[[A:%r[0-9]+]]{{\]}};
+// PTX: xor.b64
+// PTX: ld.shared.v4.b32 {{.*}}, {{\[}}[[B:%r[0-9]+]]{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[A]]+1024{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[B]]+1024{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[A]]+2048{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[B]]+2048{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[A]]+3072{{\]}};
+// PTX-NEXT: ld.shared.v4.b32 {{.*}}, {{\[}}[[B]]+3072{{\]}};
+
+!g = !tbvm.gtensor<?x?xf16>
+!ss = !tbvm.stensor<2x128xf16>
+!rs = !tbvm.rtensor<1x128xf16, #tbvm.layout<"local(1,4).spatial(1,32)">>
+!sx = !tbvm.stensor<32x64xf16, #tbvm.swizzle<3, 3, 3>>
+!rx = !tbvm.rtensor<32x64xf16, #tbvm.layout<"local(4,1).spatial(8,4).local(1,16)">>
+module {
+  tbvm.kernel @rows_kernel(%s: !g, %y: !g) attributes {warps = 1 : i64, shared_bytes = 512 : i64} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %smem = tbvm.alloc_shared {offset = 0 : i64} : !ss
+    tbvm.copy_async %s[%c0, %c0], %smem : !g, !ss
+    tbvm.copy_async_commit
+    tbvm.copy_async_wait
+    tbvm.sync
+    %v = tbvm.load_shared %smem[%c1, %c0] : !ss -> !rs
+    tbvm.store_global %v, %y[%c0, %c0] : !rs, !g
+    tbvm.return
+  }
+  tbvm.kernel @swizzled_kernel(%x: !g, %y: !g) attributes {warps = 1 : i64, shared_bytes = 4096 : i64} {
+    %c0 = arith.constant 0 : index
+    %smem = tbvm.alloc_shared {offset = 0 : i64} : !sx
+    tbvm.copy_async %x[%c0, %c0], %smem : !g, !sx
+    tbvm.copy_async_commit
+    tbvm.copy_async_wait
+    tbvm.sync
+    %v = tbvm.load_shared %smem[%c0, %c0] : !sx -> !rx
+    tbvm.store_global %v, %y[%c0, %c0] : !rx, !g
+    tbvm.return
+  }
+  tbvm.host @rows(%s: !g {tbvm.name = "s"}) -> (!g {tbvm.name = "y"}) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %y = tbvm.alloc_global(%c1, %c128) : !g
+    tbvm.launch @rows_kernel grid(%c1, %c1, %c1) (%s, %y) : (!g, !g) -> ()
+    tbvm.return %y : !g
+  }
+  tbvm.host @swizzled(%x: !g {tbvm.name = "x"}) -> (!g {tbvm.name = "y"}) {
+    %c1 = arith.constant 1 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %y = tbvm.alloc_global(%c32, %c64) : !g
+    tbvm.launch @swizzled_kernel grid(%c1, %c1, %c1) (%x, %y) : (!g, !g) -> ()
+    tbvm.return %y : !g
+  }
+}
