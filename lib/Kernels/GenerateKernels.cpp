@@ -41,7 +41,7 @@ public:
     // defaults of the other fields follow it where a default has a choice (up to 8 rows;
     // larger M has only the shared pipeline, which a prefetch is refused with).
     int64_t askedStages = int64_t(stages) >= 0 ? int64_t(stages) : int64_t(prefetch) > 0 ? 1 : -1;
-    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
+    tbvm::ScheduleAttr def = kernels::defaultLowBitGemmSchedule(ctx, m, d->bits(), d->isFloat(), !sym, int64_t(group), askedStages);
     auto pick = [](int64_t v, int64_t fallback) { return v > 0 ? v : fallback; };
     auto emitErrorFn = [&]() { return emitError(module.getLoc()); };
     int64_t nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
@@ -49,9 +49,9 @@ public:
     // given explicitly get the 16-row tile's defaults. A tile height given explicitly
     // gets the defaults of as many rows (min_blocks differs between 8 and 16 rows, say).
     if (def.getBm() == 8 && int64_t(bm) <= 0 && (nw % 2 != 0 || wm != 1))
-      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
+      def = kernels::defaultLowBitGemmSchedule(ctx, 16, d->bits(), d->isFloat(), !sym, int64_t(group), askedStages);
     else if (int64_t(bm) > 0 && int64_t(bm) != def.getBm())
-      def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym, group == 0, askedStages);
+      def = kernels::defaultLowBitGemmSchedule(ctx, bm, d->bits(), d->isFloat(), !sym, int64_t(group), askedStages);
     nw = pick(nPerWarp, def.getNPerWarp()), wm = pick(warpsM, def.getWarpsM());
     int64_t bmDefault = def.getBm();
     tbvm::ScheduleAttr schedule = tbvm::ScheduleAttr::getChecked(

@@ -9,14 +9,17 @@
 
 #include "tessel/Kernels/LowBitGemm.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace tessel;
 using namespace tessel::tbvm;
 
 ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, int64_t m,
                                                         unsigned bits, bool floatCodes,
-                                                        bool offsets, bool perChannel,
+                                                        bool offsets, int64_t group,
                                                         int64_t stages) {
+  const bool perChannel = group == 0;
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
   // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
@@ -50,11 +53,20 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
   // per-channel scales, which the register pipeline applies once after the loop, nor
   // when the register pipeline is asked for.)
+  // 1-bit integer codes take 256 of K per step there when their groups divide it (or per
+  // channel; 2026-11-27, tenth session, SASS only, not yet timed): each iteration's
+  // copies, loads, bounds and loop control then serve 512 of K, and on sm_90 the loop
+  // takes 241 instructions per 128 of K instead of 280, at 128 registers without spills.
+  // On sm_80..sm_89 ptxas spills 8 bytes of it with offsets, so the backend keeps the
+  // exact casts there (298). Wider codes spill at 256 (ui2 32 bytes, si4 76), and so do
+  // groups that do not divide it (384: 8-24 bytes).
   if (m <= 8) {
     if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
       return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 1, spills ? 3 : 4, 1, 0, 0);
+    int64_t kStep = bits == 1 && !floatCodes && 256 % std::max<int64_t>(group, 1) == 0 &&
+                                (stages < 0 || stages == 1) ? 256 : 128;
+    return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0);
   }
   if (m <= 16)
     return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256, 0);

@@ -44,12 +44,12 @@ mlir::LogicalResult buildLowBitGemm(mlir::ModuleOp module, const LowBitGemmSpec 
                                     mlir::Location loc);
 
 /// The default schedule for a problem with M rows of `bits`-bit codes (float codes when
-/// `floatCodes`, with offsets when `offsets`, per-channel scales when `perChannel`):
-/// decode shapes get 8- or 16-row tiles and run-time split-K. `stages`, when not
-/// negative, is the pipeline asked for (the other fields' defaults follow it).
+/// `floatCodes`, with offsets when `offsets`, scales per group of `group` along K, 0 per
+/// channel): decode shapes get 8- or 16-row tiles and run-time split-K. `stages`, when
+/// not negative, is the pipeline asked for (the other fields' defaults follow it).
 tbvm::ScheduleAttr defaultLowBitGemmSchedule(mlir::MLIRContext *context, int64_t m,
                                              unsigned bits, bool floatCodes = false,
-                                             bool offsets = false, bool perChannel = false,
+                                             bool offsets = false, int64_t group = 128,
                                              int64_t stages = -1);
 
 } // namespace tessel::kernels
