@@ -174,6 +174,9 @@ absl::Status KernelEmitter::emitCompute(const vm::Instruction &inst) {
       return absl::OkStatus();
     ElementOperand init = elementOperand(*this, inst.operands[0], t.dtype);
     unsigned bits = t.dtype.bits();
+    const EValue &scalar = values_[inst.operands[0]];
+    if (scalar.splat && typeOf(inst.operands[0]).dtype == t.dtype && (bits == 16 || bits == 32))
+      out.splat = bits == 16 ? *scalar.splat | *scalar.splat << 16 : *scalar.splat;
     if (bits == 32 || bits == 16) {
       for (Reg r : out.regs)
         emit(Op::kMov, Type::kB32, {Operand::r(r)}, {Operand::r(init.scalar)});

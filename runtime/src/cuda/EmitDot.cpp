@@ -94,6 +94,53 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
           sl = {as, bs, ms};
         }
       }
+    if (ok && !sparse && mmaFloat && zeroC && values_[aId].splat && !carries(aId) && !carries(bId)) {
+      // A constant A tile times B from zero: rows g + 8 of a correction chain over the
+      // same B fragments compute it (every row of its D is the same), when one precedes
+      // it in this block with those rows free or already holding this constant.
+      uint32_t word = *values_[aId].splat;
+      std::vector<SharedChain *> found;
+      for (int64_t c = 0; c < tiles; ++c) {
+        std::vector<int64_t> seq;
+        for (int64_t kk = 0; kk < kTiles; ++kk)
+          seq.push_back(slots[size_t(c * kTiles + kk)][1]);
+        SharedChain *match = nullptr;
+        for (SharedChain &chain : sharedChains_)
+          if (chain.block == currentBlock_ && chain.b == bId && chain.bSlots == seq &&
+              (!chain.upper || *chain.upper == word))
+            match = &chain;
+        if (!match)
+          break;
+        // (Still the chain it was: nothing rewrote those instructions since.)
+        for (size_t i = 0; i < match->mmas.size() && match; ++i) {
+          const Inst &m = kernel_.body[match->mmas[i]];
+          if (m.op != Op::kMma || m.src.size() < 4 ||
+              (i + 1 == match->mmas.size() && m.dst[0].reg.id != match->out[0].id))
+            match = nullptr;
+        }
+        if (!match)
+          break;
+        found.push_back(match);
+      }
+      if (int64_t(found.size()) == tiles) {
+        Reg constant = newReg(RegKind::kB32);
+        emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(constant)}, {Operand::i(word)});
+        out.regs.clear();
+        for (SharedChain *chain : found) {
+          if (!chain->upper) {
+            for (size_t i : chain->mmas) {
+              kernel_.body[i].src[1] = Operand::r(constant);
+              kernel_.body[i].src[3] = Operand::r(constant);
+            }
+            chain->upper = word;
+          }
+          const std::vector<Reg> &d = chain->out;
+          for (Reg r : {d[2], d[3], d[2], d[3]})
+            out.regs.push_back(r);
+        }
+        return absl::OkStatus();
+      }
+    }
     if (ok) {
       // At most one operand keeps its constant or scale: b is made exact when both carry.
       if (carries(aId) && carries(bId))
@@ -191,9 +238,28 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         std::vector<uint32_t> words;
         auto [it, fresh] = corrections.emplace(constants(c, words), std::vector<Reg>());
         if (fresh) {
+          // Rows g and g + 8 of every constant fragment alike (A fragments: registers
+          // 0 = 1 and 2 = 3), and a dot of a constant tile over the same B to come: the
+          // readers take rows g, and that dot rows g + 8 (SharedChain). Not for chains of
+          // under 4 mmas (the shared pipeline's 32-wide slices: 2), where the moves ptxas
+          // then makes for {D0, D1, D0, D1} cost more than the mmas saved (SASS).
+          bool rowsAlike = aCarries && splatDotOperand_[bId] && kTiles >= 4;
+          for (int64_t kk = 0; kk < kTiles && rowsAlike; ++kk)
+            rowsAlike = words[size_t(4 * kk)] == words[size_t(4 * kk + 1)] &&
+                        words[size_t(4 * kk + 2)] == words[size_t(4 * kk + 3)];
+          SharedChain chain{currentBlock_, bId, {}, {}, {}, std::nullopt};
           it->second = zeros();
-          for (int64_t kk = 0; kk < kTiles; ++kk)
+          for (int64_t kk = 0; kk < kTiles; ++kk) {
             it->second = correctionMma(c, kk, words, it->second);
+            chain.bSlots.push_back(slots[size_t(c * kTiles + kk)][1]);
+            chain.mmas.push_back(kernel_.body.size() - 1);
+          }
+          if (rowsAlike) {
+            chain.out = it->second;
+            sharedChains_.push_back(std::move(chain));
+            const std::vector<Reg> &d = it->second;
+            it->second = {d[0], d[1], d[0], d[1]};
+          }
         }
         return it->second;
       };

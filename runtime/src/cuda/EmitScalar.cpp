@@ -115,6 +115,7 @@ absl::Status KernelEmitter::emitScalar(const vm::Instruction &inst) {
   if (op == Opcode::Constant) {
     if (r.isFloat) {
       uint32_t code = vm::encode(r.dtype, inst.floatValue, vm::Overflow::kIeee);
+      out.splat = code;
       out.reg = fresh(r);
       emit(Op::kMov, r.bits == 16 ? Type::kB16 : Type::kB32, {Operand::r(out.reg)},
            {Operand::i(code)});

@@ -548,10 +548,20 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   }
   values_.assign(fn_.numValues(), EValue());
   {
-    // Which values only tensor-core dots read, as their a or b operand.
+    // Which values only tensor-core dots read, as their a or b operand; which are the b
+    // of a dot of a constant a tile into zero.
     std::vector<uint8_t> uses(fn_.numValues(), 0); // bit 0: a dot's a/b, bit 1: any other
+    std::vector<uint8_t> made(fn_.numValues(), 0); // 1: a constant, 2: its tile, 3: zeros
+    splatDotOperand_.assign(fn_.numValues(), false);
     std::function<void(const vm::Block &)> scan = [&](const vm::Block &block) {
       for (const vm::Instruction &inst : block.body) {
+        if (inst.opcode == Opcode::Constant && inst.results.size() == 1)
+          made[inst.results[0]] = 1;
+        if (inst.opcode == Opcode::AllocRegs && inst.results.size() == 1)
+          made[inst.results[0]] = inst.operands.empty() ? 3 : made[inst.operands[0]] == 1 ? 2 : 0;
+        if (inst.opcode == Opcode::Dot && inst.operands.size() == 3 && made[inst.operands[0]] == 2 &&
+            made[inst.operands[2]] == 3)
+          splatDotOperand_[inst.operands[1]] = true;
         for (size_t i = 0; i < inst.operands.size(); ++i)
           uses[inst.operands[i]] |= inst.opcode == Opcode::Dot && i < 2 ? 1 : 2;
         for (const vm::Block &region : inst.regions)
@@ -647,14 +657,17 @@ absl::StatusOr<std::string> emitModule(const vm::Program &program, const Target 
 }
 
 absl::Status KernelEmitter::emitBlock(const vm::Block &block) {
+  const vm::Block *outer = currentBlock_;
   for (const vm::Instruction &inst : block.body) {
     current_ = &inst;
+    currentBlock_ = &block; // (a region emitted by the previous instruction changed it)
     absl::Status status = emitInstruction(inst);
     if (!status.ok())
       return status;
     for (uint32_t r : inst.results)
       values_[r].depth = loopDepth_;
   }
+  currentBlock_ = outer;
   return absl::OkStatus();
 }
 

@@ -74,9 +74,13 @@ struct EValue {
     bias.clear();
     scaleExp = 0;
     zero = false;
+    splat.reset();
   }
   /// kTile: every register holds 0 (tbvm.alloc_regs without a value).
   bool zero = false;
+  /// kTile: every register holds this word (tbvm.alloc_regs of a float constant: its
+  /// element's bits, twice for 16-bit types). kScalar float constants: their bits.
+  std::optional<uint32_t> splat;
 };
 
 /// Per-layout data: the thread's part of each dimension's index and the constant slot parts.
@@ -241,6 +245,23 @@ public:
   int loopDepth_ = 0; // scf.for bodies being emitted
   /// Per value: every reader is a tbvm.dot reading it as operand a or b (see EValue::bias).
   std::vector<bool> dotOperandOnly_;
+  /// Per value: the b operand of a dot whose a is a constant tile (tbvm.alloc_regs of a
+  /// constant) and whose c is zero: the low-bit GEMM's row sums, sum_k x[m, k] times ones.
+  std::vector<bool> splatDotOperand_;
+  /// A correction chain of a dot (EmitDot.cpp) whose A fragments are the same in rows g
+  /// and g + 8: its readers take rows g (D registers 0, 1), so rows g + 8 are free for a
+  /// later dot of a constant A tile over the same B fragments (splatDotOperand_), which
+  /// sets them to its constant and reads D registers 2, 3 instead of its own chain.
+  struct SharedChain {
+    const vm::Block *block = nullptr; // where it was emitted (it must precede the reader)
+    uint32_t b = 0;                   // the B operand (value id)
+    std::vector<int64_t> bSlots;      // its fragment per k tile
+    std::vector<size_t> mmas;         // the chain's mmas in kernel_.body
+    std::vector<Reg> out;             // the last mma's D registers
+    std::optional<uint32_t> upper;    // the constant rows g + 8 hold once taken
+  };
+  std::vector<SharedChain> sharedChains_;
+  const vm::Block *currentBlock_ = nullptr;
   Reg tid_;
   Reg warp_, lane_;
   bool haveWarp_ = false;
