@@ -682,7 +682,15 @@ LogicalResult GemmBuilder::buildKernel() {
           direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
                                                 ValueRange{m0, addi(k0, index(128 * s))}, CacheHint::normal));
       }
-      if (following)
+      // The following chunk's weights: all at the start, or (chunks of several
+      // sub-chunks whose scales come another way, codes of 2 bits and more) sub-chunk s's
+      // right after this chunk's sub-chunk s is computed, into the registers it frees:
+      // one sub-chunk in flight more than the registers of one chunk, not two chunks'
+      // worth. At k_step 256 on sm_90 (SASS, 2026-11-27) that fits ui2 and si3 in 128
+      // registers without spills (they spilled 12-32 bytes); 1-bit codes, whose chunk
+      // is 8 registers, fit either way and take 6% fewer instructions loading it whole.
+      const bool staggered = KS_ > 1 && (perChannel || pairScales) && bits_ > 1;
+      if (following && !staggered)
         loadWeights(l, following, next);
       for (int64_t s = 0; s < KS_; ++s) {
         Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile,
@@ -700,6 +708,10 @@ LogicalResult GemmBuilder::buildKernel() {
         } else {
           step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
         }
+        if (following && staggered)
+          next.push_back(LoadGlobalOp::create(b_, l, bytesType, w,
+                                              ValueRange{addi(muli(following, index(KS_)), index(s)), nt0, c0},
+                                              CacheHint::evict_first));
       }
     };
     SmallVector<Value> initial(numAccs, zero);

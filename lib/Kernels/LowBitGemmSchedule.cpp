@@ -53,18 +53,20 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
   // per-channel scales, which the register pipeline applies once after the loop, nor
   // when the register pipeline is asked for.)
-  // 1-bit integer codes take 256 of K per step there when their groups divide it (or per
-  // channel; 2026-11-27, tenth session, SASS only, not yet timed): each iteration's
-  // copies, loads, bounds and loop control then serve 512 of K, and on sm_90 the loop
-  // takes 241 instructions per 128 of K instead of 280, at 128 registers without spills.
-  // On sm_80..sm_89 ptxas spills 8 bytes of it with offsets, so the backend keeps the
-  // exact casts there (298). Wider codes spill at 256 (ui2 32 bytes, si4 76), and so do
-  // groups that do not divide it (384: 8-24 bytes).
+  // 1- and 2-bit integer codes take 256 of K per step there when their groups divide it
+  // (or per channel; 2026-11-27, tenth session, SASS only, not yet timed): each
+  // iteration's copies, loads, bounds and loop control then serve 512 of K, and on sm_90
+  // the loop takes 231 instructions per 128 of K instead of 274 (ui1) and 255.5 instead
+  // of 284.5 (ui2, its next chunk's weights loaded sub-chunk by sub-chunk), at 128
+  // registers without spills on sm_80..sm_90 (groups of 256 spill 8-12 bytes on sm_90,
+  // where the backend keeps the variant 8 registers lower: 223 and 240). Wider codes
+  // spill or gain less (si3 281 vs 298.5 but 4 bytes on sm_80; si4 4 bytes), and groups
+  // that do not divide 256 spill (384: 8-24 bytes).
   if (m <= 8) {
     if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
       return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    int64_t kStep = bits == 1 && !floatCodes && 256 % std::max<int64_t>(group, 1) == 0 &&
+    int64_t kStep = bits <= 2 && !floatCodes && 256 % std::max<int64_t>(group, 1) == 0 &&
                                 (stages < 0 || stages == 1) ? 256 : 128;
     return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0);
   }

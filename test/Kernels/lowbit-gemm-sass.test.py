@@ -49,8 +49,10 @@ import lowbit_cases  # noqa: E402
 # 1-bit codes then took k_step 256 by default (LowBitGemmSchedule.cpp): ui1 280 -> 241;
 # and the offsets' row sums came from the correction chain's rows g + 8 (EmitDot.cpp,
 # SharedChain; 8 fewer mmas per K step): ui1 241 -> 231, ui2 296.5 -> 284.5, st1 ui4
-# 282.5 -> 264.5, st0 ui1 298 -> 291.5, ui4 288 -> 282.5.
-BUDGET = {"ui1": 231, "ui2": 284.5, "si3": 298.5, "si4": 218, "ui4": 367, "si5": 348.5,
+# 282.5 -> 264.5, st0 ui1 298 -> 291.5, ui4 288 -> 282.5. 2-bit codes then took k_step
+# 256 too, their next chunk's weights loaded sub-chunk by sub-chunk (LowBitGemm.cpp):
+# ui2 284.5 -> 255.5.
+BUDGET = {"ui1": 231, "ui2": 255.5, "si3": 298.5, "si4": 218, "ui4": 367, "si5": 348.5,
           "si6": 325.5, "si7": 362.5, "si8": 249.5, "e2m1": 369, "e3m2": 493.5}
 MAX_REGS = 128
 # ... except 7-bit codes, which min_blocks 4 spills (the default asks for 3; ptxas then

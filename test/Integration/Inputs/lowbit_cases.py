@@ -43,10 +43,13 @@ CASES = [
     ("si4", 4, " k-step=256", 3, 64, 1280, 128),
     # one chunk (no loop iteration, only the odd last chunk), one row
     ("si4", 4, "", 1, 64, 128, 128),
-    # 1-bit codes' default chunks of 256: a last chunk half past K (K = 11 * 128 over 3
-    # blocks), groups of 256 (a pair and an odd last chunk)
+    # 1- and 2-bit codes' default chunks of 256: a last chunk half past K (K = 11 * 128
+    # over 3 blocks), groups of 256 (a pair and an odd last chunk); 2-bit ones load the
+    # next chunk's weights sub-chunk by sub-chunk
     ("ui1", 1, " split-k=3", 3, 64, 1408, 128),
     ("ui1", 1, "", 1, 64, 768, 256),
+    ("ui2", 2, " split-k=3", 3, 64, 1408, 128),
+    ("si2", 2, "", 6, 40, 768, 0),
     # per-channel scales in the register pipeline: accumulated over the block's share of
     # K and scaled once (with and without offsets, 8 and 16 rows, stages 0)
     ("si8", 8, "", 3, 64, 640, 0),
@@ -105,7 +108,7 @@ INTEGER_CASES = [
     ("si4", 4, "", 20, 64, 512, 256),
     # 1-bit codes' chunks of 256 with a last one half past K (its codes read as zeros, whose
     # constant the zero activations there cancel)
-    ("ui1", 1, "", 3, 64, 384, 128),
+    ("ui1", 1, "", 3, 64, 384, 128), ("ui2", 2, "", 3, 64, 384, 128),
 ]
 
 
