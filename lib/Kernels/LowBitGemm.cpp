@@ -686,9 +686,12 @@ LogicalResult GemmBuilder::buildKernel() {
       // sub-chunks whose scales come another way, codes of 2 bits and more) sub-chunk s's
       // right after this chunk's sub-chunk s is computed, into the registers it frees:
       // one sub-chunk in flight more than the registers of one chunk, not two chunks'
-      // worth. At k_step 256 on sm_90 (SASS, 2026-11-27) that fits ui2 and si3 in 128
-      // registers without spills (they spilled 12-32 bytes); 1-bit codes, whose chunk
-      // is 8 registers, fit either way and take 6% fewer instructions loading it whole.
+      // worth. At k_step 256 (SASS, 2026-11-27) that fits ui2 in 128 registers without
+      // spills on sm_80..sm_90 (it spilled 12-16 bytes), si3 on sm_90 (4 bytes on
+      // sm_80), and spills less for wider codes (sm_90: si4 76 -> 4 bytes, si6 224 -> 12,
+      // FP4 48 -> 8), with about as many instructions (si3 +2%, si4 -5%, si6 -6.5%);
+      // 1-bit codes, whose chunk is 8
+      // registers, fit either way and take 6% fewer instructions loading it whole.
       const bool staggered = KS_ > 1 && (perChannel || pairScales) && bits_ > 1;
       if (following && !staggered)
         loadWeights(l, following, next);

@@ -53,8 +53,9 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
   // per-channel scales, which the register pipeline applies once after the loop, nor
   // when the register pipeline is asked for.)
-  // 1- and 2-bit integer codes take 256 of K per step there when their groups divide it
-  // (or per channel; 2026-11-27, tenth session, SASS only, not yet timed): each
+  // 1- and 2-bit integer codes take 256 of K per step in the register pipeline with
+  // shared memory (stages = 1) when their groups divide it (or per channel; 2026-11-27,
+  // tenth session, SASS only, not yet timed): each
   // iteration's copies, loads, bounds and loop control then serve 512 of K, and on sm_90
   // the loop takes 231 instructions per 128 of K instead of 274 (ui1) and 255.5 instead
   // of 284.5 (ui2, its next chunk's weights loaded sub-chunk by sub-chunk), at 128

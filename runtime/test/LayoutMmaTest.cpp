@@ -311,6 +311,7 @@ TEST(Swizzle, Text) {
       {"swizzle<3, 3, 3", "expected '>'"},
       {"swizzle<3, 3, 3> x", "column 18: expected end of input"},
       {"swizzle<3, 31, 3>", "base must be at most 30"},
+      {"swizzle<14, 14, 14>", "column 1: a swizzle's bits + base + shift must be at most 40"},
       {"swizle<3, 3, 3>", "column 1: expected 'swizzle'"},
       {"", "column 1: expected 'swizzle'"},
   };

@@ -48,9 +48,8 @@ mlir::LogicalResult buildLowBitGemm(mlir::ModuleOp module, const LowBitGemmSpec 
 /// channel): decode shapes get 8- or 16-row tiles and run-time split-K. `stages`, when
 /// not negative, is the pipeline asked for (the other fields' defaults follow it).
 tbvm::ScheduleAttr defaultLowBitGemmSchedule(mlir::MLIRContext *context, int64_t m,
-                                             unsigned bits, bool floatCodes = false,
-                                             bool offsets = false, int64_t group = 128,
-                                             int64_t stages = -1);
+                                             unsigned bits, bool floatCodes, bool offsets,
+                                             int64_t group, int64_t stages);
 
 } // namespace tessel::kernels
 

@@ -104,27 +104,32 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         std::vector<int64_t> seq;
         for (int64_t kk = 0; kk < kTiles; ++kk)
           seq.push_back(slots[size_t(c * kTiles + kk)][1]);
+        // The latest such chain (still the chain it was: nothing rewrote its mmas since).
+        auto intact = [&](const SharedChain &chain) {
+          for (size_t i = 0; i < chain.mmas.size(); ++i) {
+            const Inst &m = kernel_.body[chain.mmas[i]];
+            if (m.op != Op::kMma || m.src.size() < 4 ||
+                (i + 1 == chain.mmas.size() && m.dst[0].reg.id != chain.out[0].id))
+              return false;
+          }
+          return true;
+        };
         SharedChain *match = nullptr;
-        for (SharedChain &chain : sharedChains_)
-          if (chain.block == currentBlock_ && chain.b == bId && chain.bSlots == seq &&
-              (!chain.upper || *chain.upper == word))
-            match = &chain;
-        if (!match)
-          break;
-        // (Still the chain it was: nothing rewrote those instructions since.)
-        for (size_t i = 0; i < match->mmas.size() && match; ++i) {
-          const Inst &m = kernel_.body[match->mmas[i]];
-          if (m.op != Op::kMma || m.src.size() < 4 ||
-              (i + 1 == match->mmas.size() && m.dst[0].reg.id != match->out[0].id))
-            match = nullptr;
-        }
+        for (auto it = sharedChains_.rbegin(); it != sharedChains_.rend() && !match; ++it)
+          if (it->block == currentBlock_ && it->b == bId && it->bSlots == seq &&
+              (!it->upper || *it->upper == word) && intact(*it))
+            match = &*it;
         if (!match)
           break;
         found.push_back(match);
       }
       if (int64_t(found.size()) == tiles) {
-        Reg constant = newReg(RegKind::kB32);
-        emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(constant)}, {Operand::i(word)});
+        auto [known, fresh] = splatWords_.emplace(word, Reg());
+        if (fresh) {
+          known->second = newReg(RegKind::kB32);
+          emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(known->second)}, {Operand::i(word)});
+        }
+        Reg constant = known->second;
         out.regs.clear();
         for (SharedChain *chain : found) {
           if (!chain->upper) {

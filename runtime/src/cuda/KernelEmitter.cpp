@@ -555,7 +555,8 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
     splatDotOperand_.assign(fn_.numValues(), false);
     std::function<void(const vm::Block &)> scan = [&](const vm::Block &block) {
       for (const vm::Instruction &inst : block.body) {
-        if (inst.opcode == Opcode::Constant && inst.results.size() == 1)
+        if (inst.opcode == Opcode::Constant && inst.results.size() == 1 &&
+            typeOf(inst.results[0]).dtype.isFloat())
           made[inst.results[0]] = 1;
         if (inst.opcode == Opcode::AllocRegs && inst.results.size() == 1)
           made[inst.results[0]] = inst.operands.empty() ? 3 : made[inst.operands[0]] == 1 ? 2 : 0;

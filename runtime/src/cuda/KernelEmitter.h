@@ -261,6 +261,7 @@ public:
     std::optional<uint32_t> upper;    // the constant rows g + 8 hold once taken
   };
   std::vector<SharedChain> sharedChains_;
+  std::map<uint32_t, Reg> splatWords_; // the constants rows g + 8 take, defined in the prologue
   const vm::Block *currentBlock_ = nullptr;
   Reg tid_;
   Reg warp_, lane_;

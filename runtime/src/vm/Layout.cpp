@@ -735,6 +735,9 @@ public:
       return std::nullopt;
     if (v[2] < v[0] && !failAt(1, "a swizzle needs shift >= bits to be a bijection"))
       return std::nullopt;
+    // (period() is 2^(bits + base + shift) elements.)
+    if (v[0] + v[1] + v[2] > 40 && !failAt(1, "a swizzle's bits + base + shift must be at most 40"))
+      return std::nullopt;
     return Swizzle{int(v[0]), int(v[1]), int(v[2])};
   }
 

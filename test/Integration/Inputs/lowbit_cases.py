@@ -44,8 +44,8 @@ CASES = [
     # one chunk (no loop iteration, only the odd last chunk), one row
     ("si4", 4, "", 1, 64, 128, 128),
     # 1- and 2-bit codes' default chunks of 256: a last chunk half past K (K = 11 * 128
-    # over 3 blocks), groups of 256 (a pair and an odd last chunk); 2-bit ones load the
-    # next chunk's weights sub-chunk by sub-chunk
+    # over 3 blocks), groups of 256 (a pair and an odd last chunk), per channel; 2-bit
+    # ones load the next chunk's weights sub-chunk by sub-chunk
     ("ui1", 1, " split-k=3", 3, 64, 1408, 128),
     ("ui1", 1, "", 1, 64, 768, 256),
     ("ui2", 2, " split-k=3", 3, 64, 1408, 128),
@@ -106,8 +106,8 @@ INTEGER_CASES = [
     ("si3", 3, " k-step=256 stages=3", 3, 64, 512, 128), ("ui2", 2, " stages=2", 5, 40, 512, 128),
     ("si8", 8, "", 3, 64, 512, 0), ("si5", 5, " stages=0", 3, 64, 512, 0),
     ("si4", 4, "", 20, 64, 512, 256),
-    # 1-bit codes' chunks of 256 with a last one half past K (its codes read as zeros, whose
-    # constant the zero activations there cancel)
+    # 1- and 2-bit codes' chunks of 256 with a last one half past K (its codes read as
+    # zeros, whose constant the zero activations there cancel)
     ("ui1", 1, "", 3, 64, 384, 128), ("ui2", 2, "", 3, 64, 384, 128),
 ]
 
