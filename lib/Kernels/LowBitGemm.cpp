@@ -903,7 +903,8 @@ void GemmBuilder::buildHost() {
   } else if (spec_.schedule.getTargetBlocks() == 0) {
     // Sized to the device: R blocks run at once (tbvm.resident_blocks), so s splits take
     // about ceil(blocks * s / R) rounds of 1/s of the work each. Take the s in 1..smax
-    // (each block keeping at least 8 K chunks, s <= 32) that minimizes ceil(blocks s / R)
+    // (each block keeping at least 1024 of K: 8 chunks of 128, 4 of 256; s <= 32) that
+    // minimizes ceil(blocks s / R)
     // / s, a larger s only where it is at least 10% better (each split adds a block's
     // pipeline start and atomic adds). 64 column blocks of 8192 x 8192 on 528 resident:
     // s = 8 (one round; target 256 gives 4); 448 on 396: s = 6 (7 rounds of 1/6, where
@@ -913,7 +914,10 @@ void GemmBuilder::buildHost() {
                                               FlatSymbolRefAttr::get(ctx_, spec_.name + "_kernel"));
     Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
     Value smax = arith::MinUIOp::create(
-        b_, loc_, arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(8)), index(1)),
+        b_, loc_,
+        arith::MaxUIOp::create(b_, loc_,
+                               arith::DivUIOp::create(b_, loc_, chunks, index(std::max<int64_t>(1, 1024 / KI_))),
+                               index(1)),
         index(32));
     Value rounds1 = arith::CeilDivUIOp::create(b_, loc_, blocks, resident);
     auto search = scf::ForOp::create(
@@ -932,11 +936,12 @@ void GemmBuilder::buildHost() {
     gz = search.getResult(0);
   } else {
     // Enough blocks to fill the GPU: about target_blocks (256 by default: two per SM of
-    // the largest parts), each keeping at least 2 K chunks.
+    // the largest parts), each keeping at least 256 of K (2 chunks of 128, 1 of 256).
     Value blocks = muli(gx, gy);
     Value want = arith::CeilDivUIOp::create(b_, loc_, index(spec_.schedule.getTargetBlocks()), blocks);
     Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
-    Value most = arith::MaxUIOp::create(b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(2)), index(1));
+    Value most = arith::MaxUIOp::create(
+        b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(std::max<int64_t>(1, 256 / KI_))), index(1));
     gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
   }
   // y: uninitialized, zeroed by the zero kernel only when the grid splits K (a launch of

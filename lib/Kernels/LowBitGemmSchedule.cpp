@@ -53,22 +53,27 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // and sm_89 (ptxas 13.0); 5 blocks per SM (84-94 registers) spill nowhere. (Not with
   // per-channel scales, which the register pipeline applies once after the loop, nor
   // when the register pipeline is asked for.)
-  // 1- and 2-bit integer codes take 256 of K per step in the register pipeline with
-  // shared memory (stages = 1) when their groups divide it (or per channel; 2026-11-27,
-  // tenth session, SASS only, not yet timed): each
-  // iteration's copies, loads, bounds and loop control then serve 512 of K, and on sm_90
-  // the loop takes 231 instructions per 128 of K instead of 274 (ui1) and 255.5 instead
-  // of 284.5 (ui2, its next chunk's weights loaded sub-chunk by sub-chunk), at 128
-  // registers without spills on sm_80..sm_90 (groups of 256 spill 8-12 bytes on sm_90,
-  // where the backend keeps the variant 8 registers lower: 223 and 240). Wider codes
-  // spill or gain less (si3 281 vs 298.5 but 4 bytes on sm_80; si4 4 bytes), and groups
-  // that do not divide 256 spill (384: 8-24 bytes).
+  // Most codes take 256 of K per step in the register pipeline with shared memory
+  // (stages = 1) when their groups divide it (or per channel; 2026-11-27, tenth session,
+  // SASS only, not yet timed): each iteration's copies, loads, bounds and loop control
+  // then serve 512 of K. SASS per 128 of K on sm_90 / sm_86 / sm_80 (the variant the
+  // backend keeps), k_step 128 -> 256: ui1 274 -> 231, ui2 284.5 -> 255.5, si2 243.5 ->
+  // 223.5 / 251.5 -> 217.5 / 234.5 -> 222, si3 297.5 -> 279.5 / 314 -> 304 / 293.5 -> 280,
+  // si4 226.5 -> 206 / 235.5 -> 242.5 (exact casts: its folded kernel spills there) /
+  // 219.5 -> 204, FP4 367.5 -> 339.5 / 369.5 -> 346 / 362 -> 338 (per channel too: si4
+  // 202.5 -> 186), at 128 registers or fewer without spills (the next chunk's weights
+  // load sub-chunk by sub-chunk: LowBitGemm.cpp). The rest stay at 128: 5- and 7-bit
+  // codes take 9-12% fewer instructions at 256 (si5 348.5 -> 316.5, si7 362.5 -> 319.5)
+  // but 168 registers, 3 blocks per SM instead of 4; 6- and 8-bit codes and FP6 spill or
+  // take more (si6 324.5 -> 332, si8 243 -> 259.5, FP6 487 -> 529.5); 3- and 4-bit codes
+  // with offsets spill (ui3 on sm_80, 344.5 -> 376; the 4-bit ones default to the shared
+  // pipeline). Groups that do not divide 256 spill there (384: 8-24 bytes).
   if (m <= 8) {
     if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
       return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    int64_t kStep = bits <= 2 && !floatCodes && 256 % std::max<int64_t>(group, 1) == 0 &&
-                                (stages < 0 || stages == 1) ? 256 : 128;
+    bool wide = bits <= 2 || ((bits == 3 || bits == 4) && !offsets);
+    int64_t kStep = wide && 256 % std::max<int64_t>(group, 1) == 0 && (stages < 0 || stages == 1) ? 256 : 128;
     return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0);
   }
   if (m <= 16)

@@ -98,8 +98,8 @@ VARIANTS = [# the default up to 8 rows (but for 4-bit codes with offsets): split
             # the GPU (tbvm.resident_blocks and the rounds of them that balance best:
             # 8192 x 8192 gets one round of 8 splits); H200, 2026-11-27: faster than about
             # 256 blocks in 15 of 18 cases (1-19%), 6% slower for si4 at 57344 x 8192
-            # (for ui1 and ui2 the default before 2026-11-27's tenth session, which gave
-            # 1- and 2-bit codes k_step 256: this times the two against each other)
+            # (for ui1, ui2, si3, si4 and e2m1 the default before 2026-11-27's tenth
+            # session, which gave them k_step 256: this times the two against each other)
             ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # ... and with about 256 blocks (the default before)
             ("bm8-st1", "k-step=128 n-per-warp=4 stages=1 target-blocks=256"),

@@ -455,6 +455,29 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     Reg addr;
   };
   std::vector<Group> groups;
+  // An earlier load_matrix of this tile and layout at constant offsets, in this block,
+  // whose groups' addresses serve here plus an immediate: `delta` elements away, a whole
+  // number of swizzle periods, or along the row a multiple of 2^(base + bits) columns
+  // in a row-swizzled tile (as for groups within one load below).
+  const bool constantOrigin = rowOff.constant && colOff.constant;
+  MatrixLoad *earlier = nullptr;
+  int64_t earlierDelta = 0;
+  if (constantOrigin) {
+    for (auto it = matrixLoads_.rbegin(); it != matrixLoads_.rend() && !earlier; ++it) {
+      if (it->block != currentBlock_ || it->tile != inst.operands[0] || it->layout != rt.layout ||
+          it->transpose != inst.transpose)
+        continue;
+      int64_t dr = *rowOff.constant - it->row, dc = *colOff.constant - it->col;
+      int64_t delta = dr * st.shape[1] + dc;
+      if (delta % st.swizzle.period() == 0 ||
+          (!st.swizzle.isIdentity() && st.swizzle.bits <= 3 &&
+           st.shape[1] == (int64_t(1) << (st.swizzle.base + st.swizzle.shift)) && dr == 0 &&
+           dc % (int64_t(1) << (st.swizzle.base + st.swizzle.bits)) == 0)) {
+        earlier = &*it;
+        earlierDelta = delta;
+      }
+    }
+  }
   // ldmatrix of `count` matrices from `first` into their registers, at `address`.
   auto ldmatrix = [&](int64_t first, int64_t count, Operand address) {
     Inst ld;
@@ -466,9 +489,17 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     ld.src = {address};
     kernel_.body.push_back(ld);
   };
-  for (int64_t first = 0, count = 0; first < matrices; first += count) {
+  MatrixLoad record{currentBlock_, inst.operands[0], rt.layout, inst.transpose,
+                    rowOff.constant.value_or(0), colOff.constant.value_or(0), {}};
+  for (int64_t first = 0, count = 0, index = 0; first < matrices; first += count, ++index) {
     int64_t remaining = matrices - first; // ldmatrix loads 1, 2 or 4 matrices
     count = remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
+    if (earlier && index < int64_t(earlier->groups.size())) {
+      auto [addr, bytes] = earlier->groups[size_t(index)];
+      record.groups.push_back({addr, bytes + earlierDelta * 2});
+      ldmatrix(first, count, Operand::addr(addr, bytes + earlierDelta * 2));
+      continue;
+    }
     std::optional<std::pair<Reg, int64_t>> reuse; // (address, byte offset)
     for (const Group &g : groups) {
       if (g.count != count)
@@ -486,6 +517,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
       }
     }
     if (reuse) {
+      record.groups.push_back(*reuse);
       ldmatrix(first, count, Operand::addr(reuse->first, reuse->second));
       continue;
     }
@@ -540,8 +572,11 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     emit(Op::kMad, Type::kU32, {Operand::r(lin)}, {Operand::r(er), Operand::i(st.shape[1]), Operand::r(ec)});
     Reg addr = sharedAddress(*this, values_[inst.operands[0]], st, lin);
     groups.push_back({first, count, addr});
+    record.groups.push_back({addr, 0});
     ldmatrix(first, count, Operand::addr(addr));
   }
+  if (constantOrigin && !earlier)
+    matrixLoads_.push_back(std::move(record));
   return absl::OkStatus();
 }
 

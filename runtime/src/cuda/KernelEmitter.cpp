@@ -132,7 +132,7 @@ std::vector<Target> spillVariants(const Target &target) {
   Target tighter = target, exact = target;
   exact.foldCastConstants = false;
   if (target.registerSlack == 0)
-    for (int slack : {8, 16}) {
+    for (int slack : {8, 16, 24}) {
       tighter.registerSlack = slack;
       out.push_back(tighter);
     }

@@ -262,6 +262,17 @@ public:
   };
   std::vector<SharedChain> sharedChains_;
   std::map<uint32_t, Reg> splatWords_; // the constants rows g + 8 take, defined in the prologue
+  /// ldmatrix groups of a load_matrix at constant offsets (EmitCopy.cpp): a later one of
+  /// the same tile and layout in the same block, offset by what the swizzle maps to the
+  /// same offset, reuses their addresses with immediates (the sub-chunks of a K step).
+  struct MatrixLoad {
+    const vm::Block *block = nullptr;
+    uint32_t tile = 0, layout = 0;
+    bool transpose = false;
+    int64_t row = 0, col = 0;
+    std::vector<std::pair<Reg, int64_t>> groups; // per group of matrices: address, bytes
+  };
+  std::vector<MatrixLoad> matrixLoads_;
   const vm::Block *currentBlock_ = nullptr;
   Reg tid_;
   Reg warp_, lane_;

@@ -94,12 +94,13 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 absl::Status applyTargetEnvironment(Target &target);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
-/// whose default PTX spills registers: four variants of `target`, (1) a register cap 8
+/// whose default PTX spills registers: five variants of `target`, (1) a register cap 8
 /// below the one min_blocks_per_sm implies (Target::registerSlack), (2) one 16 below,
-/// (3) exact casts (Target::foldCastConstants off), (4) exact casts and a cap 8 below.
-/// The first that does not spill is kept, else the one that spills least. (ptxas spills
-/// at one cap and not at a lower one often enough: FP6 decode on sm_90 spills at 128
-/// and 120 registers, not at 112.)
+/// (3) one 24 below, (4) exact casts (Target::foldCastConstants off), (5) exact casts and
+/// a cap 8 below (no cap under 64). The first that does not spill is kept, else the one
+/// that spills least. (ptxas spills at one cap and not at a lower one often enough: FP6
+/// decode on sm_90 has spilled at 128 and 120 registers but not at 112, and at 128, 120
+/// and 112 but not at 104.)
 std::vector<Target> spillVariants(const Target &target);
 
 /// A spilling kernel's variant: its target, its PTX and a name for logs.
