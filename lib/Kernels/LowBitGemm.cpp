@@ -686,12 +686,12 @@ LogicalResult GemmBuilder::buildKernel() {
       // sub-chunks whose scales come another way, codes of 2 bits and more) sub-chunk s's
       // right after this chunk's sub-chunk s is computed, into the registers it frees:
       // one sub-chunk in flight more than the registers of one chunk, not two chunks'
-      // worth. At k_step 256 (SASS, 2026-11-27) that fits ui2 in 128 registers without
-      // spills on sm_80..sm_90 (it spilled 12-16 bytes), si3 on sm_90 (4 bytes on
-      // sm_80), and spills less for wider codes (sm_90: si4 76 -> 4 bytes, si6 224 -> 12,
-      // FP4 48 -> 8), with about as many instructions (si3 +2%, si4 -5%, si6 -6.5%);
-      // 1-bit codes, whose chunk is 8
-      // registers, fit either way and take 6% fewer instructions loading it whole.
+      // worth. At k_step 256 (SASS, 2026-11-27) that made ui2 fit 128 registers without
+      // spills on sm_80..sm_90 (it spilled 12-16 bytes) and wider codes spill less (sm_90:
+      // si4 76 -> 4 bytes, si6 224 -> 12, FP4 48 -> 8); with the ldmatrix addresses that
+      // a step's sub-chunks share (EmitCopy.cpp) si3, si4 and FP4 fit too (the defaults:
+      // LowBitGemmSchedule.cpp). 1-bit codes, whose chunk is 8 registers, fit either way
+      // and take 6% fewer instructions loading it whole.
       const bool staggered = KS_ > 1 && (perChannel || pairScales) && bits_ > 1;
       if (following && !staggered)
         loadWeights(l, following, next);
@@ -903,7 +903,7 @@ void GemmBuilder::buildHost() {
   } else if (spec_.schedule.getTargetBlocks() == 0) {
     // Sized to the device: R blocks run at once (tbvm.resident_blocks), so s splits take
     // about ceil(blocks * s / R) rounds of 1/s of the work each. Take the s in 1..smax
-    // (each block keeping at least 1024 of K: 8 chunks of 128, 4 of 256; s <= 32) that
+    // (each block keeping at least 1024 of K: 8 chunks of 128, 4 of 256, 3 of 384; s <= 32) that
     // minimizes ceil(blocks s / R)
     // / s, a larger s only where it is at least 10% better (each split adds a block's
     // pipeline start and atomic adds). 64 column blocks of 8192 x 8192 on 528 resident:
@@ -916,7 +916,7 @@ void GemmBuilder::buildHost() {
     Value smax = arith::MinUIOp::create(
         b_, loc_,
         arith::MaxUIOp::create(b_, loc_,
-                               arith::DivUIOp::create(b_, loc_, chunks, index(std::max<int64_t>(1, 1024 / KI_))),
+                               arith::DivUIOp::create(b_, loc_, chunks, index((1024 + KI_ - 1) / KI_)),
                                index(1)),
         index(32));
     Value rounds1 = arith::CeilDivUIOp::create(b_, loc_, blocks, resident);
@@ -936,12 +936,12 @@ void GemmBuilder::buildHost() {
     gz = search.getResult(0);
   } else {
     // Enough blocks to fill the GPU: about target_blocks (256 by default: two per SM of
-    // the largest parts), each keeping at least 256 of K (2 chunks of 128, 1 of 256).
+    // the largest parts), each keeping at least 256 of K (2 chunks of 128, 1 of more).
     Value blocks = muli(gx, gy);
     Value want = arith::CeilDivUIOp::create(b_, loc_, index(spec_.schedule.getTargetBlocks()), blocks);
     Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
     Value most = arith::MaxUIOp::create(
-        b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index(std::max<int64_t>(1, 256 / KI_))), index(1));
+        b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index((256 + KI_ - 1) / KI_)), index(1));
     gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
   }
   // y: uninitialized, zeroed by the zero kernel only when the grid splits K (a launch of

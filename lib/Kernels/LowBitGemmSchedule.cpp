@@ -57,10 +57,13 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // (stages = 1) when their groups divide it (or per channel; 2026-11-27, tenth session,
   // SASS only, not yet timed): each iteration's copies, loads, bounds and loop control
   // then serve 512 of K. SASS per 128 of K on sm_90 / sm_86 / sm_80 (the variant the
-  // backend keeps), k_step 128 -> 256: ui1 274 -> 231, ui2 284.5 -> 255.5, si2 243.5 ->
+  // backend keeps; both k_steps with the same emitter, so some k_step 128 figures differ
+  // from lowbit-gemm-sass.test's history), k_step 128 -> 256: ui1 274 -> 231, ui2
+  // 284.5 -> 255.5, si2 243.5 ->
   // 223.5 / 251.5 -> 217.5 / 234.5 -> 222, si3 297.5 -> 279.5 / 314 -> 304 / 293.5 -> 280,
   // si4 226.5 -> 206 / 235.5 -> 242.5 (exact casts: its folded kernel spills there) /
-  // 219.5 -> 204, FP4 367.5 -> 339.5 / 369.5 -> 346 / 362 -> 338 (per channel too: si4
+  // 219.5 -> 204, FP4 (e2m1; the other small floats of 4 bits alike, untested) 367.5 ->
+  // 339.5 / 369.5 -> 346 / 362 -> 338 (per channel too: si4
   // 202.5 -> 186), at 128 registers or fewer without spills (the next chunk's weights
   // load sub-chunk by sub-chunk: LowBitGemm.cpp). The rest stay at 128: 5- and 7-bit
   // codes take 9-12% fewer instructions at 256 (si5 348.5 -> 316.5, si7 362.5 -> 319.5)
@@ -72,7 +75,7 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
     if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
       return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
-    bool wide = bits <= 2 || ((bits == 3 || bits == 4) && !offsets);
+    bool wide = floatCodes ? bits == 4 : bits <= 2 || ((bits == 3 || bits == 4) && !offsets);
     int64_t kStep = wide && 256 % std::max<int64_t>(group, 1) == 0 && (stages < 0 || stages == 1) ? 256 : 128;
     return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0);
   }

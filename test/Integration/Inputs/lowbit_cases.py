@@ -35,7 +35,7 @@ CASES = [
     # the register pipeline takes chunks in pairs: blocks with 2, 2, 1 and 0 chunks (an
     # odd last chunk after the loop, a block with nothing to add), with offsets 2, 2, 1
     # (scales and offsets in registers; their default is the shared pipeline)
-    ("si4", 4, " split-k=4", 3, 64, 640, 128),
+    ("si4", 4, " split-k=4 k-step=128", 3, 64, 640, 128),
     ("ui4", 4, " stages=1 split-k=3", 3, 64, 640, 128),
     ("ui4", 4, " split-k=3", 3, 64, 640, 128),
     # ... with 16 rows (a copy per chunk), and chunks of 256 (3 and 2 per block)
@@ -108,7 +108,8 @@ INTEGER_CASES = [
     ("si4", 4, "", 20, 64, 512, 256),
     # 1- and 2-bit codes' chunks of 256 with a last one half past K (its codes read as
     # zeros, whose constant the zero activations there cancel)
-    ("ui1", 1, "", 3, 64, 384, 128), ("ui2", 2, "", 3, 64, 384, 128),
+    ("ui1", 1, "", 3, 64, 384, 128), ("ui2", 2, "", 3, 64, 384, 128), ("si3", 3, "", 3, 64, 384, 128),
+    ("e2m1", 4, "", 3, 64, 384, 128),
 ]
 
 
