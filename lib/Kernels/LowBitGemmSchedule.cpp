@@ -21,7 +21,8 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
                                                         int64_t stages) {
   const bool perChannel = group == 0;
   // Decode: one 16-row tile, 4 warps of 4 n-tiles (a 128-column block), 128 of K per
-  // step, the register pipeline (stages = 1), split-K chosen at run time. Measured on an
+  // step (256 for some codes up to 8 rows, below), the register pipeline (stages = 1),
+  // split-K chosen at run time. Measured on an
   // H200 (docs/perf.md) against k_step 128/256/512, n_per_warp 1/2/4 and 3..6 shared
   // stages: fastest or within 5% at N x K = 57344 x 8192 and 8192 x 8192, with at most
   // 128 registers and no spills for 1..7 bits. (The shared pipeline was 1.4x slower then;
