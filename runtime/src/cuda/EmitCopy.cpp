@@ -447,18 +447,20 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   // 3 of them) XORing the 16-byte unit: such a step leaves the XORed unit bits alone and
   // stays in the row (both groups' columns are in the tile), whose low bits the 8-row
   // steps of matrices keep.
-  int64_t period = st.swizzle.period();
   const vm::Swizzle &sw = st.swizzle;
   const bool rowSwizzle = !sw.isIdentity() && sw.bits <= 3 && st.shape[1] == (int64_t(1) << (sw.base + sw.shift));
+  // Whether an address serves `rows` rows and `cols` columns on plus an immediate.
+  auto shiftsThrough = [&](int64_t rows, int64_t cols) {
+    return (rows * st.shape[1] + cols) % sw.period() == 0 ||
+           (rowSwizzle && rows % 8 == 0 && cols % (int64_t(1) << (sw.base + sw.bits)) == 0);
+  };
   struct Group {
     int64_t first, count;
     Reg addr;
   };
   std::vector<Group> groups;
   // An earlier load_matrix of this tile and layout at constant offsets, in this block,
-  // whose groups' addresses serve here plus an immediate: `delta` elements away, a whole
-  // number of swizzle periods, or along the row a multiple of 2^(base + bits) columns
-  // in a row-swizzled tile (as for groups within one load below).
+  // whose groups' addresses serve here plus an immediate (as for groups within one load).
   const bool constantOrigin = rowOff.constant && colOff.constant;
   MatrixLoad *earlier = nullptr;
   int64_t earlierDelta = 0;
@@ -468,13 +470,9 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
           it->transpose != inst.transpose)
         continue;
       int64_t dr = *rowOff.constant - it->row, dc = *colOff.constant - it->col;
-      int64_t delta = dr * st.shape[1] + dc;
-      if (delta % st.swizzle.period() == 0 ||
-          (!st.swizzle.isIdentity() && st.swizzle.bits <= 3 &&
-           st.shape[1] == (int64_t(1) << (st.swizzle.base + st.swizzle.shift)) && dr == 0 &&
-           dc % (int64_t(1) << (st.swizzle.base + st.swizzle.bits)) == 0)) {
+      if (shiftsThrough(dr, dc)) {
         earlier = &*it;
-        earlierDelta = delta;
+        earlierDelta = dr * st.shape[1] + dc;
       }
     }
   }
@@ -510,9 +508,8 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
       for (int64_t m = 1; m < count && same; ++m)
         same = q.slotPart[size_t(first + m)][0] - q.slotPart[size_t(g.first + m)][0] == dr &&
                q.slotPart[size_t(first + m)][1] - q.slotPart[size_t(g.first + m)][1] == dc;
-      int64_t delta = dr * 8 * st.shape[1] + dc * 8; // elements
-      if (same && (delta % period == 0 || (rowSwizzle && (dc * 8) % (int64_t(1) << (sw.base + sw.bits)) == 0))) {
-        reuse = std::make_pair(g.addr, delta * 2);
+      if (same && shiftsThrough(dr * 8, dc * 8)) {
+        reuse = std::make_pair(g.addr, (dr * 8 * st.shape[1] + dc * 8) * 2);
         break;
       }
     }

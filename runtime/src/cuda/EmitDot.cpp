@@ -99,21 +99,22 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
       // same B fragments compute it (every row of its D is the same), when one precedes
       // it in this block with those rows free or already holding this constant.
       uint32_t word = *values_[aId].splat;
+      // (Still the chain it was: nothing rewrote its mmas since.)
+      auto intact = [&](const SharedChain &chain) {
+        for (size_t i = 0; i < chain.mmas.size(); ++i) {
+          const Inst &m = kernel_.body[chain.mmas[i]];
+          if (m.op != Op::kMma || m.src.size() < 4 ||
+              (i + 1 == chain.mmas.size() && m.dst[0].reg.id != chain.out[0].id))
+            return false;
+        }
+        return true;
+      };
       std::vector<SharedChain *> found;
       for (int64_t c = 0; c < tiles; ++c) {
         std::vector<int64_t> seq;
         for (int64_t kk = 0; kk < kTiles; ++kk)
           seq.push_back(slots[size_t(c * kTiles + kk)][1]);
-        // The latest such chain (still the chain it was: nothing rewrote its mmas since).
-        auto intact = [&](const SharedChain &chain) {
-          for (size_t i = 0; i < chain.mmas.size(); ++i) {
-            const Inst &m = kernel_.body[chain.mmas[i]];
-            if (m.op != Op::kMma || m.src.size() < 4 ||
-                (i + 1 == chain.mmas.size() && m.dst[0].reg.id != chain.out[0].id))
-              return false;
-          }
-          return true;
-        };
+        // The latest such chain.
         SharedChain *match = nullptr;
         for (auto it = sharedChains_.rbegin(); it != sharedChains_.rend() && !match; ++it)
           if (it->block == currentBlock_ && it->b == bId && it->bSlots == seq &&
@@ -124,12 +125,7 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         found.push_back(match);
       }
       if (int64_t(found.size()) == tiles) {
-        auto [known, fresh] = splatWords_.emplace(word, Reg());
-        if (fresh) {
-          known->second = newReg(RegKind::kB32);
-          emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(known->second)}, {Operand::i(word)});
-        }
-        Reg constant = known->second;
+        Reg constant = prologueWord(word);
         out.regs.clear();
         for (SharedChain *chain : found) {
           if (!chain->upper) {
@@ -183,13 +179,7 @@ absl::Status KernelEmitter::emitDot(const vm::Instruction &inst) {
         kernel_.body.push_back(m);
         return next;
       };
-      std::map<uint32_t, Reg> words32; // one register per distinct constant word
-      auto word = [&](uint32_t w) {
-        auto [it, fresh] = words32.emplace(w, Reg());
-        if (fresh)
-          it->second = imm32(w);
-        return it->second;
-      };
+      auto word = [&](uint32_t w) { return prologueWord(w); };
       auto zeros = [&] { return std::vector<Reg>(4, word(0)); };
       // A carried constant: sum over k of (a - bias_a) b = sum a b - sum bias_a b. The
       // second sum, negated, is a chain of mmas of the constants' fragments (-bias,

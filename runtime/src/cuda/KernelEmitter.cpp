@@ -327,6 +327,15 @@ Reg KernelEmitter::constant32(uint32_t value) {
   return r;
 }
 
+Reg KernelEmitter::prologueWord(uint32_t word) {
+  auto [it, fresh] = prologueWords_.emplace(word, Reg());
+  if (fresh) {
+    it->second = newReg(RegKind::kB32);
+    emitTo(prologue_, Op::kMov, Type::kB32, {Operand::r(it->second)}, {Operand::i(word)});
+  }
+  return it->second;
+}
+
 Reg KernelEmitter::imm64(int64_t value) {
   Reg r = newReg(RegKind::kB64);
   emit(Op::kMov, Type::kB64, {Operand::r(r)}, {Operand::i(value)});

@@ -61,10 +61,10 @@ struct EValue {
   int depth = 1 << 30;
   /// kTile (f16/bf16): the registers hold every element's value plus a constant, or
   /// times a power of two: slot s (half s % 2 of regs[s / 2]) holds its value + bias[s]
-  /// (bias: f16/bf16 bits per slot, empty for none), or its value * 2^-scaleExp. A cast whose only readers are tensor-core dots leaves its
-  /// magic-number bias and scale there (EmitCast.cpp): the dot takes it out once per
-  /// product instead of once per pair of elements (EmitDot.cpp). Anything else reads
-  /// exact registers.
+  /// (bias: f16/bf16 bits per slot, empty for none), or its value * 2^-scaleExp. A cast
+  /// whose only readers are tensor-core dots leaves its magic-number bias and scale there
+  /// (EmitCast.cpp): the dot takes it out once per product instead of once per pair of
+  /// elements (EmitDot.cpp). Anything else reads exact registers.
   std::vector<uint32_t> bias;
   int scaleExp = 0;
   bool carriesConstant() const { return !bias.empty() || scaleExp != 0; }
@@ -261,13 +261,17 @@ public:
     std::optional<uint32_t> upper;    // the constant rows g + 8 hold once taken
   };
   std::vector<SharedChain> sharedChains_;
-  std::map<uint32_t, Reg> splatWords_; // the constants rows g + 8 take, defined in the prologue
+  /// One register per constant word, defined in the prologue (so that instructions
+  /// already emitted may be given it: SharedChain).
+  Reg prologueWord(uint32_t word);
+  std::map<uint32_t, Reg> prologueWords_;
   /// ldmatrix groups of a load_matrix at constant offsets (EmitCopy.cpp): a later one of
   /// the same tile and layout in the same block, offset by what the swizzle maps to the
   /// same offset, reuses their addresses with immediates (the sub-chunks of a K step).
   struct MatrixLoad {
     const vm::Block *block = nullptr;
-    uint32_t tile = 0, layout = 0;
+    uint32_t tile = 0;
+    int32_t layout = 0;
     bool transpose = false;
     int64_t row = 0, col = 0;
     std::vector<std::pair<Reg, int64_t>> groups; // per group of matrices: address, bytes
