@@ -27,10 +27,11 @@
 // made exact: one fma per pair), the constants' correction mmas, f32 scaling.
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %t.mlir | FileCheck %s --check-prefix=PTX
 // PTX-LABEL: .entry tessel_both(
+// (The constants' registers are set in the prologue.)
+// PTX: mov.b32 [[NEG:%r[0-9]+]], 0xE480E480;
 // PTX-COUNT-2: fma.rn.f16x2
 // PTX-NOT: fma.rn.f16x2
-// PTX: mov.b32 [[NEG:%r[0-9]+]], 0xE480E480;
-// PTX-NEXT: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {{{.*}}}, {[[NEG]], [[NEG]], [[NEG]], [[NEG]]}
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {{{.*}}}, {[[NEG]], [[NEG]], [[NEG]], [[NEG]]}
 // PTX-NEXT: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-LABEL: .entry tessel_bf(
 // PTX-NOT: bf16x2
