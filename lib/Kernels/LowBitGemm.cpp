@@ -40,7 +40,7 @@
 //   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
 //   bytes replicate(WM).spatial(1,WN,1).local(1,NW,1).spatial(1,1,32).local(1,1,4 bits)
 //   B     replicate(WM).spatial(1,WN).local(1,NW).local(kw/16,1) . mmaB   [kw, 8 WN NW]
-//   codes B's, but 4-bit codes interleaved in each word (pairs 16 bits apart)
+//   codes B's, but 1-, 2- and 4-bit codes interleaved in each word (pairs 16 bits apart)
 //   (kw = 128 in the register pipeline, 32 in the shared one)
 //   C     spatial(WM,WN).local(MT,NW) . mmaC                      [16 MT WM, 8 WN NW]
 //   bm = 8: B^T spatial(WN,1).local(NW/2,8) . mmaA [BN, 128] (n-tiles 2i, 2i + 1 are the
@@ -223,15 +223,19 @@ LogicalResult GemmBuilder::buildKernel() {
                   str(kw / 16) + ",1)." + mmaB);
   };
   // The codes of B as the bytes hold them (vm/Repack.h): the fragment's order, except that
-  // 4-bit codes are interleaved in each 32-bit word so that every f16 pair's two codes
-  // are 16 bits apart (slot 4e + i of each 8 holds element 2i + e of the word's 4 pairs;
-  // k = 32 jhi + 8 i + 2 (lane % 4) + e), which the cast to the fragment turns into one
-  // lop3 per pair.
+  // 1-, 2- and 4-bit codes are interleaved in each 32-bit word so that every f16 pair's
+  // two codes are 16 bits apart (with P = 16 / bits pairs per word, slot P e + i of each
+  // 2P holds element 2i + e of the word's pairs; k = 8 P jhi + 8 i + 2 (lane % 4) + e),
+  // which the cast to the fragment turns into one lop3 per pair. A K slice narrower than
+  // a word's 8 P (1 and 2 bits at kw = 32) is held in the fragment's order: the cast reads
+  // its codes where the whole word has them (EmitCast.cpp, casts through a slice).
   auto codesLayout = [&](int64_t kw) {
-    if (bits_ != 4)
+    const int64_t pairs = 16 / bits_;
+    if ((bits_ != 1 && bits_ != 2 && bits_ != 4) || kw < 8 * pairs)
       return bLayout(kw);
     return layout(repM + "spatial(1," + str(WN_) + ").local(1," + str(NW_) + ").layout<shape=[" +
-                  str(kw) + ",8], modes=[" + str(kw / 32) + ",4,4,2,8], spatial=[4,2], local=[0,3,1]>");
+                  str(kw) + ",8], modes=[" + str(kw / (8 * pairs)) + "," + str(pairs) +
+                  ",4,2,8], spatial=[4,2], local=[0,3,1]>");
   };
   auto lc = layout("spatial(" + str(WM_) + "," + str(WN_) + ").local(" + str(MT_) + "," +
                    str(NW_) + ")." + mmaC);

@@ -19,9 +19,11 @@ for integer, (kind, bits, extra, m, n, k, group) in ([(False, c) for c in lowbit
     args = lowbit_cases.make_inputs(d, kind, bits, m, n, k, group, lowbit_cases.f16_dequant(mlir),
                                     integer_inputs=integer)
     # The default schedules (and every integer case) also with exact casts (the kernels
-    # the CUDA backend keeps where the casts' constants left to the dots make ptxas spill).
+    # the CUDA backend keeps where the casts' constants left to the dots make ptxas spill),
+    # and those of 1- and 2-bit codes with narrower cast views (another such variant).
     for device in (["cpu", "ptx-sim"] + (["ptx-sim:sm_90"] if "prefetch" in extra else []) +
-                   (["ptx-sim:sm_80:exact-casts"] if extra == "" or integer else [])):
+                   (["ptx-sim:sm_80:exact-casts"] if extra == "" or integer else []) +
+                   (["ptx-sim:sm_80:narrow-cast-views"] if bits <= 2 and (extra == "" or integer) else [])):
         ok, said = lowbit_cases.run_and_check(d, tslm, args, device)
         print(name, device, said)
         failed |= not ok

@@ -39,6 +39,12 @@ static llvm::cl::opt<bool> exactCastsOption(
                    "values too (the variant the CUDA backend falls back to when ptxas "
                    "spills; default: the dot takes out their constants)"),
     llvm::cl::init(false));
+static llvm::cl::opt<bool> narrowCastViewsOption(
+    "narrow-cast-views",
+    llvm::cl::desc("for --tbvm-to-ptx: casts of codes paired 16 bits apart shift their words "
+                   "in steps of half the default (fewer registers; a variant the CUDA "
+                   "backend tries when ptxas spills)"),
+    llvm::cl::init(false));
 static llvm::cl::opt<int> registerSlackOption(
     "register-slack",
     llvm::cl::desc("for --tbvm-to-ptx: a kernel that asks for N blocks per SM gets .maxnreg "
@@ -54,6 +60,7 @@ LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ost
     return module.emitError() << "--min-blocks-per-sm must be 0..32, not " << int(minBlocksOption);
   target->minBlocksPerSm = minBlocksOption;
   target->foldCastConstants = !exactCastsOption;
+  target->narrowCastViews = narrowCastViewsOption;
   if (registerSlackOption < 0 || registerSlackOption > 128)
     return module.emitError() << "--register-slack must be 0..128, not " << int(registerSlackOption);
   target->registerSlack = registerSlackOption;

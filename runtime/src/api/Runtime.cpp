@@ -53,21 +53,23 @@ public:
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cpu::CpuBackend>(o)));
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
-      // ptx-sim[:sm_XX][:exact-casts]
+      // ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views]
       std::string arch;
-      bool exactCasts = false;
+      bool exactCasts = false, narrowViews = false;
       if (spec.size() > 7) {
         for (absl::string_view part : absl::StrSplit(absl::string_view(spec.data() + 8, spec.size() - 8), ':')) {
-          std::string what = part.empty()                                      ? "an empty option"
-                             : part == "exact-casts" && !exactCasts            ? ""
-                             : part.rfind("sm_", 0) == 0 && arch.empty()       ? ""
-                             : part == "exact-casts" || part.rfind("sm_", 0) == 0 ? "a repeated option"
-                                                                                  : "an unknown option";
+          bool *flag = part == "exact-casts" ? &exactCasts : part == "narrow-cast-views" ? &narrowViews : nullptr;
+          bool isArch = part.rfind("sm_", 0) == 0;
+          std::string what = part.empty()                          ? "an empty option"
+                             : (flag && *flag) || (isArch && !arch.empty()) ? "a repeated option"
+                             : !flag && !isArch                    ? "an unknown option"
+                                                                   : "";
           if (!what.empty())
-            return absl::InvalidArgumentError(absl::StrCat(what, " '", std::string(part), "' in device '",
-                                                           std::string(spec), "' (ptx-sim[:sm_XX][:exact-casts])"));
-          if (part == "exact-casts")
-            exactCasts = true;
+            return absl::InvalidArgumentError(
+                absl::StrCat(what, " '", std::string(part), "' in device '", std::string(spec),
+                             "' (ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views])"));
+          if (flag)
+            *flag = true;
           else
             arch = std::string(part);
         }
@@ -78,6 +80,7 @@ public:
       if (!target.ok())
         return target.status();
       target->foldCastConstants = !exactCasts;
+      target->narrowCastViews = narrowViews;
       return std::shared_ptr<Device>(
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cuda::PtxSimBackend>(*target)));
     }
@@ -104,7 +107,7 @@ public:
       return openDevice("cpu");
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ptx-sim[:sm_XX][:exact-casts])"));
+        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views])"));
   }
 
 private:

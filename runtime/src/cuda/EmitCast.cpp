@@ -62,7 +62,12 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   const vm::ValueType &rt = typeOf(inst.results[0]);
   DType from = st.dtype, to = rt.dtype;
   unsigned fb = from.bits();
-  std::vector<Reg> src = values_[inst.operands[0]].regs;
+  // A slice that only casts read (KernelEmitter::castOnlySlice_) has no registers: the
+  // cast reads the slice's source through its slot map, so codes that the slice would
+  // have gathered (1- and 2-bit codes paired 16 bits apart in words wider than the
+  // slice) are masked where they are.
+  auto sliced = slicedFrom_.find(inst.operands[0]);
+  std::vector<Reg> src = values_[sliced == slicedFrom_.end() ? inst.operands[0] : sliced->second.source].regs;
   int64_t slots = program_.layoutOf(rt).localSize();
   bool toHalf = to == DType::f16(), toBF16 = to == DType::bf16();
   bool magicPath = (toHalf || (toBF16 && fb <= 7)) && from.isInteger() && fb <= 8;
@@ -79,6 +84,14 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   if (st.layout != rt.layout)
     if (absl::Status s = ownThreadSlotMap(inst, "cast", [](std::vector<int64_t> x) { return x; }, order); !s.ok())
       return s;
+  if (sliced != slicedFrom_.end()) {
+    const std::vector<int64_t> &through = sliced->second.slots;
+    if (order.empty())
+      order = through;
+    else
+      for (int64_t &o : order)
+        o = through[size_t(o)];
+  }
   bool identity = true;
   for (size_t s = 0; s < order.size(); ++s)
     identity = identity && order[s] == int64_t(s);
@@ -380,12 +393,22 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       return t;
     };
     if (!pairs.empty()) {
-      // Codes 16 bits apart: the lop3 keeps both where they are when they end inside the
-      // mantissa (bit x + bits <= 10 for f16, 7 for bf16); higher ones come from the
-      // register shifted right by 8 (made once, shared by the pairs it serves) or by x.
+      // Codes 16 bits apart: the lop3 masks both in the word shifted right by a multiple of
+      // 8 bits (of 4 for 1-bit codes), one shift per word and amount, shared by the pairs
+      // it serves, so that the codes end inside the mantissa (bit x + bits <= 10 for f16,
+      // 7 for bf16); where they would not, the word shifted by x. Few distinct bits x per
+      // word keep the folded casts' constants alike from one k16 tile to the next: each
+      // distinct tile of constants costs the dot's correction chain registers, which
+      // ptxas refills with moves in the loop (1-bit codes with shifts by 8: 4 distinct
+      // tiles, 940 SASS instructions per 512 of K on sm_90; by 4: 2 tiles, 907). The
+      // spill variant Target::narrowCastViews halves the step (2-bit decode on sm_80
+      // spills with 2 tiles of constants, not with 1).
       int limit = toHalf ? 10 : 7;
+      int period = (fb == 1 ? 4 : 8) / (target_.narrowCastViews ? 2 : 1);
       for (auto [word, x] : pairs) {
-        int sh = x + int(fb) <= limit ? 0 : (x >= 8 && x - 8 + int(fb) <= limit ? 8 : x);
+        int sh = x - x % period;
+        if (x - sh + int(fb) > limit)
+          sh = x + int(fb) <= limit ? 0 : x;
         Reg w = view(word, sh, /*through=*/false);
         out.regs.push_back(done(place(w, x - sh, x - sh), x - sh, x - sh));
       }

@@ -193,11 +193,23 @@ absl::Status KernelEmitter::emitBroadcast(const vm::Instruction &inst) {
 }
 
 absl::Status KernelEmitter::emitSlice(const vm::Instruction &inst) {
-  return emitOwnThreadGather(inst, "slice", [&](std::vector<int64_t> x) {
+  auto toSource = [&](std::vector<int64_t> x) {
     for (size_t d = 0; d < x.size(); ++d)
       x[d] += inst.offsets[d];
     return x;
-  });
+  };
+  if (castOnlySlice_[inst.results[0]]) {
+    // Only casts read it: they read the source through the slot map (no registers made).
+    SlicedFrom from{inst.operands[0], {}};
+    if (absl::Status s = ownThreadSlotMap(inst, "slice", toSource, from.slots); !s.ok())
+      return s;
+    EValue &out = values_[inst.results[0]];
+    out.kind = EValue::Kind::kTile;
+    out.regs.clear();
+    slicedFrom_[inst.results[0]] = std::move(from);
+    return absl::OkStatus();
+  }
+  return emitOwnThreadGather(inst, "slice", toSource);
 }
 
 absl::Status KernelEmitter::emitOwnThreadGather(

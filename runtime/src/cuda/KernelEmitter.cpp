@@ -120,6 +120,8 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
     std::vector<std::string> parts;
     if (variant.registerSlack != target.registerSlack)
       parts.push_back(absl::StrCat("a register cap ", variant.registerSlack, " lower"));
+    if (variant.narrowCastViews != target.narrowCastViews)
+      parts.push_back("narrower cast views");
     if (variant.foldCastConstants != target.foldCastConstants)
       parts.push_back("exact casts");
     out.push_back({variant, std::move(*k), absl::StrJoin(parts, " and ")});
@@ -136,6 +138,11 @@ std::vector<Target> spillVariants(const Target &target) {
       tighter.registerSlack = slack;
       out.push_back(tighter);
     }
+  if (!target.narrowCastViews) {
+    Target narrow = target;
+    narrow.narrowCastViews = true;
+    out.push_back(narrow);
+  }
   if (target.foldCastConstants) {
     out.push_back(exact);
     if (target.registerSlack == 0) {
@@ -558,8 +565,9 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
   values_.assign(fn_.numValues(), EValue());
   {
     // Which values only tensor-core dots read, as their a or b operand; which are the b
-    // of a dot of a constant a tile into zero.
-    std::vector<uint8_t> uses(fn_.numValues(), 0); // bit 0: a dot's a/b, bit 1: any other
+    // of a dot of a constant a tile into zero; which slices only casts read.
+    std::vector<uint8_t> uses(fn_.numValues(), 0); // bit 0: a dot's a/b, bit 2: a cast, bit 1: any other
+    std::vector<bool> sliced(fn_.numValues(), false);
     std::vector<uint8_t> made(fn_.numValues(), 0); // 1: a constant, 2: its tile, 3: zeros
     splatDotOperand_.assign(fn_.numValues(), false);
     std::function<void(const vm::Block &)> scan = [&](const vm::Block &block) {
@@ -572,16 +580,21 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
         if (inst.opcode == Opcode::Dot && inst.operands.size() == 3 && made[inst.operands[0]] == 2 &&
             made[inst.operands[2]] == 3)
           splatDotOperand_[inst.operands[1]] = true;
+        if (inst.opcode == Opcode::Slice && inst.results.size() == 1)
+          sliced[inst.results[0]] = true;
         for (size_t i = 0; i < inst.operands.size(); ++i)
-          uses[inst.operands[i]] |= inst.opcode == Opcode::Dot && i < 2 ? 1 : 2;
+          uses[inst.operands[i]] |= inst.opcode == Opcode::Dot && i < 2 ? 1 : inst.opcode == Opcode::Cast ? 4 : 2;
         for (const vm::Block &region : inst.regions)
           scan(region);
       }
     };
     scan(fn_.body);
     dotOperandOnly_.assign(uses.size(), false);
-    for (size_t v = 0; v < uses.size(); ++v)
+    castOnlySlice_.assign(uses.size(), false);
+    for (size_t v = 0; v < uses.size(); ++v) {
       dotOperandOnly_[v] = uses[v] == 1;
+      castOnlySlice_[v] = sliced[v] && uses[v] == 4;
+    }
   }
   tid_ = newReg(RegKind::kB32);
   emitTo(prologue_, Op::kMov, Type::kU32, {Operand::r(tid_)}, {Operand::sp(ptx::Special::kTidX)});

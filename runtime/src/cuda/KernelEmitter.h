@@ -248,6 +248,15 @@ public:
   /// Per value: the b operand of a dot whose a is a constant tile (tbvm.alloc_regs of a
   /// constant) and whose c is zero: the low-bit GEMM's row sums, sum_k x[m, k] times ones.
   std::vector<bool> splatDotOperand_;
+  /// Per value: a tbvm.slice that only casts read. Its registers are not made: each cast
+  /// reads the slice's source through the slot map kept in slicedFrom_ (a cast finds its
+  /// codes' pairs where the whole source word holds them; EmitCast.cpp).
+  std::vector<bool> castOnlySlice_;
+  struct SlicedFrom {
+    uint32_t source = 0;            // the slice's operand (value id)
+    std::vector<int64_t> slots;     // result slot -> source slot, this thread's
+  };
+  std::map<uint32_t, SlicedFrom> slicedFrom_;
   /// A correction chain of a dot (EmitDot.cpp) whose A fragments are the same in rows g
   /// and g + 8: its readers take rows g (D registers 0, 1), so rows g + 8 are free for a
   /// later dot of a constant A tile over the same B fragments (splatDotOperand_), which

@@ -38,6 +38,10 @@ struct Target {
   /// instead of once per pair of elements (EValue::bias in KernelEmitter.h). Off: exact
   /// casts everywhere (the variant the CUDA backend falls back to when ptxas spills).
   bool foldCastConstants = true;
+  /// Casts of codes paired 16 bits apart (1-, 2- and 4-bit weights) mask each pair in its
+  /// word shifted right by a multiple of 8 bits (4 for 1-bit codes); on, of half that:
+  /// more shifts, fewer distinct constants, so fewer registers (a spill variant).
+  bool narrowCastViews = false;
   /// > 0: a kernel that asks for N blocks per SM gets `.maxnreg` of this many registers
   /// fewer than the cap that N blocks imply (65536 / (N * threads), in steps of 8) instead
   /// of `.minnctapersm N`: the same occupancy, and ptxas, which at exactly the cap
@@ -94,13 +98,13 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 absl::Status applyTargetEnvironment(Target &target);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
-/// whose default PTX spills registers: five variants of `target`, (1) a register cap 8
+/// whose default PTX spills registers: six variants of `target`, (1) a register cap 8
 /// below the one min_blocks_per_sm implies (Target::registerSlack), (2) one 16 below,
-/// (3) one 24 below, (4) exact casts (Target::foldCastConstants off), (5) exact casts and
-/// a cap 8 below (no cap under 64). The first that does not spill is kept, else the one
-/// that spills least. (ptxas spills at one cap and not at a lower one often enough: FP6
-/// decode on sm_90 has spilled at 128 and 120 registers but not at 112, and at 128, 120
-/// and 112 but not at 104.)
+/// (3) one 24 below, (4) narrower cast views (Target::narrowCastViews), (5) exact casts
+/// (Target::foldCastConstants off), (6) exact casts and a cap 8 below (no cap under 64).
+/// The first that does not spill is kept, else the one that spills least. (ptxas spills
+/// at one cap and not at a lower one often enough: FP6 decode on sm_90 has spilled at
+/// 128 and 120 registers but not at 112, and at 128, 120 and 112 but not at 104.)
 std::vector<Target> spillVariants(const Target &target);
 
 /// A spilling kernel's variant: its target, its PTX and a name for logs.

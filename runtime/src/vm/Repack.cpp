@@ -20,11 +20,11 @@ uint64_t mmaK128BitOffset(int64_t n, int64_t k, int64_t numN, unsigned bits) {
   uint64_t unitBits = 128ull * 8 * bits;
   uint64_t laneBits = 32ull * bits;
   int64_t c = 4 * j + f; // the code's place in the lane's run
-  if (bits == 4) {
-    // Each 32-bit word's 8 codes interleaved: f16 pair (2i, 2i + 1) at codes i and i + 4,
-    // i.e. 16 bits apart, so one lop3 masks both (see Repack.h).
-    int64_t r = c % 8;
-    c += 4 * (r % 2) + r / 2 - r;
+  if (bits == 1 || bits == 2 || bits == 4) {
+    // Each 32-bit word's 32 / bits codes interleaved: f16 pair (2i, 2i + 1) at codes i and
+    // i + 16 / bits, i.e. 16 bits apart, so one lop3 masks both (see Repack.h).
+    int64_t half = 16 / bits, r = c % (2 * half);
+    c += half * (r % 2) + r / 2 - r;
   }
   return uint64_t(unit) * unitBits + uint64_t(lane) * laneBits + uint64_t(c) * bits;
 }

@@ -15,10 +15,11 @@ namespace tessel::vm {
 /// holds 32 codes, code c = 4j + f at bits [c*bits, (c+1)*bits) of its 4*bits bytes,
 /// with j the k-tile (0..7) and f the mma.m16n8k16 B-fragment register slot (b0..b3):
 ///   k = 128 kc + 16 j + 2 (l % 4) + (f % 2) + 8 (f / 2),   n = 8 nt + l / 4.
-/// 4-bit codes are interleaved within each 32-bit word: code c = 8w + r (r = 2i + e, the
-/// element e of the i-th f16 pair of the fragment) sits at place 8w + i + 4e, so the two
-/// codes of every pair are 16 bits apart and a cast masks both with one lop3 (the kernel
-/// views the bytes in this order and casts into the fragment's). Other widths keep c.
+/// 1-, 2- and 4-bit codes are interleaved within each 32-bit word of P = 32 / bits codes:
+/// code c = P w + r (r = 2i + e, the element e of the i-th f16 pair of the fragment) sits
+/// at place P w + i + (P / 2) e, so the two codes of every pair are 16 bits apart and a
+/// cast masks both with one lop3 (the kernel views the bytes in this order and casts into
+/// the fragment's). Other widths keep c.
 /// A warp's load of a (kc, nt) unit is 128 * bits contiguous bytes.
 size_t mmaK128Bytes(int64_t n, int64_t k, unsigned bits);
 

@@ -110,6 +110,11 @@ INTEGER_CASES = [
     # zeros, whose constant the zero activations there cancel)
     ("ui1", 1, "", 3, 64, 384, 128), ("ui2", 2, "", 3, 64, 384, 128), ("si3", 3, "", 3, 64, 384, 128),
     ("e2m1", 4, "", 3, 64, 384, 128),
+    # signed 1- and 2-bit codes (paired 16 bits apart, sign bits flipped by the lop3), and
+    # 1-bit codes in the shared pipeline (32-wide slices of the paired words, which the
+    # casts read through)
+    ("si1", 1, "", 3, 64, 512, 128), ("si2", 2, " bm=16", 3, 64, 512, 128),
+    ("ui1", 1, " stages=2", 5, 40, 512, 128),
 ]
 
 
@@ -154,7 +159,7 @@ def stack_frame_bytes(ptxas_report):
 # runtime/src/cuda/PtxEmitter.h): a register cap 8, 16 or 24 below the one
 # min_blocks_per_sm implies, exact casts, exact casts with the cap 8 below.
 SPILL_VARIANTS = [[], ["--register-slack=8"], ["--register-slack=16"], ["--register-slack=24"],
-                  ["--exact-casts"], ["--exact-casts", "--register-slack=8"]]
+                  ["--narrow-cast-views"], ["--exact-casts"], ["--exact-casts", "--register-slack=8"]]
 
 
 def compile_as_runtime(mlir, arch, ptxas, stem, tessel_translate="tessel-translate"):

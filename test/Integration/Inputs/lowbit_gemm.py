@@ -41,15 +41,17 @@ def decode(codes, kind, bits):
 def repack(codes, bits):
     """mma_k128: bytes [K/128][N/8][32 lanes][4 bits]; code (n, k) of lane
     (n % 8) * 4 + (k % 8) // 2 at code slot 4 * ((k % 128) // 16) + 2 * ((k % 16) // 8) + k % 2
-    (4 bits: slot 8w + 2i + e moves to 8w + i + 4e)."""
+    (1, 2 and 4 bits: in each word of P = 32 / bits codes, slot Pw + 2i + e moves to
+    Pw + i + (P / 2) e)."""
     n, k = codes.shape
     nn, kk = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
     unit = (kk // 128) * (n // 8) + nn // 8
     lane = (nn % 8) * 4 + (kk % 8) // 2
     slot = 4 * ((kk % 128) // 16) + 2 * ((kk % 16) // 8) + kk % 2
-    if bits == 4:  # each word's 8 codes interleaved: f16 pair (2i, 2i+1) at i and i + 4
-        r = slot % 8
-        slot = slot - r + 4 * (r % 2) + r // 2
+    if bits in (1, 2, 4):  # each word's codes interleaved: f16 pair (2i, 2i+1) 16 bits apart
+        per_word = 32 // bits
+        r = slot % per_word
+        slot = slot - r + (per_word // 2) * (r % 2) + r // 2
     bit0 = unit * 1024 * bits + lane * 32 * bits + slot * bits
     stream = np.zeros(n * k * bits, dtype=np.uint8)
     for b in range(bits):

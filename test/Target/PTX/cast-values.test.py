@@ -12,11 +12,11 @@ TYPES = [f"{s}i{b}" for b in range(1, 9) for s in "su"] + [
 MODULE = """
 !q = !tbvm.gtensor<?x{T}>
 !h = !tbvm.gtensor<?x{F}>
-!rq = !tbvm.rtensor<512x{T}, #tbvm.layout<"{L}">>
-!rh = !tbvm.rtensor<512x{F}, #tbvm.layout<"spatial(32).local(16)">>
+!rq = !tbvm.rtensor<{E}x{T}, #tbvm.layout<"{L}">>
+!rh = !tbvm.rtensor<{E}x{F}, #tbvm.layout<"spatial(32).local({S})">>
 module {{
   tbvm.kernel @cast(%x: !q, %y: !h) attributes {{warps = 1 : i64}} {{
-    %c512 = arith.constant 512 : index
+    %c512 = arith.constant {E} : index
     %b = tbvm.block_idx x
     %o = arith.muli %b, %c512 : index
     %v = tbvm.load_global %x[%o] : !q -> !rq
@@ -26,7 +26,7 @@ module {{
   }}
   tbvm.host @main(%x: !q {{tbvm.name = "x"}}) -> (!h {{tbvm.name = "y"}}) {{
     %c1 = arith.constant 1 : index
-    %c512 = arith.constant 512 : index
+    %c512 = arith.constant {E} : index
     %n = tbvm.dim %x, 0 : !q
     %y = tbvm.alloc_global(%n) : !h
     %g = arith.ceildivui %n, %c512 : index
@@ -47,14 +47,17 @@ def bits_of(t):
 
 def source_layouts(bits):
     """The codes' layouts: the result's; one whose result pairs (2i, 2i+1) sit 16 bits
-    apart in one register (as the low-bit GEMM orders 4-bit weights; widths that divide
-    16); one whose pairs are adjacent but moved between bytes and words (as the GEMM's
-    weights cast to mma A fragments are); and the 16 slots transposed (codes gathered
-    into the result's order first)."""
+    apart in one register (as the low-bit GEMM orders 1-, 2- and 4-bit weights; widths
+    that divide 16; 1-bit codes 32 per thread, in blocks of 1024); one whose pairs are
+    adjacent but moved between bytes and words (as the GEMM's weights cast to mma A
+    fragments are); and the 16 slots transposed (codes gathered into the result's order
+    first)."""
     out = {"same": "spatial(32).local(16)"}
     if bits in (2, 4, 8):
         h = 16 // bits  # codes per 16 bits
         out["paired"] = f"layout<shape=[512], modes=[32,{8 // h},{h},2], spatial=[0], local=[1,3,2]>"
+    if bits == 1:
+        out["paired"] = "layout<shape=[1024], modes=[32,16,2], spatial=[0], local=[2,1]>"
     out["pairs-moved"] = "layout<shape=[512], modes=[32,2,4,2], spatial=[0], local=[2,1,3]>"
     out["transposed"] = "layout<shape=[512], modes=[32,2,8], spatial=[0], local=[2,1]>"
     return out
@@ -67,7 +70,8 @@ for t in TYPES:
         mlir = os.path.join(work, name + ".mlir")
         tslm = os.path.join(work, name + ".tslm")
         with open(mlir, "w") as out:
-            out.write(MODULE.format(T=t, F=f, L=layout))
+            per_block = 1024 if "1024" in layout else 512
+            out.write(MODULE.format(T=t, F=f, L=layout, E=per_block, S=per_block // 32))
         r = subprocess.run(["tessel-translate", "--tbvm-to-bytecode", mlir, "-o", tslm],
                            capture_output=True, text=True)
         if r.returncode != 0:

@@ -321,6 +321,31 @@ tbvm.kernel @cast_si4_paired(%x: !tbvm.gtensor<64xi32>, %y: !tbvm.gtensor<512xf1
   tbvm.return
 }
 
+// 1-bit codes paired 16 bits apart (element 2i + e at bit 16 e + i of each thread's word):
+// the pairs are masked in the word shifted right by 0, 4, 8 and 12 (few distinct bits, so
+// few distinct constants), no prmt.
+// CHECK-LABEL: .entry tessel_cast_ui1_paired(
+// CHECK: ld.global.b32 [[W:%r[0-9]+]]
+// CHECK-NOT: prmt
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[W]], 0x10001, 0x64006400, 0xEA;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[W]], 0x80008, 0x64006400, 0xEA;
+// CHECK: shr.b32 [[V4:%r[0-9]+]], [[W]], 0x4;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[V4]], 0x10001, 0x64006400, 0xEA;
+// CHECK: shr.b32 [[V8:%r[0-9]+]], [[W]], 0x8;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[V8]], 0x10001, 0x64006400, 0xEA;
+// CHECK: shr.b32 [[V12:%r[0-9]+]], [[W]], 0xC;
+// CHECK: lop3.b32 {{%r[0-9]+}}, [[V12]], 0x80008, 0x64006400, 0xEA;
+// CHECK-NOT: prmt
+// CHECK: st.global
+tbvm.kernel @cast_ui1_paired(%x: !tbvm.gtensor<32xi32>, %y: !tbvm.gtensor<1024xf16>) attributes {warps = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %w = tbvm.load_global %x[%c0] : !tbvm.gtensor<32xi32> -> !tbvm.rtensor<32xi32, #tbvm.layout<"spatial(32).local(1)">>
+  %q = tbvm.view %w : !tbvm.rtensor<32xi32, #tbvm.layout<"spatial(32).local(1)">> -> !tbvm.rtensor<1024xui1, #tbvm.layout<"layout<shape=[1024], modes=[32,16,2], spatial=[0], local=[2,1]>">>
+  %f = tbvm.cast %q : !tbvm.rtensor<1024xui1, #tbvm.layout<"layout<shape=[1024], modes=[32,16,2], spatial=[0], local=[2,1]>">> -> !tbvm.rtensor<1024xf16, #tbvm.layout<"spatial(32).local(32)">>
+  tbvm.store_global %f, %y[%c0] : !tbvm.rtensor<1024xf16, #tbvm.layout<"spatial(32).local(32)">>, !tbvm.gtensor<1024xf16>
+  tbvm.return
+}
+
 // A cast to another slot order whose pairs each sit in one byte (1 and 2 bits) or one
 // word (8 bits) of the source, as the low-bit GEMM's weights cast to mma A fragments do:
 // each pair comes from where it is, with no gathering into the result's order first.
