@@ -17,7 +17,7 @@
 // RUN: not tessel-run %t.tslm --device=ptx-sim:sm_80:sm_90 --random-inputs 2>&1 | FileCheck %s --check-prefix=TWICE
 // RUN: not tessel-run %t.tslm --device=ptx-sim:sm_90:exact-casts:fast --random-inputs 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not tessel-run %t.tslm --device=ptx-sim:narrow-cast-views:narrow-cast-views --random-inputs 2>&1 | FileCheck %s --check-prefix=TWICE-FLAG
-// EMPTY: an empty option '' in device 'ptx-sim::exact-casts' (ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views])
+// EMPTY: an empty option '' in device 'ptx-sim::exact-casts' (ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views][:no-row-pair-ldmatrix])
 // TWICE: a repeated option 'sm_90' in device 'ptx-sim:sm_80:sm_90'
 // TWICE-FLAG: a repeated option 'narrow-cast-views'
 // UNKNOWN: an unknown option 'fast' in device 'ptx-sim:sm_90:exact-casts:fast'

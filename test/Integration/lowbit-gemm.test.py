@@ -20,10 +20,12 @@ for integer, (kind, bits, extra, m, n, k, group) in ([(False, c) for c in lowbit
                                     integer_inputs=integer)
     # The default schedules (and every integer case) also with exact casts (the kernels
     # the CUDA backend keeps where the casts' constants left to the dots make ptxas spill),
-    # and those of 1- and 2-bit codes with narrower cast views (another such variant).
+    # those of 1- and 2-bit codes with narrower cast views and those of 4-bit codes with
+    # scale rows by 16-bit loads (other such variants).
     for device in (["cpu", "ptx-sim"] + (["ptx-sim:sm_90"] if "prefetch" in extra else []) +
                    (["ptx-sim:sm_80:exact-casts"] if extra == "" or integer else []) +
-                   (["ptx-sim:sm_80:narrow-cast-views"] if bits <= 2 and (extra == "" or integer) else [])):
+                   (["ptx-sim:sm_80:narrow-cast-views"] if bits <= 2 and (extra == "" or integer) else []) +
+                   (["ptx-sim:sm_90:no-row-pair-ldmatrix"] if bits == 4 and extra == "" else [])):
         ok, said = lowbit_cases.run_and_check(d, tslm, args, device)
         print(name, device, said)
         failed |= not ok

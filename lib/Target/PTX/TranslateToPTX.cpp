@@ -45,6 +45,12 @@ static llvm::cl::opt<bool> narrowCastViewsOption(
                    "in steps of half the default (fewer registers; a variant the CUDA "
                    "backend tries when ptxas spills)"),
     llvm::cl::init(false));
+static llvm::cl::opt<bool> noRowPairLdmatrixOption(
+    "no-row-pair-ldmatrix",
+    llvm::cl::desc("for --tbvm-to-ptx: rows of 16-bit pairs (the low-bit GEMM's scale rows) "
+                   "read from shared memory with a 16-bit load per value instead of one "
+                   "ldmatrix.trans (a variant the CUDA backend tries when ptxas spills)"),
+    llvm::cl::init(false));
 static llvm::cl::opt<int> registerSlackOption(
     "register-slack",
     llvm::cl::desc("for --tbvm-to-ptx: a kernel that asks for N blocks per SM gets .maxnreg "
@@ -61,6 +67,7 @@ LogicalResult tessel::writePTX(ModuleOp module, const std::string &arch, raw_ost
   target->minBlocksPerSm = minBlocksOption;
   target->foldCastConstants = !exactCastsOption;
   target->narrowCastViews = narrowCastViewsOption;
+  target->rowPairsByLdmatrix = !noRowPairLdmatrixOption;
   if (registerSlackOption < 0 || registerSlackOption > 128)
     return module.emitError() << "--register-slack must be 0..128, not " << int(registerSlackOption);
   target->registerSlack = registerSlackOption;

@@ -22,6 +22,9 @@
 namespace tessel::runtime {
 namespace {
 
+// The PTX simulator's device string; its flags select the CUDA backend's spill variants.
+constexpr const char *kPtxSimUsage = "ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views][:no-row-pair-ldmatrix]";
+
 class BackendDevice : public Device {
 public:
   BackendDevice(DeviceKind kind, std::unique_ptr<vm::Backend> backend)
@@ -53,12 +56,15 @@ public:
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cpu::CpuBackend>(o)));
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
-      // ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views]
+      // kPtxSimUsage
       std::string arch;
-      bool exactCasts = false, narrowViews = false;
+      bool exactCasts = false, narrowViews = false, noRowPairs = false;
       if (spec.size() > 7) {
         for (absl::string_view part : absl::StrSplit(absl::string_view(spec.data() + 8, spec.size() - 8), ':')) {
-          bool *flag = part == "exact-casts" ? &exactCasts : part == "narrow-cast-views" ? &narrowViews : nullptr;
+          bool *flag = part == "exact-casts"            ? &exactCasts
+                       : part == "narrow-cast-views"    ? &narrowViews
+                       : part == "no-row-pair-ldmatrix" ? &noRowPairs
+                                                        : nullptr;
           bool isArch = part.rfind("sm_", 0) == 0;
           std::string what = part.empty()                          ? "an empty option"
                              : (flag && *flag) || (isArch && !arch.empty()) ? "a repeated option"
@@ -67,7 +73,7 @@ public:
           if (!what.empty())
             return absl::InvalidArgumentError(
                 absl::StrCat(what, " '", std::string(part), "' in device '", std::string(spec),
-                             "' (ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views])"));
+                             "' (", kPtxSimUsage, ")"));
           if (flag)
             *flag = true;
           else
@@ -81,6 +87,7 @@ public:
         return target.status();
       target->foldCastConstants = !exactCasts;
       target->narrowCastViews = narrowViews;
+      target->rowPairsByLdmatrix = !noRowPairs;
       return std::shared_ptr<Device>(
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cuda::PtxSimBackend>(*target)));
     }
@@ -107,7 +114,7 @@ public:
       return openDevice("cpu");
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ptx-sim[:sm_XX][:exact-casts][:narrow-cast-views])"));
+        absl::StrCat("unknown device '", std::string(spec), "' (cpu, cuda, cuda:N, auto, ", kPtxSimUsage, ")"));
   }
 
 private:

@@ -100,8 +100,8 @@ public:
   /// spills).
   int localBytes() const { return localBytes_; }
   /// Which of the emitter's variants the backend kept because the default spilled
-  /// (KernelVariant::name: "a register cap 8 lower", "exact casts", both), or "" for the
-  /// default.
+  /// (KernelVariant::name: "scale rows by 16-bit loads", "a register cap 8 lower",
+  /// "narrower cast views", "exact casts", ...), or "" for the default.
   const std::string &variant() const { return variant_; }
   /// Whether the cubin came from the on-disk cache (no JIT in this process).
   bool fromCache() const { return fromCache_; }

@@ -12,7 +12,7 @@
 //    each code (or of that register shifted by 4, or of a funnel shift where the code
 //    straddles two registers), the lop3 masks each code at its own bit and an fma undoes
 //    the two positions (3 instructions per pair); codes 16 bits apart in one register
-//    (an order chosen for it, as the 4-bit weights have) need no prmt;
+//    (an order chosen for it, as the 1-, 2- and 4-bit weights have) need no prmt;
 //  - small floats without NaN/inf: sign, exponent and mantissa placed into a half (both
 //    codes of a pair at once: byte windows, or one shift for codes 16 bits apart, put
 //    each sign at bit 15; then a shift, a mask and a lop3 place the magnitudes) and one
@@ -78,8 +78,8 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
   // A result in another layout: result slot s is source slot order[s] of the same thread.
   // When every pair of result slots (2i, 2i + 1) reads two codes 16 bits apart in one
   // register, i.e. at bit x of both halves (a code order chosen for this, as the low-bit
-  // GEMM's 4-bit weights are), the pair needs no gathering: one lop3 masks both codes in
-  // place. Otherwise the codes are first gathered into the result's order.
+  // GEMM's 1-, 2- and 4-bit weights are), the pair needs no gathering: one lop3 masks
+  // both codes in place. Otherwise the codes are first gathered into the result's order.
   std::vector<int64_t> order;
   if (st.layout != rt.layout)
     if (absl::Status s = ownThreadSlotMap(inst, "cast", [](std::vector<int64_t> x) { return x; }, order); !s.ok())
@@ -97,6 +97,8 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     identity = identity && order[s] == int64_t(s);
   if (identity)
     order.clear();
+  if (identity && sliced != slicedFrom_.end()) // a prefix of the source's words
+    src.resize(size_t(std::min<int64_t>(int64_t(src.size()), (slots * int64_t(fb) + 31) / 32)));
   std::vector<std::pair<int64_t, int>> pairs; // (register, bit x) of each result pair
   if (!order.empty() && (magicPath || smallFloatPath) && slots % 2 == 0) {
     for (int64_t s = 0; s < slots; s += 2) {
@@ -332,7 +334,8 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
     // (byte windows, 1 and 2 bits) need many of them, which ptxas would rematerialize in
     // loops as immediate moves (IMAD.MOV) each iteration: they come from the constant
     // table instead (si3 537 -> 488 SASS instructions per K step). Pairs 16 bits apart
-    // need two or three, kept as immediates (a table costs them registers).
+    // need a few (up to 2 per distinct bit x), kept as immediates (a table costs them
+    // registers).
     auto constPair = [&](double lo, double hi) {
       uint32_t v = toHalf ? pack2(halfBits(lo), halfBits(hi)) : pack2(bf16Bits(lo), bf16Bits(hi));
       return pairs.empty() ? constant32(v) : imm32(v);
@@ -401,14 +404,15 @@ absl::Status KernelEmitter::emitCast(const vm::Instruction &inst) {
       // distinct tile of constants costs the dot's correction chain registers, which
       // ptxas refills with moves in the loop (1-bit codes with shifts by 8: 4 distinct
       // tiles, 940 SASS instructions per 512 of K on sm_90; by 4: 2 tiles, 907). The
-      // spill variant Target::narrowCastViews halves the step (2-bit decode on sm_80
-      // spills with 2 tiles of constants, not with 1).
+      // spill variant Target::narrowCastViews halves the step for 1- and 2-bit codes
+      // (2-bit decode on sm_80 spills with 2 tiles of constants, not with 1; 4-bit codes
+      // have 1 either way).
       int limit = toHalf ? 10 : 7;
-      int period = (fb == 1 ? 4 : 8) / (target_.narrowCastViews ? 2 : 1);
+      int period = (fb == 1 ? 4 : 8) / (target_.narrowCastViews && fb <= 2 ? 2 : 1);
       for (auto [word, x] : pairs) {
         int sh = x - x % period;
-        if (x - sh + int(fb) > limit)
-          sh = x + int(fb) <= limit ? 0 : x;
+        if (x - sh + int(fb) > limit) // (then x + bits > limit too)
+          sh = x;
         Reg w = view(word, sh, /*through=*/false);
         out.regs.push_back(done(place(w, x - sh, x - sh), x - sh, x - sh));
       }

@@ -1,6 +1,8 @@
 // Global -> shared copies (cp.async, cooperative over the whole block) and ldmatrix.
 #include "cuda/KernelEmitter.h"
 
+#include <array>
+
 #include "vm/Fragments.h"
 
 #include <functional>
@@ -574,6 +576,113 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   }
   if (constantOrigin && !earlier)
     matrixLoads_.push_back(std::move(record));
+  return absl::OkStatus();
+}
+
+} // namespace tessel::cuda
+
+namespace tessel::cuda {
+
+// A load_shared of 16-bit values whose every thread holds, in slots 2j and 2j + 1 (j < P,
+// P = 1, 2 or 4), the elements (R_j, C_j + g) and (R'_j, C'_j + g), g = lane / 4 (the
+// same for the four lanes of a group), columns C_j, C'_j multiples of 8: the low-bit
+// GEMM's scale rows, one value per row of the mma's C fragment. One ldmatrix.trans of P
+// matrices: lane 8j + r points matrix j's row r at the 8 columns from C_j (r even) or
+// C'_j (r odd), so lane (g, t) receives M_j[2t][g] = (R_j, C_j + g) and M_j[2t + 1][g] =
+// (R'_j, C'_j + g) whatever t: slots 2j and 2j + 1 in one register. Four 16-bit loads
+// become one instruction. The rows and columns must be affine in the warp, j and r % 2.
+absl::Status KernelEmitter::emitRowPairsByLdmatrix(const vm::Instruction &inst) {
+  const vm::ValueType &st = typeOf(inst.operands[0]);
+  const vm::ValueType &rt = typeOf(inst.results[0]);
+  const vm::Layout &layout = program_.layoutOf(rt);
+  const int64_t slots = layout.localSize(), pairs = slots / 2;
+  auto no = [](const char *why) { return absl::UnimplementedError(why); };
+  if (st.dtype.bits() != 16 || st.rank() != 2 || rt.rank() != 2 || !st.swizzle.isIdentity() ||
+      st.shape[1] % 8 != 0 || slots % 2 != 0 || (pairs != 1 && pairs != 2 && pairs != 4) ||
+      layout.numThreads() != kernel_.threads || kernel_.threads % 32 != 0)
+    return no("not rows of pairs");
+  const std::optional<int64_t> &colOrigin = values_[inst.operands[2]].constant;
+  if (!colOrigin || *colOrigin % 8 != 0)
+    return no("column origin not a known multiple of 8");
+  // Per thread and pair: the rows and columns (less g) of its two slots, which must
+  // not depend on t; then affine in (warp, j, parity).
+  const int64_t warps = kernel_.threads / 32;
+  std::vector<int64_t> rowOf(size_t(warps * pairs * 2)), colOf(rowOf.size());
+  for (int64_t thread = 0; thread < kernel_.threads; ++thread) {
+    int64_t w = thread / 32, g = (thread % 32) / 4;
+    for (int64_t s = 0; s < slots; ++s) {
+      std::vector<int64_t> at = layout.indexOf(thread, s);
+      int64_t row = at[0], col = at[1] - g;
+      size_t key = size_t((w * pairs + s / 2) * 2 + s % 2);
+      if (thread % 32 == 0) {
+        rowOf[key] = row;
+        colOf[key] = col;
+      } else if (rowOf[key] != row || colOf[key] != col) {
+        return no("slots vary within a group of four lanes");
+      }
+      if (col % 8 != 0)
+        return no("columns not 8-aligned");
+    }
+  }
+  auto at = [&](std::vector<int64_t> &v, int64_t w, int64_t j, int64_t p) { return v[size_t((w * pairs + j) * 2 + p)]; };
+  std::array<int64_t, 4> rowTerms{}, colTerms{}; // constant, per warp, per j, per parity
+  for (auto [v, terms] : {std::make_pair(&rowOf, &rowTerms), std::make_pair(&colOf, &colTerms)}) {
+    int64_t c = at(*v, 0, 0, 0);
+    (*terms)[0] = c;
+    (*terms)[1] = warps > 1 ? at(*v, 1, 0, 0) - c : 0;
+    (*terms)[2] = pairs > 1 ? at(*v, 0, 1, 0) - c : 0;
+    (*terms)[3] = at(*v, 0, 0, 1) - c;
+    for (int64_t w = 0; w < warps; ++w)
+      for (int64_t j = 0; j < pairs; ++j)
+        for (int64_t p = 0; p < 2; ++p)
+          if (at(*v, w, j, p) != c + w * (*terms)[1] + j * (*terms)[2] + p * (*terms)[3])
+            return no("rows or columns not affine");
+  }
+  // Each thread's byte offset from the tile's origin, once (thread-invariant arithmetic
+  // in the prologue): 2 (stride (row) + col) for its warp, its lane's matrix and parity.
+  const int64_t stride = st.shape[1];
+  auto key = std::make_pair(rt.layout, stride);
+  auto found = rowPairOffsets_.find(key);
+  if (found == rowPairOffsets_.end()) {
+    auto term = [&](int i) { return 2 * (stride * rowTerms[size_t(i)] + colTerms[size_t(i)]); };
+    Reg w = newReg(RegKind::kB32), j = newReg(RegKind::kB32), p = newReg(RegKind::kB32), off = newReg(RegKind::kB32);
+    emitTo(prologue_, Op::kShr, Type::kU32, {Operand::r(w)}, {Operand::r(tid_), Operand::i(5)});
+    emitTo(prologue_, Op::kShr, Type::kU32, {Operand::r(j)}, {Operand::r(tid_), Operand::i(3)});
+    emitTo(prologue_, Op::kAnd, Type::kB32, {Operand::r(j)}, {Operand::r(j), Operand::i(pairs - 1)});
+    emitTo(prologue_, Op::kAnd, Type::kB32, {Operand::r(p)}, {Operand::r(tid_), Operand::i(1)});
+    emitTo(prologue_, Op::kMul, Type::kU32, {Operand::r(off)}, {Operand::r(w), Operand::i(term(1))});
+    emitTo(prologue_, Op::kMad, Type::kU32, {Operand::r(off)}, {Operand::r(j), Operand::i(term(2)), Operand::r(off)});
+    emitTo(prologue_, Op::kMad, Type::kU32, {Operand::r(off)}, {Operand::r(p), Operand::i(term(3)), Operand::r(off)});
+    emitTo(prologue_, Op::kAdd, Type::kU32, {Operand::r(off)}, {Operand::r(off), Operand::i(term(0))});
+    found = rowPairOffsets_.emplace(key, off).first;
+  }
+  // The tile's origin: rows a value (or a constant), columns a constant.
+  Reg addr = newReg(RegKind::kB32);
+  emit(Op::kAdd, Type::kU32, {Operand::r(addr)}, {Operand::r(values_[inst.operands[0]].reg), Operand::r(found->second)});
+  int64_t bytes = 2 * *colOrigin;
+  const EValue &rowOrigin = values_[inst.operands[1]];
+  if (rowOrigin.constant) {
+    bytes += 2 * stride * *rowOrigin.constant;
+  } else {
+    Reg r = newReg(RegKind::kB32);
+    emit(Op::kCvt, Type::kU32, {Operand::r(r)}, {Operand::r(asIndex(rowOrigin, typeOf(inst.operands[1])))}).type2 =
+        Type::kU64;
+    emit(Op::kMad, Type::kU32, {Operand::r(addr)}, {Operand::r(r), Operand::i(2 * stride), Operand::r(addr)});
+  }
+  EValue &out = values_[inst.results[0]];
+  out.kind = EValue::Kind::kTile;
+  out.regs.clear();
+  out.forgetContents();
+  Inst ld;
+  ld.op = Op::kLdmatrix;
+  ld.width = uint8_t(pairs);
+  ld.transpose = true;
+  for (int64_t m = 0; m < pairs; ++m) {
+    out.regs.push_back(newReg(RegKind::kB32));
+    ld.dst.push_back(Operand::r(out.regs.back()));
+  }
+  ld.src = {Operand::addr(addr, bytes)};
+  kernel_.body.push_back(ld);
   return absl::OkStatus();
 }
 

@@ -865,8 +865,10 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
   case Opcode::LoadGlobal:
   case Opcode::LoadShared:
   case Opcode::LoadMatrix: {
-    if (inst.opcode == Opcode::LoadMatrix) {
-      absl::Status ldm = emitLoadMatrix(inst);
+    if (inst.opcode == Opcode::LoadMatrix || inst.opcode == Opcode::LoadShared) {
+      absl::Status ldm = inst.opcode == Opcode::LoadMatrix ? emitLoadMatrix(inst)
+                         : target_.rowPairsByLdmatrix ? emitRowPairsByLdmatrix(inst)
+                                                      : absl::UnimplementedError("off");
       if (ldm.code() != absl::StatusCode::kUnimplemented)
         return ldm; // emitted with ldmatrix, or a real error
     }

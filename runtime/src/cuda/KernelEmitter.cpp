@@ -120,6 +120,8 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
     std::vector<std::string> parts;
     if (variant.registerSlack != target.registerSlack)
       parts.push_back(absl::StrCat("a register cap ", variant.registerSlack, " lower"));
+    if (variant.rowPairsByLdmatrix != target.rowPairsByLdmatrix)
+      parts.push_back("scale rows by 16-bit loads");
     if (variant.narrowCastViews != target.narrowCastViews)
       parts.push_back("narrower cast views");
     if (variant.foldCastConstants != target.foldCastConstants)
@@ -129,8 +131,15 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
   return out;
 }
 
-std::vector<Target> spillVariants(const Target &target) {
+std::vector<Target> spillVariants(const Target &original) {
   std::vector<Target> out;
+  // Every variant reads scale rows by 16-bit loads: the first is the kernel without
+  // ldmatrix for them, the rest what its spilling takes.
+  Target target = original;
+  if (target.rowPairsByLdmatrix) {
+    target.rowPairsByLdmatrix = false;
+    out.push_back(target);
+  }
   Target tighter = target, exact = target;
   exact.foldCastConstants = false;
   if (target.registerSlack == 0)
@@ -567,7 +576,10 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
     // Which values only tensor-core dots read, as their a or b operand; which are the b
     // of a dot of a constant a tile into zero; which slices only casts read.
     std::vector<uint8_t> uses(fn_.numValues(), 0); // bit 0: a dot's a/b, bit 2: a cast, bit 1: any other
-    std::vector<bool> sliced(fn_.numValues(), false);
+    // A slice is read through when one cast in its own block is its only reader (so
+    // the cast reads it where the slice was, and no second cast gathers it again).
+    std::vector<const vm::Block *> sliced(fn_.numValues(), nullptr);
+    std::vector<int> castReaders(fn_.numValues(), 0);
     std::vector<uint8_t> made(fn_.numValues(), 0); // 1: a constant, 2: its tile, 3: zeros
     splatDotOperand_.assign(fn_.numValues(), false);
     std::function<void(const vm::Block &)> scan = [&](const vm::Block &block) {
@@ -581,7 +593,9 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
             made[inst.operands[2]] == 3)
           splatDotOperand_[inst.operands[1]] = true;
         if (inst.opcode == Opcode::Slice && inst.results.size() == 1)
-          sliced[inst.results[0]] = true;
+          sliced[inst.results[0]] = &block;
+        if (inst.opcode == Opcode::Cast && !inst.operands.empty())
+          castReaders[inst.operands[0]] += sliced[inst.operands[0]] == &block ? 1 : 2;
         for (size_t i = 0; i < inst.operands.size(); ++i)
           uses[inst.operands[i]] |= inst.opcode == Opcode::Dot && i < 2 ? 1 : inst.opcode == Opcode::Cast ? 4 : 2;
         for (const vm::Block &region : inst.regions)
@@ -593,7 +607,7 @@ absl::StatusOr<EmittedKernel> KernelEmitter::run() {
     castOnlySlice_.assign(uses.size(), false);
     for (size_t v = 0; v < uses.size(); ++v) {
       dotOperandOnly_[v] = uses[v] == 1;
-      castOnlySlice_[v] = sliced[v] && uses[v] == 4;
+      castOnlySlice_[v] = sliced[v] && uses[v] == 4 && castReaders[v] == 1;
     }
   }
   tid_ = newReg(RegKind::kB32);

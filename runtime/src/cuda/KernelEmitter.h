@@ -198,6 +198,11 @@ public:
   absl::Status emitShuffle(const vm::Instruction &inst);
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp
+  /// load_shared of rows of 16-bit pairs as one ldmatrix.trans (EmitCopy.cpp), or
+  /// kUnimplemented when the layout is not of that shape.
+  absl::Status emitRowPairsByLdmatrix(const vm::Instruction &inst);
+  /// Each thread's byte offset for emitRowPairsByLdmatrix, per (layout, row stride).
+  std::map<std::pair<int32_t, int64_t>, Reg> rowPairOffsets_;
   absl::Status emitCopyAsync(const vm::Instruction &inst);
   absl::Status emitPrefetch(const vm::Instruction &inst);  // EmitPrefetch.cpp
 
@@ -248,9 +253,10 @@ public:
   /// Per value: the b operand of a dot whose a is a constant tile (tbvm.alloc_regs of a
   /// constant) and whose c is zero: the low-bit GEMM's row sums, sum_k x[m, k] times ones.
   std::vector<bool> splatDotOperand_;
-  /// Per value: a tbvm.slice that only casts read. Its registers are not made: each cast
-  /// reads the slice's source through the slot map kept in slicedFrom_ (a cast finds its
-  /// codes' pairs where the whole source word holds them; EmitCast.cpp).
+  /// Per value: a tbvm.slice whose only reader is one cast in the same block. Its
+  /// registers are not made: the cast reads the slice's source through the slot map kept
+  /// in slicedFrom_ (a cast finds its codes' pairs where the whole source word holds them;
+  /// EmitCast.cpp).
   std::vector<bool> castOnlySlice_;
   struct SlicedFrom {
     uint32_t source = 0;            // the slice's operand (value id)

@@ -42,6 +42,11 @@ struct Target {
   /// word shifted right by a multiple of 8 bits (4 for 1-bit codes); on, of half that:
   /// more shifts, fewer distinct constants, so fewer registers (a spill variant).
   bool narrowCastViews = false;
+  /// A load_shared of rows of 16-bit pairs (each lane group's values 8 columns apart: the
+  /// low-bit GEMM's scale rows) as one ldmatrix.trans instead of a 16-bit load per value
+  /// (EmitCopy.cpp); off: the loads (a spill variant: at the register cap ptxas sometimes
+  /// spills with it, si4 decode on sm_90 by 12 bytes).
+  bool rowPairsByLdmatrix = true;
   /// > 0: a kernel that asks for N blocks per SM gets `.maxnreg` of this many registers
   /// fewer than the cap that N blocks imply (65536 / (N * threads), in steps of 8) instead
   /// of `.minnctapersm N`: the same occupancy, and ptxas, which at exactly the cap
@@ -98,10 +103,11 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 absl::Status applyTargetEnvironment(Target &target);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
-/// whose default PTX spills registers: six variants of `target`, (1) a register cap 8
-/// below the one min_blocks_per_sm implies (Target::registerSlack), (2) one 16 below,
-/// (3) one 24 below, (4) narrower cast views (Target::narrowCastViews), (5) exact casts
-/// (Target::foldCastConstants off), (6) exact casts and a cap 8 below (no cap under 64).
+/// whose default PTX spills registers: seven variants of `target`, (1) scale rows by
+/// 16-bit loads (Target::rowPairsByLdmatrix off), then that and (2) a register cap 8 below
+/// the one min_blocks_per_sm implies (Target::registerSlack), (3) one 16 below, (4) one
+/// 24 below, (5) narrower cast views (Target::narrowCastViews), (6) exact casts
+/// (Target::foldCastConstants off), (7) exact casts and a cap 8 below (no cap under 64).
 /// The first that does not spill is kept, else the one that spills least. (ptxas spills
 /// at one cap and not at a lower one often enough: FP6 decode on sm_90 has spilled at
 /// 128 and 120 registers but not at 112, and at 128, 120 and 112 but not at 104.)

@@ -35,10 +35,10 @@ summary.
 options:
   --function=NAME        the function to run (default: the only one, or "main")
   --device=DEVICE        cpu | cuda | cuda:N | auto | ptx-sim[:sm_XX][:exact-casts]
-                         [:narrow-cast-views] (default auto: the GPU when a CUDA driver
-                         and GPU are present, else the CPU). ptx-sim runs the GPU code
-                         path in a PTX simulator on the CPU (the flags: the CUDA
-                         backend's spill variants).
+                         [:narrow-cast-views][:no-row-pair-ldmatrix] (default auto: the
+                         GPU when a CUDA driver and GPU are present, else the CPU).
+                         ptx-sim runs the GPU code path in a PTX simulator on the CPU
+                         (the flags: the CUDA backend's spill variants).
   --input=NAME=FILE.npy  an input from a .npy file; NAME is the input's name or its
                          position (0, 1, ...). Repeat for each input.
   --random-inputs        fill inputs not given with --input with random values

@@ -3,14 +3,16 @@
 // low-bit GEMM's weight order; element 2i + e at bit 16 e + 2 i): the slice [0, 8) of a
 // row of 16 takes pairs 4..7 at bits 8..15 and 24..31, which the cast masks in the word
 // shifted right by 8 (one shr, one lop3 per pair) instead of gathering them into a
-// register first (shifts and bfi) and spreading bytes (prmt). On the PTX simulator against
-// the CPU executor and numpy.
+// register first (shifts and bfi) and spreading bytes (prmt). A second slice (z) holds its
+// codes in another slot order, which the cast's own slot map composes with. On the PTX
+// simulator against the CPU executor and numpy.
 // RUN: tessel-translate --tbvm-to-bytecode %s -o %t.tslm
 // RUN: %python -c "import numpy as n; n.save('%t.w.npy', n.random.default_rng(3).integers(-2**31, 2**31, 32, dtype=n.int64).astype(n.int32))"
 // RUN: tessel-run %t.tslm --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=w=%t.w.npy --output-dir=%t.out | FileCheck %s
-// RUN: %python -c "import numpy as n; w = n.load('%t.w.npy').view(n.uint32).astype(n.int64); c = n.arange(8, 16); u = (w[:, None] >> (16 * (c % 2) + 2 * (c // 2))) & 3; assert (n.load('%t.out/y.npy') == n.where(u >= 2, u - 4, u)).all(); print('values ok')" | FileCheck %s --check-prefix=VALUES
+// RUN: %python -c "import numpy as n; w = n.load('%t.w.npy').view(n.uint32).astype(n.int64); c = n.arange(8, 16); u = (w[:, None] >> (16 * (c % 2) + 2 * (c // 2))) & 3; v = n.where(u >= 2, u - 4, u); assert (n.load('%t.out/y.npy') == v).all() and (n.load('%t.out/z.npy') == v).all(); print('values ok')" | FileCheck %s --check-prefix=VALUES
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s --check-prefix=PTX
 // CHECK: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 256 beyond tolerance
+// CHECK: compare z: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 256 beyond tolerance
 // VALUES: values ok
 // PTX-LABEL: .entry tessel_sliced_cast
 // PTX: ld.global.b32 [[W:%r[0-9]+]]
@@ -26,12 +28,20 @@
 // PTX-NOT: bfi
 // PTX-NOT: prmt
 // PTX: st.global
+// PTX-LABEL: .entry tessel_reordered_cast
+// PTX-NOT: bfi
+// PTX-NOT: prmt
+// PTX: lop3.b32 {{%r[0-9]+}}, {{%r[0-9]+}}, 0x30003, 0x64026402, 0x6A;
+// PTX-NOT: bfi
+// PTX-NOT: prmt
+// PTX: st.global
 
 !w = !tbvm.gtensor<?xi32>
 !y = !tbvm.gtensor<?x8xf16>
 #lw = #tbvm.layout<"spatial(32).local(1)">
 #lq = #tbvm.layout<"layout<shape=[32,16], modes=[32,8,2], spatial=[0], local=[2,1]>">
 #ls = #tbvm.layout<"spatial(32,1).local(1,8)">
+#lsi = #tbvm.layout<"layout<shape=[32,8], modes=[32,4,2], spatial=[0], local=[2,1]>">
 module {
   tbvm.kernel @sliced_cast(%w: !w, %y: !y) attributes {warps = 1 : i64} {
     %c0 = arith.constant 0 : index
@@ -42,11 +52,22 @@ module {
     tbvm.store_global %f, %y[%c0, %c0] : !tbvm.rtensor<32x8xf16, #ls>, !y
     tbvm.return
   }
-  tbvm.host @main(%w: !w {tbvm.name = "w"}) -> (!y {tbvm.name = "y"}) {
+  tbvm.kernel @reordered_cast(%w: !w, %y: !y) attributes {warps = 1 : i64} {
+    %c0 = arith.constant 0 : index
+    %tw = tbvm.load_global %w[%c0] : !w -> !tbvm.rtensor<32xi32, #lw>
+    %q = tbvm.view %tw : !tbvm.rtensor<32xi32, #lw> -> !tbvm.rtensor<32x16xsi2, #lq>
+    %s = tbvm.slice %q [0, 8] : !tbvm.rtensor<32x16xsi2, #lq> -> !tbvm.rtensor<32x8xsi2, #lsi>
+    %f = tbvm.cast %s : !tbvm.rtensor<32x8xsi2, #lsi> -> !tbvm.rtensor<32x8xf16, #ls>
+    tbvm.store_global %f, %y[%c0, %c0] : !tbvm.rtensor<32x8xf16, #ls>, !y
+    tbvm.return
+  }
+  tbvm.host @main(%w: !w {tbvm.name = "w"}) -> (!y {tbvm.name = "y"}, !y {tbvm.name = "z"}) {
     %c1 = arith.constant 1 : index
     %c32 = arith.constant 32 : index
     %y = tbvm.alloc_global(%c32) : !y
+    %z = tbvm.alloc_global(%c32) : !y
     tbvm.launch @sliced_cast grid(%c1, %c1, %c1) (%w, %y) : (!w, !y) -> ()
-    tbvm.return %y : !y
+    tbvm.launch @reordered_cast grid(%c1, %c1, %c1) (%w, %z) : (!w, !y) -> ()
+    tbvm.return %y, %z : !y, !y
   }
 }

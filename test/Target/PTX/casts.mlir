@@ -2,6 +2,7 @@
 // or a placed-bits multiply for small floats), not a per-element conversion loop. Also
 // each kernel goes through ptxas in ptxas.test.
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 --narrow-cast-views %s | FileCheck %s --check-prefix=NARROW
 
 // CHECK-LABEL: .entry tessel_cast_ui1(
 // CHECK: prmt.b32
@@ -337,6 +338,19 @@ tbvm.kernel @cast_si4_paired(%x: !tbvm.gtensor<64xi32>, %y: !tbvm.gtensor<512xf1
 // CHECK: lop3.b32 {{%r[0-9]+}}, [[V12]], 0x80008, 0x64006400, 0xEA;
 // CHECK-NOT: prmt
 // CHECK: st.global
+// With narrower cast views (a spill variant) the word is shifted in steps of 2: each
+// pair's codes at bit 0 or 1.
+// NARROW-LABEL: .entry tessel_cast_ui1_paired(
+// NARROW: ld.global.b32 [[W:%r[0-9]+]]
+// NARROW: lop3.b32 {{%r[0-9]+}}, [[W]], 0x10001, 0x64006400, 0xEA;
+// NARROW: lop3.b32 {{%r[0-9]+}}, [[W]], 0x20002, 0x64006400, 0xEA;
+// NARROW: shr.b32 [[V2:%r[0-9]+]], [[W]], 0x2;
+// NARROW: lop3.b32 {{%r[0-9]+}}, [[V2]], 0x10001, 0x64006400, 0xEA;
+// NARROW: lop3.b32 {{%r[0-9]+}}, [[V2]], 0x20002, 0x64006400, 0xEA;
+// NARROW-NOT: 0x40004
+// NARROW: shr.b32 [[V14:%r[0-9]+]], [[W]], 0xE;
+// NARROW-NOT: 0x40004
+// NARROW: st.global
 tbvm.kernel @cast_ui1_paired(%x: !tbvm.gtensor<32xi32>, %y: !tbvm.gtensor<1024xf16>) attributes {warps = 1 : i64} {
   %c0 = arith.constant 0 : index
   %w = tbvm.load_global %x[%c0] : !tbvm.gtensor<32xi32> -> !tbvm.rtensor<32xi32, #tbvm.layout<"spatial(32).local(1)">>
