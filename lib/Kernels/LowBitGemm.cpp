@@ -224,10 +224,10 @@ LogicalResult GemmBuilder::buildKernel() {
   };
   // The codes of B as the bytes hold them (vm/Repack.h): the fragment's order, except that
   // 1-, 2- and 4-bit codes are interleaved in each 32-bit word so that every f16 pair's
-  // two codes are 16 bits apart (with P = 16 / bits pairs per word, slot P e + i of each
-  // 2P holds element 2i + e of the word's pairs; k = 8 P jhi + 8 i + 2 (lane % 4) + e),
+  // two codes are 16 bits apart (with Q = 16 / bits pairs per word, slot Q e + i of each
+  // 2Q holds element 2i + e of the word's pairs; k = 8 Q jhi + 8 i + 2 (lane % 4) + e),
   // which the cast to the fragment turns into one lop3 per pair. A K slice narrower than
-  // a word's 8 P (1 and 2 bits at kw = 32) is held in the fragment's order: the cast reads
+  // a word's 8 Q (1 and 2 bits at kw = 32) is held in the fragment's order: the cast reads
   // its codes where the whole word has them (EmitCast.cpp, casts through a slice).
   auto codesLayout = [&](int64_t kw) {
     const int64_t pairs = 16 / bits_;

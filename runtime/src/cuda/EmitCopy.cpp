@@ -604,6 +604,8 @@ absl::Status KernelEmitter::emitRowPairsByLdmatrix(const vm::Instruction &inst) 
   const std::optional<int64_t> &colOrigin = values_[inst.operands[2]].constant;
   if (!colOrigin || *colOrigin % 8 != 0)
     return no("column origin not a known multiple of 8");
+  if (values_[inst.operands[0]].alignment % 16 != 0)
+    return no("ldmatrix rows not provably 16-byte aligned");
   // Per thread and pair: the rows and columns (less g) of its two slots, which must
   // not depend on t; then affine in (warp, j, parity).
   const int64_t warps = kernel_.threads / 32;

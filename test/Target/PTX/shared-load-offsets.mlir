@@ -35,6 +35,10 @@
 // PTX: mad.lo.u32 [[A:%r[0-9]+]], {{%r[0-9]+}}, 256, {{%r[0-9]+}};
 // PTX-NEXT: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {{{%r[0-9]+}}, {{%r[0-9]+}}}, {{\[}}[[A]]{{\]}};
 // PTX-NOT: ld.shared.u16
+// A tile not known to start on 16 bytes keeps the 16-bit loads.
+// PTX-LABEL: .entry tessel_pairs_unaligned_kernel(
+// PTX-NOT: ldmatrix
+// PTX: ld.shared.u16
 // PTX-LABEL: .entry tessel_swizzled_kernel(
 // PTX: ld.shared.v4.b32 {{.*}}, {{\[}}[[A:%r[0-9]+]]{{\]}};
 // PTX: xor.b64
@@ -81,6 +85,13 @@ module {
     %r = arith.subi %n, %c1 : index
     %b = tbvm.load_shared %smem[%r, %c0] : !sp -> !rp
     tbvm.store_global %b, %y[%c1, %c0] : !rp, !g
+    tbvm.return
+  }
+  tbvm.kernel @pairs_unaligned_kernel(%s: !g, %y: !g) attributes {warps = 4 : i64, shared_bytes = 1032 : i64} {
+    %c0 = arith.constant 0 : index
+    %smem = tbvm.alloc_shared {offset = 8 : i64} : !sp
+    %a = tbvm.load_shared %smem[%c0, %c0] : !sp -> !rp
+    tbvm.store_global %a, %y[%c0, %c0] : !rp, !g
     tbvm.return
   }
   tbvm.kernel @swizzled_kernel(%x: !g, %y: !g) attributes {warps = 1 : i64, shared_bytes = 4096 : i64} {
