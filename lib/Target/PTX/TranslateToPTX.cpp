@@ -41,9 +41,9 @@ static llvm::cl::opt<bool> exactCastsOption(
     llvm::cl::init(false));
 static llvm::cl::opt<bool> narrowCastViewsOption(
     "narrow-cast-views",
-    llvm::cl::desc("for --tbvm-to-ptx: casts of codes paired 16 bits apart shift their words "
-                   "in steps of half the default (fewer registers; a variant the CUDA "
-                   "backend tries when ptxas spills)"),
+    llvm::cl::desc("for --tbvm-to-ptx: casts of 1- and 2-bit codes paired 16 bits apart "
+                   "shift their words in steps of half the default (fewer registers; a "
+                   "variant the CUDA backend tries when ptxas spills)"),
     llvm::cl::init(false));
 static llvm::cl::opt<bool> noRowPairLdmatrixOption(
     "no-row-pair-ldmatrix",

@@ -1,10 +1,9 @@
 // Global -> shared copies (cp.async, cooperative over the whole block) and ldmatrix.
 #include "cuda/KernelEmitter.h"
 
-#include <array>
-
 #include "vm/Fragments.h"
 
+#include <array>
 #include <functional>
 #include <numeric>
 
@@ -421,7 +420,7 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
   if (!st.swizzle.isIdentity() && st.swizzle.base < 3)
     return absl::UnimplementedError("swizzle splits ldmatrix rows");
   const EValue &rowOff = values_[inst.operands[1]], &colOff = values_[inst.operands[2]];
-  if (colOff.multipleOf % 8 != 0 || st.shape[1] % 8 != 0)
+  if (colOff.multipleOf % 8 != 0 || st.shape[1] % 8 != 0 || values_[inst.operands[0]].alignment % 16 != 0)
     return absl::UnimplementedError("ldmatrix rows not provably 16-byte aligned");
 
   LayoutInfo q = computeLayoutInfo(*quotient, warpId());
@@ -578,10 +577,6 @@ absl::Status KernelEmitter::emitLoadMatrix(const vm::Instruction &inst) {
     matrixLoads_.push_back(std::move(record));
   return absl::OkStatus();
 }
-
-} // namespace tessel::cuda
-
-namespace tessel::cuda {
 
 // A load_shared of 16-bit values whose every thread holds, in slots 2j and 2j + 1 (j < P,
 // P = 1, 2 or 4), the elements (R_j, C_j + g) and (R'_j, C'_j + g), g = lane / 4 (the

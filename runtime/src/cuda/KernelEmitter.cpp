@@ -112,15 +112,21 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
                                                const Target &target, const EmittedKernel &emitted) {
   std::vector<KernelVariant> out;
   std::set<std::string> seen = {emitted.ptx};
+  // Whether the kernel reads rows by ldmatrix at all (else no variant's name says it
+  // stopped): the first variant differs from the default in that alone.
+  bool rowPairs = target.rowPairsByLdmatrix;
   for (const Target &variant : spillVariants(target)) {
     absl::StatusOr<EmittedKernel> k = emitKernel(program, kernel, variant);
+    if (k.ok() && out.empty() && rowPairs && !variant.rowPairsByLdmatrix && variant.registerSlack == target.registerSlack &&
+        variant.narrowCastViews == target.narrowCastViews && variant.foldCastConstants == target.foldCastConstants)
+      rowPairs = k->ptx != emitted.ptx;
     if (!k.ok() || !seen.insert(k->ptx).second || k->threads != emitted.threads ||
         k->sharedBytes != emitted.sharedBytes)
       continue;
     std::vector<std::string> parts;
     if (variant.registerSlack != target.registerSlack)
       parts.push_back(absl::StrCat("a register cap ", variant.registerSlack, " lower"));
-    if (variant.rowPairsByLdmatrix != target.rowPairsByLdmatrix)
+    if (rowPairs && variant.rowPairsByLdmatrix != target.rowPairsByLdmatrix)
       parts.push_back("scale rows by 16-bit loads");
     if (variant.narrowCastViews != target.narrowCastViews)
       parts.push_back("narrower cast views");

@@ -38,14 +38,15 @@ struct Target {
   /// instead of once per pair of elements (EValue::bias in KernelEmitter.h). Off: exact
   /// casts everywhere (the variant the CUDA backend falls back to when ptxas spills).
   bool foldCastConstants = true;
-  /// Casts of codes paired 16 bits apart (1-, 2- and 4-bit weights) mask each pair in its
-  /// word shifted right by a multiple of 8 bits (4 for 1-bit codes); on, of half that:
-  /// more shifts, fewer distinct constants, so fewer registers (a spill variant).
+  /// Casts of codes paired 16 bits apart mask each pair in its word shifted right by a
+  /// multiple of 8 bits (4 for 1-bit codes); on, 1- and 2-bit codes by a multiple of half
+  /// that: more shifts, fewer distinct constants, so fewer registers (a spill variant).
   bool narrowCastViews = false;
-  /// A load_shared of rows of 16-bit pairs (each lane group's values 8 columns apart: the
-  /// low-bit GEMM's scale rows) as one ldmatrix.trans instead of a 16-bit load per value
-  /// (EmitCopy.cpp); off: the loads (a spill variant: at the register cap ptxas sometimes
-  /// spills with it, si4 decode on sm_90 by 12 bytes).
+  /// A load_shared of 16-bit rows whose four lanes of a group hold the same values, in
+  /// 8-column blocks (the low-bit GEMM's scale rows: column g of each block, g = lane / 4)
+  /// as one ldmatrix.trans instead of a 16-bit load per value (EmitCopy.cpp); off: the
+  /// loads (a spill variant: at the register cap ptxas sometimes spills with it, the si4
+  /// decode on sm_90 by 12 bytes).
   bool rowPairsByLdmatrix = true;
   /// > 0: a kernel that asks for N blocks per SM gets `.maxnreg` of this many registers
   /// fewer than the cap that N blocks imply (65536 / (N * threads), in steps of 8) instead
@@ -103,7 +104,7 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 absl::Status applyTargetEnvironment(Target &target);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
-/// whose default PTX spills registers: seven variants of `target`, (1) scale rows by
+/// whose default PTX spills registers: up to seven variants of `target`, (1) scale rows by
 /// 16-bit loads (Target::rowPairsByLdmatrix off), then that and (2) a register cap 8 below
 /// the one min_blocks_per_sm implies (Target::registerSlack), (3) one 16 below, (4) one
 /// 24 below, (5) narrower cast views (Target::narrowCastViews), (6) exact casts

@@ -506,6 +506,9 @@ absl::Status BlockSim::execWarp(size_t pc, int warp) {
     for (int m = 0; m < in.width; ++m) {
       uint16_t tile[8][8];
       for (int r = 0; r < 8; ++r) {
+        if (rowAddr[8 * m + r] % 16 != 0) // the hardware's fault
+          return fault(pc, absl::StrCat("ldmatrix row address ", rowAddr[8 * m + r], " (lane ", 8 * m + r,
+                                        ") is not 16-byte aligned"));
         absl::StatusOr<uint8_t *> p = sharedPtr(rowAddr[8 * m + r], 16, pc);
         if (!p.ok())
           return p.status();

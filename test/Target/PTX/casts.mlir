@@ -313,6 +313,12 @@ tbvm.kernel @cast_f8E4M3FN(%x: !tbvm.gtensor<512xf8E4M3FN>, %y: !tbvm.gtensor<51
 // CHECK: lop3.b32 {{%r[0-9]+}}, [[W1]], 0xF000F, 0x64086408, 0x6A;
 // CHECK-NOT: prmt
 // CHECK: st.global.v4.b32
+// Narrower cast views leave 4-bit codes as they are (one shift by 8 per word).
+// NARROW-LABEL: .entry tessel_cast_si4_paired(
+// NARROW-NOT: shr.b32 {{%r[0-9]+}}, {{%r[0-9]+}}, 0x4;
+// NARROW: shr.b32 {{%r[0-9]+}}, {{%r[0-9]+}}, 0x8;
+// NARROW-NOT: shr.b32 {{%r[0-9]+}}, {{%r[0-9]+}}, 0x4;
+// NARROW: st.global
 tbvm.kernel @cast_si4_paired(%x: !tbvm.gtensor<64xi32>, %y: !tbvm.gtensor<512xf16>) attributes {warps = 1 : i64} {
   %c0 = arith.constant 0 : index
   %w = tbvm.load_global %x[%c0] : !tbvm.gtensor<64xi32> -> !tbvm.rtensor<64xi32, #tbvm.layout<"spatial(32).local(2)">>

@@ -13,11 +13,20 @@
 // RUN: tessel-run %t.tslm --function=pairs --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=s=%t.d/p.npy --output-dir=%t.d/o3 | FileCheck %s --check-prefix=PAIRS
 // RUN: %python -c "import numpy as n; d = '%t.d/'; p = n.load(d + 'p.npy'); y = n.load(d + 'o3/y.npy'); assert (y[0] == p[2]).all() and (y[1] == p[1]).all(); print('pairs ok')" | FileCheck %s --check-prefix=VALUES-PAIRS
 // RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 %s | FileCheck %s --check-prefix=PTX
+// RUN: tessel-translate --tbvm-to-ptx --arch=sm_80 --no-row-pair-ldmatrix %s | FileCheck %s --check-prefix=NOLDM
+// RUN: tessel-run %t.tslm --function=pairs_rows --device=ptx-sim --compare-with=cpu --tolerance=0,0 --input=s=%t.d/p.npy --output-dir=%t.d/o4 | FileCheck %s --check-prefix=ROWPAIRS
+// RUN: %python -c "import numpy as n; d = '%t.d/'; p = n.load(d + 'p.npy'); y = n.load(d + 'o4/y.npy'); assert (y == p[1:3]).all(); print('row pairs ok')" | FileCheck %s --check-prefix=VALUES-ROWPAIRS
 // ROWS: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 128 beyond tolerance
 // SWZ: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 2048 beyond tolerance
 // PAIRS: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 256 beyond tolerance
 // VALUES: values ok
 // VALUES-PAIRS: pairs ok
+// ROWPAIRS: compare y: ptx-sim (sm_80) vs cpu: max abs 0, max rel 0, 0 of 256 beyond tolerance
+// VALUES-ROWPAIRS: row pairs ok
+// Without (the spill variant): 16-bit loads.
+// NOLDM-LABEL: .entry tessel_pairs_kernel(
+// NOLDM-NOT: ldmatrix
+// NOLDM: ld.shared.u16
 // PTX-LABEL: .entry tessel_rows_kernel(
 // PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P:%r[0-9]+]]{{\]}};
 // PTX: ld.shared.u16 {{%r[0-9]+}}, {{\[}}[[P]]+64{{\]}};
@@ -34,6 +43,12 @@
 // PTX-NOT: ld.shared.u16
 // PTX: mad.lo.u32 [[A:%r[0-9]+]], {{%r[0-9]+}}, 256, {{%r[0-9]+}};
 // PTX-NEXT: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {{{%r[0-9]+}}, {{%r[0-9]+}}}, {{\[}}[[A]]{{\]}};
+// PTX-NOT: ld.shared.u16
+// Four pairs per thread whose halves come from two rows ([2, 128]: slot 2j + row holds
+// (row, 32 w + 8 j + g)): one ldmatrix.x4.trans, the odd lanes pointing a row further.
+// PTX-LABEL: .entry tessel_pairs_rows_kernel(
+// PTX-NOT: ld.shared.u16
+// PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX-NOT: ld.shared.u16
 // A tile not known to start on 16 bytes keeps the 16-bit loads.
 // PTX-LABEL: .entry tessel_pairs_unaligned_kernel(
@@ -55,6 +70,7 @@
 !rs = !tbvm.rtensor<1x128xf16, #tbvm.layout<"local(1,4).spatial(1,32)">>
 !sp = !tbvm.stensor<4x128xf16>
 !rp = !tbvm.rtensor<1x128xf16, #tbvm.layout<"spatial(1,4).local(1,4).spatial(1,8).replicate(4)">>
+!rp2 = !tbvm.rtensor<2x128xf16, #tbvm.layout<"spatial(1,4).local(1,4).local(2,1).spatial(1,8).replicate(4)">>
 !sx = !tbvm.stensor<32x64xf16, #tbvm.swizzle<3, 3, 3>>
 !rx = !tbvm.rtensor<32x64xf16, #tbvm.layout<"local(4,1).spatial(8,4).local(1,16)">>
 module {
@@ -85,6 +101,18 @@ module {
     %r = arith.subi %n, %c1 : index
     %b = tbvm.load_shared %smem[%r, %c0] : !sp -> !rp
     tbvm.store_global %b, %y[%c1, %c0] : !rp, !g
+    tbvm.return
+  }
+  tbvm.kernel @pairs_rows_kernel(%s: !g, %y: !g) attributes {warps = 4 : i64, shared_bytes = 1024 : i64} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %smem = tbvm.alloc_shared {offset = 0 : i64} : !sp
+    tbvm.copy_async %s[%c0, %c0], %smem : !g, !sp
+    tbvm.copy_async_commit
+    tbvm.copy_async_wait
+    tbvm.sync
+    %a = tbvm.load_shared %smem[%c1, %c0] : !sp -> !rp2
+    tbvm.store_global %a, %y[%c0, %c0] : !rp2, !g
     tbvm.return
   }
   tbvm.kernel @pairs_unaligned_kernel(%s: !g, %y: !g) attributes {warps = 4 : i64, shared_bytes = 1032 : i64} {
@@ -118,6 +146,14 @@ module {
     %c128 = arith.constant 128 : index
     %y = tbvm.alloc_global(%c2, %c128) : !g
     tbvm.launch @pairs_kernel grid(%c1, %c1, %c1) (%s, %y) : (!g, !g) -> ()
+    tbvm.return %y : !g
+  }
+  tbvm.host @pairs_rows(%s: !g {tbvm.name = "s"}) -> (!g {tbvm.name = "y"}) {
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c128 = arith.constant 128 : index
+    %y = tbvm.alloc_global(%c2, %c128) : !g
+    tbvm.launch @pairs_rows_kernel grid(%c1, %c1, %c1) (%s, %y) : (!g, !g) -> ()
     tbvm.return %y : !g
   }
   tbvm.host @swizzled(%x: !g {tbvm.name = "x"}) -> (!g {tbvm.name = "y"}) {
