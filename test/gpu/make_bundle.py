@@ -224,9 +224,11 @@ def main():
     modules += sorted(os.path.join(b, "bench", f) for f in os.listdir(os.path.join(b, "bench"))
                       if f.endswith(".tslm"))
     env = dict(os.environ, TESSEL_CACHE_DIR=os.path.join(b, "kernel-cache"))
-    # ... and of the M = 1 bench modules with exact casts (run.sh section m1-exact).
+    # ... and of the M = 1 bench modules with exact casts and with scale rows by 16-bit
+    # loads (run.sh sections m1-exact, m1-loads).
     exact = [os.path.join(b, "bench", label + ".tslm") for label, _, _, lo, _, _ in BENCH if lo == 1]
-    for m, extra_env in [(m, {}) for m in modules] + [(m, {"TESSEL_CUDA_EXACT_CASTS": "1"}) for m in exact]:
+    knobs = [{"TESSEL_CUDA_EXACT_CASTS": "1"}, {"TESSEL_CUDA_ROW_PAIR_LDMATRIX": "0"}]
+    for m, extra_env in [(m, {}) for m in modules] + [(m, k) for k in knobs for m in exact]:
         r = subprocess.run([os.path.join(a.bin, "tessel-run"), "--precompile=" + AOT_ARCH, m],
                            capture_output=True, text=True, env=dict(env, **extra_env))
         if r.returncode != 0:

@@ -105,6 +105,12 @@ absl::Status applyTargetEnvironment(Target &target) {
       return absl::InvalidArgumentError(absl::StrCat("TESSEL_CUDA_EXACT_CASTS=", v, ": expected 0 or 1"));
     target.foldCastConstants = v == "0";
   }
+  if (const char *rows = std::getenv("TESSEL_CUDA_ROW_PAIR_LDMATRIX"); rows && *rows) {
+    std::string v = rows;
+    if (v != "0" && v != "1")
+      return absl::InvalidArgumentError(absl::StrCat("TESSEL_CUDA_ROW_PAIR_LDMATRIX=", v, ": expected 0 or 1"));
+    target.rowPairsByLdmatrix = v == "1";
+  }
   return absl::OkStatus();
 }
 

@@ -100,7 +100,8 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 /// The experiment knobs of the environment, for A/B timings (the CUDA backend and
 /// `tessel-run --precompile` both apply them): $TESSEL_CUDA_MIN_BLOCKS=N sets
 /// minBlocksPerSm (0..32, 0: none), $TESSEL_CUDA_EXACT_CASTS=1 turns foldCastConstants
-/// off. An unreadable value is an error that names the variable.
+/// off, $TESSEL_CUDA_ROW_PAIR_LDMATRIX=0 rowPairsByLdmatrix. An unreadable value is an
+/// error that names the variable.
 absl::Status applyTargetEnvironment(Target &target);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
