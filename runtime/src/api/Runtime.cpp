@@ -56,7 +56,7 @@ public:
           new BackendDevice(DeviceKind::kCpu, std::make_unique<cpu::CpuBackend>(o)));
     }
     if (spec == "ptx-sim" || spec.rfind("ptx-sim:", 0) == 0) {
-      // kPtxSimUsage
+      // kPtxSimUsage: an architecture and flags, each at most once.
       std::string arch;
       bool exactCasts = false, narrowViews = false, noRowPairs = false;
       if (spec.size() > 7) {

@@ -592,6 +592,8 @@ absl::Status KernelEmitter::emitRowPairsByLdmatrix(const vm::Instruction &inst) 
   const vm::Layout &layout = program_.layoutOf(rt);
   const int64_t slots = layout.localSize(), pairs = slots / 2;
   auto no = [](const char *why) { return absl::UnimplementedError(why); };
+  if (!target_.rowPairsByLdmatrix)
+    return no("off (Target::rowPairsByLdmatrix)");
   if (st.dtype.bits() != 16 || st.rank() != 2 || rt.rank() != 2 || !st.swizzle.isIdentity() ||
       st.shape[1] % 8 != 0 || slots % 2 != 0 || (pairs != 1 && pairs != 2 && pairs != 4) ||
       layout.numThreads() != kernel_.threads || kernel_.threads % 32 != 0)

@@ -866,9 +866,7 @@ absl::Status KernelEmitter::emitMemory(const vm::Instruction &inst) {
   case Opcode::LoadShared:
   case Opcode::LoadMatrix: {
     if (inst.opcode == Opcode::LoadMatrix || inst.opcode == Opcode::LoadShared) {
-      absl::Status ldm = inst.opcode == Opcode::LoadMatrix ? emitLoadMatrix(inst)
-                         : target_.rowPairsByLdmatrix ? emitRowPairsByLdmatrix(inst)
-                                                      : absl::UnimplementedError("off");
+      absl::Status ldm = inst.opcode == Opcode::LoadMatrix ? emitLoadMatrix(inst) : emitRowPairsByLdmatrix(inst);
       if (ldm.code() != absl::StatusCode::kUnimplemented)
         return ldm; // emitted with ldmatrix, or a real error
     }

@@ -118,14 +118,15 @@ std::vector<KernelVariant> spillVariantKernels(const vm::Program &program, uint3
                                                const Target &target, const EmittedKernel &emitted) {
   std::vector<KernelVariant> out;
   std::set<std::string> seen = {emitted.ptx};
+  const std::vector<Target> variants = spillVariants(target);
   // Whether the kernel reads rows by ldmatrix at all (else no variant's name says it
-  // stopped): the first variant differs from the default in that alone.
+  // stopped): the first variant differs from the default in that alone (spillVariants).
   bool rowPairs = target.rowPairsByLdmatrix;
-  for (const Target &variant : spillVariants(target)) {
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const Target &variant = variants[i];
     absl::StatusOr<EmittedKernel> k = emitKernel(program, kernel, variant);
-    if (k.ok() && out.empty() && rowPairs && !variant.rowPairsByLdmatrix && variant.registerSlack == target.registerSlack &&
-        variant.narrowCastViews == target.narrowCastViews && variant.foldCastConstants == target.foldCastConstants)
-      rowPairs = k->ptx != emitted.ptx;
+    if (i == 0 && rowPairs)
+      rowPairs = k.ok() && k->ptx != emitted.ptx;
     if (!k.ok() || !seen.insert(k->ptx).second || k->threads != emitted.threads ||
         k->sharedBytes != emitted.sharedBytes)
       continue;

@@ -199,10 +199,9 @@ public:
   absl::Status emitLookup(const vm::Instruction &inst);
   absl::Status emitLoadMatrix(const vm::Instruction &inst); // EmitCopy.cpp
   /// load_shared of rows of 16-bit pairs as one ldmatrix.trans (EmitCopy.cpp), or
-  /// kUnimplemented when the layout is not of that shape.
+  /// kUnimplemented when the layout is not of that shape (or Target::rowPairsByLdmatrix
+  /// is off).
   absl::Status emitRowPairsByLdmatrix(const vm::Instruction &inst);
-  /// Each thread's byte offset for emitRowPairsByLdmatrix, per (layout, row stride).
-  std::map<std::pair<int32_t, int64_t>, Reg> rowPairOffsets_;
   absl::Status emitCopyAsync(const vm::Instruction &inst);
   absl::Status emitPrefetch(const vm::Instruction &inst);  // EmitPrefetch.cpp
 
@@ -263,6 +262,8 @@ public:
     std::vector<int64_t> slots;     // result slot -> source slot, this thread's
   };
   std::map<uint32_t, SlicedFrom> slicedFrom_;
+  /// Each thread's byte offset for emitRowPairsByLdmatrix, per (layout, row stride).
+  std::map<std::pair<int32_t, int64_t>, Reg> rowPairOffsets_;
   /// A correction chain of a dot (EmitDot.cpp) whose A fragments are the same in rows g
   /// and g + 8: its readers take rows g (D registers 0, 1), so rows g + 8 are free for a
   /// later dot of a constant A tile over the same B fragments (splatDotOperand_), which
