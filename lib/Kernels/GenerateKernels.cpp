@@ -62,7 +62,8 @@ public:
         int64_t(minBlocks) >= 0 ? int64_t(minBlocks) : def.getMinBlocks(),
         wm,
         int64_t(targetBlocks) >= 0 ? int64_t(targetBlocks) : def.getTargetBlocks(),
-        int64_t(prefetch) >= 0 ? int64_t(prefetch) : def.getPrefetch());
+        int64_t(prefetch) >= 0 ? int64_t(prefetch) : def.getPrefetch(),
+        int64_t(streamK) >= 0 ? int64_t(streamK) : def.getStreamK());
     if (!schedule)
       return signalPassFailure();
     kernels::LowBitGemmSpec spec;

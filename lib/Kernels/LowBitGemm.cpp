@@ -174,509 +174,550 @@ LogicalResult GemmBuilder::buildKernel() {
 
   Value c0 = index(0), c1 = index(1);
   Type idx = b_.getIndexType();
-  Value bn = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+  const bool streamK = spec_.schedule.getStreamK();
+  // Split-K: grid x is the column tile, grid z the K split.
+  Value bn = streamK ? Value() : BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
   Value bm = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::y));
-  Value bz = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
-  Value splits = GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
+  Value bz = streamK ? Value() : BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
+  Value splits = streamK ? Value() : GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::z));
   Value m0 = muli(bm, index(BM_));
-  Value n0 = muli(bn, index(BN_));   // first column
-  Value nt0 = muli(bn, index(BN_ / 8)); // first 8-column tile
+  Value n0 = streamK ? Value() : muli(bn, index(BN_));      // first column
+  Value nt0 = streamK ? Value() : muli(bn, index(BN_ / 8)); // first 8-column tile
   Value kdim = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(1));
-  // This block's K chunks: [begin, end) of ceil(K / k_step), split evenly over grid z.
   Value chunks = arith::CeilDivUIOp::create(b_, loc_, kdim, index(KI_));
-  Value per = arith::CeilDivUIOp::create(b_, loc_, chunks, splits);
-  Value begin = muli(bz, per);
-  Value end = arith::MinUIOp::create(b_, loc_, addi(begin, per), chunks);
-  begin = arith::MinUIOp::create(b_, loc_, begin, end);
-  Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
+  // One segment of the block's work: the K chunks [begin, end) of ceil(K / k_step) of the
+  // column tile from column n0 (8-column tile nt0), added into y where `adds` says so
+  // (other blocks share the tile's reduction), else stored.
+  auto segment = [&](Value n0, Value nt0, Value begin, Value end, llvm::function_ref<Value()> adds) {
+    Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
-  Value zero = AllocRegsOp::create(b_, loc_, accType, Value());
-  // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
-  auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
-    Value k0 = muli(chunk, index(KI_));
-    for (Value t : scaleArgs) {
-      for (int64_t s = 0; s < KS_; ++s) {
-        // Group of this sub-chunk: (k0 + 128 s) / group.
-        Value group = arith::DivUIOp::create(b_, l, addi(k0, index(128 * s)), groupDiv);
-        out.push_back(LoadGlobalOp::create(b_, l, sTile, t, ValueRange{group, n0}, CacheHint::normal));
+    Value zero = AllocRegsOp::create(b_, loc_, accType, Value());
+    // The scales (and offsets) of chunk c's sub-chunks, appended to `out`.
+    auto loadScales = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
+      Value k0 = muli(chunk, index(KI_));
+      for (Value t : scaleArgs) {
+        for (int64_t s = 0; s < KS_; ++s) {
+          // Group of this sub-chunk: (k0 + 128 s) / group.
+          Value group = arith::DivUIOp::create(b_, l, addi(k0, index(128 * s)), groupDiv);
+          out.push_back(LoadGlobalOp::create(b_, l, sTile, t, ValueRange{group, n0}, CacheHint::normal));
+        }
       }
-    }
-  };
-  Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
-  // The main loop over the block's chunks: `body` computes chunk kc from the carried
-  // values (the accumulator first), appends the next chunk's to `next` and returns the
-  // new accumulator.
-  using ChunkBody =
-      llvm::function_ref<Value(Location, Value kc, ValueRange carried, SmallVectorImpl<Value> &next)>;
-  auto chunkLoop = [&](ArrayRef<Value> initial, ChunkBody body) {
-    return scf::ForOp::create(
-        b_, loc_, begin, end, c1, initial,
-        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b_);
-          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> next;
-          SmallVector<Value> yielded{body(l, kc, carried, next)};
-          yielded.append(next.begin(), next.end());
-          scf::YieldOp::create(b_, l, yielded);
-        });
-  };
-  // A per-column tile of y (scales, offsets) as a factor of the accumulator.
-  auto perColumn = [&](Location l, Value t) -> Value {
-    Value t32 = CastOp::create(b_, l, sTileF32, t);
-    if (swap_)
-      t32 = ViewOp::create(b_, l, sColType, t32);
-    return BroadcastOp::create(b_, l, accType, t32);
-  };
-  // into + (weights' tile) * (activations' tile) on the tensor cores: A * B into C, or
-  // with bm = 8 the transposed product, B^T * A^T into C^T.
-  auto mma = [&](Location l, Value weights, Value activations, Value into) -> Value {
-    return swap_ ? DotOp::create(b_, l, cTType, weights, activations, into)
-                 : DotOp::create(b_, l, cType, activations, weights, into);
-  };
-  scf::ForOp loop;
-  Value result; // the accumulator after the main loop
-  if (sharedPipe) {
-    // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
-    // chunk kc + S - 1 are copied (cp.async) while chunk kc is computed, so S - 1 chunks
-    // are in flight without holding registers. Group accounting: every iteration commits
-    // one group (empty past the block's last chunk), so waiting until S - 2 groups are
-    // pending means chunk kc has landed.
-    //
-    // The weights stay in the mma_k128 order: each lane's 4 * bits bytes of a 128-wide
-    // unit are loaded whole (16-byte loads where they align; odd and 6-bit runs are
-    // conflict-free as they are), cast 32 of K at a time (tbvm.slice of the codes: whole
-    // registers, or funnel shifts for widths that do not divide 32). 8-bit runs (32 bytes)
-    // would put lanes l and l + 4 on the same banks: the swizzle swaps the two 16-byte
-    // halves of every lane with bit 2 set.
-    const int64_t WNW = WN_ * NW_;
-    SwizzleAttr wSwizzle;
-    if (bits_ == 8)
-      wSwizzle = SwizzleAttr::get(ctx_, 1, 4, 3);
-    auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, rowSwizzle(KI_));
-    auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, rowSwizzle(KI_));
-    auto wsType = STensorType::get(ctx_, {S, KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
-    auto wsSlice = STensorType::get(ctx_, {KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
-    Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
-    Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
-    // The chunk's scale (and offset) rows ride in the stage too: KS rows from the group of
-    // its first column (sub-chunk s reads row (k0 + 128 s) / group - k0 / group < KS), so
-    // no scale is loaded into registers and packed there (see build).
-    auto ssSlice = STensorType::get(ctx_, {KS_, BN_}, f16, SwizzleAttr());
-    Value ss = AllocSharedOp::create(
-        b_, loc_, STensorType::get(ctx_, {S, scaleTensors_, KS_, BN_}, f16, SwizzleAttr()), IntegerAttr());
-    // Row of sub-chunk s among its chunk's when it does not depend on the chunk: per
-    // channel (row 0), groups that divide k_step (k0 a multiple of the group: 128 s /
-    // group), or k_step dividing the group (one group per chunk: 0).
-    const int64_t g = spec_.groupSize;
-    const bool constantRows = g == 0 || KI_ % g == 0 || g % KI_ == 0;
-    auto constantRow = [&](int64_t s) { return g == 0 || g % KI_ == 0 ? int64_t(0) : 128 * s / g; };
-    auto firstGroup = [&](Location l, Value chunk) {
-      return arith::DivUIOp::create(b_, l, muli(chunk, index(KI_)), groupDiv).getResult();
     };
-    // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
-    auto issue = [&](Location l, Value chunk, Value stage) {
-      Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
-      auto guard = scf::IfOp::create(b_, l, inRange, /*withElseRegion=*/false);
-      {
-        OpBuilder::InsertionGuard g(b_);
-        b_.setInsertionPointToStart(guard.thenBlock());
-        Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
-        CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, xsl, CacheHint::normal);
-        Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-        CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
-                            CacheHint::evict_first);
-        Value g0 = firstGroup(l, chunk);
-        for (auto [t, tensor] : llvm::enumerate(scaleArgs))
-          CopyAsyncOp::create(b_, l, tensor, ValueRange{g0, n0},
-                              SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(int64_t(t))}),
-                              CacheHint::normal);
-      }
-      CopyAsyncCommitOp::create(b_, l);
+    Value last = arith::SubIOp::create(b_, loc_, arith::MaxUIOp::create(b_, loc_, end, c1), c1);
+    // The main loop over the block's chunks: `body` computes chunk kc from the carried
+    // values (the accumulator first), appends the next chunk's to `next` and returns the
+    // new accumulator.
+    using ChunkBody =
+        llvm::function_ref<Value(Location, Value kc, ValueRange carried, SmallVectorImpl<Value> &next)>;
+    auto chunkLoop = [&](ArrayRef<Value> initial, ChunkBody body) {
+      return scf::ForOp::create(
+          b_, loc_, begin, end, c1, initial,
+          [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b_);
+            b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            SmallVector<Value> next;
+            SmallVector<Value> yielded{body(l, kc, carried, next)};
+            yielded.append(next.begin(), next.end());
+            scf::YieldOp::create(b_, l, yielded);
+          });
     };
-    // (bm = 8: A is x's slice, transposed after ldmatrix into the mma's B; the codes and
-    // weights of the slice transposed, the weights the mma's A.)
-    RTensorType aSlice = swap_ ? tile({BM_, KW_}, f16, transposed(lxTS)) : tile({BM_, KW_}, f16, *laS);
-    RTensorType xTSlice = swap_ ? tile({KW_, BM_}, f16, lxTS) : RTensorType();
-    RTensorType codesSlice = swap_ ? tile({BN_, KW_}, spec_.weightType, transposed(*lqS))
-                                   : tile({KW_, BN_}, spec_.weightType, *lqS);
-    RTensorType bSlice = swap_ ? tile({BN_, KW_}, f16, lwTS) : tile({KW_, BN_}, f16, *lbS);
-    Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
-    if (!spec_.symmetric && !scaleWeights_)
-      onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
-                                      arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0)));
-    for (int64_t st = 0; st + 1 < S; ++st)
-      issue(loc_, addi(begin, index(st)), index(st));
-    // Carried: the accumulator and chunk kc's stage (kc - begin) mod S, kept by the loop so
-    // no division by a stage count that is not a power of two is left in it.
-    SmallVector<Value> initial{zero, c0};
-    loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
-      Value acc = carried[0];
-      Value stage = carried[1];
-      auto eq = [&](Value v, int64_t c) {
-        return arith::CmpIOp::create(b_, l, arith::CmpIPredicate::eq, v, index(c));
+    // A per-column tile of y (scales, offsets) as a factor of the accumulator.
+    auto perColumn = [&](Location l, Value t) -> Value {
+      Value t32 = CastOp::create(b_, l, sTileF32, t);
+      if (swap_)
+        t32 = ViewOp::create(b_, l, sColType, t32);
+      return BroadcastOp::create(b_, l, accType, t32);
+    };
+    // into + (weights' tile) * (activations' tile) on the tensor cores: A * B into C, or
+    // with bm = 8 the transposed product, B^T * A^T into C^T.
+    auto mma = [&](Location l, Value weights, Value activations, Value into) -> Value {
+      return swap_ ? DotOp::create(b_, l, cTType, weights, activations, into)
+                   : DotOp::create(b_, l, cType, activations, weights, into);
+    };
+    scf::ForOp loop;
+    Value result; // the accumulator after the main loop
+    if (sharedPipe) {
+      // Shared-memory pipeline of S stages: the activation tile and the weight bytes of
+      // chunk kc + S - 1 are copied (cp.async) while chunk kc is computed, so S - 1 chunks
+      // are in flight without holding registers. Group accounting: every iteration commits
+      // one group (empty past the block's last chunk), so waiting until S - 2 groups are
+      // pending means chunk kc has landed.
+      //
+      // The weights stay in the mma_k128 order: each lane's 4 * bits bytes of a 128-wide
+      // unit are loaded whole (16-byte loads where they align; odd and 6-bit runs are
+      // conflict-free as they are), cast 32 of K at a time (tbvm.slice of the codes: whole
+      // registers, or funnel shifts for widths that do not divide 32). 8-bit runs (32 bytes)
+      // would put lanes l and l + 4 on the same banks: the swizzle swaps the two 16-byte
+      // halves of every lane with bit 2 set.
+      const int64_t WNW = WN_ * NW_;
+      SwizzleAttr wSwizzle;
+      if (bits_ == 8)
+        wSwizzle = SwizzleAttr::get(ctx_, 1, 4, 3);
+      auto xsType = STensorType::get(ctx_, {S, BM_, KI_}, f16, rowSwizzle(KI_));
+      auto xsSlice = STensorType::get(ctx_, {BM_, KI_}, f16, rowSwizzle(KI_));
+      auto wsType = STensorType::get(ctx_, {S, KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
+      auto wsSlice = STensorType::get(ctx_, {KS_, WNW, int64_t(128 * bits_)}, i8, wSwizzle);
+      Value xs = AllocSharedOp::create(b_, loc_, xsType, IntegerAttr());
+      Value ws = AllocSharedOp::create(b_, loc_, wsType, IntegerAttr());
+      // The chunk's scale (and offset) rows ride in the stage too: KS rows from the group of
+      // its first column (sub-chunk s reads row (k0 + 128 s) / group - k0 / group < KS), so
+      // no scale is loaded into registers and packed there (see build).
+      auto ssSlice = STensorType::get(ctx_, {KS_, BN_}, f16, SwizzleAttr());
+      Value ss = AllocSharedOp::create(
+          b_, loc_, STensorType::get(ctx_, {S, scaleTensors_, KS_, BN_}, f16, SwizzleAttr()), IntegerAttr());
+      // Row of sub-chunk s among its chunk's when it does not depend on the chunk: per
+      // channel (row 0), groups that divide k_step (k0 a multiple of the group: 128 s /
+      // group), or k_step dividing the group (one group per chunk: 0).
+      const int64_t g = spec_.groupSize;
+      const bool constantRows = g == 0 || KI_ % g == 0 || g % KI_ == 0;
+      auto constantRow = [&](int64_t s) { return g == 0 || g % KI_ == 0 ? int64_t(0) : 128 * s / g; };
+      auto firstGroup = [&](Location l, Value chunk) {
+        return arith::DivUIOp::create(b_, l, muli(chunk, index(KI_)), groupDiv).getResult();
       };
-      Value previous = arith::SelectOp::create(b_, l, eq(stage, 0), index(S - 1),
-                                               arith::SubIOp::create(b_, l, stage, c1));
-      next.push_back(arith::SelectOp::create(b_, l, eq(stage, S - 1), c0, addi(stage, c1)));
-      CopyAsyncWaitOp::create(b_, l, S - 2);
-      SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
-      // Refill the stage chunk kc - 1 used (stage kc + S - 1 mod S).
-      issue(l, addi(kc, index(S - 1)), previous);
-      Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
-      Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
-      Value g0 = constantRows ? Value() : firstGroup(l, kc);
-      for (int64_t s = 0; s < KS_; ++s) {
-        Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
-        Value all = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
-        Value row = constantRows
-                        ? index(constantRow(s))
-                        : arith::SubIOp::create(
-                              b_, l, arith::DivUIOp::create(b_, l, addi(muli(kc, index(KI_)), index(128 * s)), groupDiv), g0)
-                              .getResult();
-        auto scaleRow = [&](int64_t t) {
-          return LoadSharedOp::create(b_, l, sTile, SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
-                                      ValueRange{row, c0})
-              .getResult();
+      // Copies chunk `chunk` into stage `stage` when chunk < end; commits a group either way.
+      auto issue = [&](Location l, Value chunk, Value stage) {
+        Value inRange = arith::CmpIOp::create(b_, l, arith::CmpIPredicate::ult, chunk, end);
+        auto guard = scf::IfOp::create(b_, l, inRange, /*withElseRegion=*/false);
+        {
+          OpBuilder::InsertionGuard g(b_);
+          b_.setInsertionPointToStart(guard.thenBlock());
+          Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
+          CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(chunk, index(KI_))}, xsl, CacheHint::normal);
+          Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+          CopyAsyncOp::create(b_, l, w, ValueRange{muli(chunk, index(KS_)), nt0, c0}, wsl,
+                              CacheHint::evict_first);
+          Value g0 = firstGroup(l, chunk);
+          for (auto [t, tensor] : llvm::enumerate(scaleArgs))
+            CopyAsyncOp::create(b_, l, tensor, ValueRange{g0, n0},
+                                SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(int64_t(t))}),
+                                CacheHint::normal);
+        }
+        CopyAsyncCommitOp::create(b_, l);
+      };
+      // (bm = 8: A is x's slice, transposed after ldmatrix into the mma's B; the codes and
+      // weights of the slice transposed, the weights the mma's A.)
+      RTensorType aSlice = swap_ ? tile({BM_, KW_}, f16, transposed(lxTS)) : tile({BM_, KW_}, f16, *laS);
+      RTensorType xTSlice = swap_ ? tile({KW_, BM_}, f16, lxTS) : RTensorType();
+      RTensorType codesSlice = swap_ ? tile({BN_, KW_}, spec_.weightType, transposed(*lqS))
+                                     : tile({KW_, BN_}, spec_.weightType, *lqS);
+      RTensorType bSlice = swap_ ? tile({BN_, KW_}, f16, lwTS) : tile({KW_, BN_}, f16, *lbS);
+      Value onesSlice; // a B slice of 1.0, for the row sums of A that offsets multiply
+      if (!spec_.symmetric && !scaleWeights_)
+        onesSlice = AllocRegsOp::create(b_, loc_, bSlice,
+                                        arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0)));
+      for (int64_t st = 0; st + 1 < S; ++st)
+        issue(loc_, addi(begin, index(st)), index(st));
+      // Carried: the accumulator and chunk kc's stage (kc - begin) mod S, kept by the loop so
+      // no division by a stage count that is not a power of two is left in it.
+      SmallVector<Value> initial{zero, c0};
+      loop = chunkLoop(initial, [&](Location l, Value kc, ValueRange carried, SmallVectorImpl<Value> &next) {
+        Value acc = carried[0];
+        Value stage = carried[1];
+        auto eq = [&](Value v, int64_t c) {
+          return arith::CmpIOp::create(b_, l, arith::CmpIPredicate::eq, v, index(c));
         };
-        Value scaleIn = scaleRow(0);
-        Value offsetIn = spec_.symmetric ? Value() : scaleRow(1);
-        // A and the f16 codes of the 32-wide slice j of this sub-chunk.
-        auto operands = [&](int64_t j) {
-          Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
-          if (swap_)
-            a = ViewOp::create(b_, l, xTSlice, a);
-          Value codes = SliceOp::create(b_, l, codesSlice, all,
-                                        b_.getDenseI64ArrayAttr(swap_ ? ArrayRef<int64_t>{0, KW_ * j}
-                                                                      : ArrayRef<int64_t>{KW_ * j, 0}));
-          return std::make_pair(a, CastOp::create(b_, l, bSlice, codes).getResult());
-        };
-        if (scaleWeights_) {
-          // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
-          // weight fragments, which every mma tile of the warp's rows reuses; the
-          // accumulator then takes the products directly.
-          Value scale = BroadcastOp::create(b_, l, bSlice, scaleIn);
-          Value offset = offsetIn ? BroadcastOp::create(b_, l, bSlice, offsetIn).getResult() : Value();
+        Value previous = arith::SelectOp::create(b_, l, eq(stage, 0), index(S - 1),
+                                                 arith::SubIOp::create(b_, l, stage, c1));
+        next.push_back(arith::SelectOp::create(b_, l, eq(stage, S - 1), c0, addi(stage, c1)));
+        CopyAsyncWaitOp::create(b_, l, S - 2);
+        SyncOp::create(b_, l); // chunk kc is visible; every warp is done with kc - 1
+        // Refill the stage chunk kc - 1 used (stage kc + S - 1 mod S).
+        issue(l, addi(kc, index(S - 1)), previous);
+        Value xsl = SharedSliceOp::create(b_, l, xsSlice, xs, ValueRange{stage});
+        Value wsl = SharedSliceOp::create(b_, l, wsSlice, ws, ValueRange{stage});
+        Value g0 = constantRows ? Value() : firstGroup(l, kc);
+        for (int64_t s = 0; s < KS_; ++s) {
+          Value bytes = LoadSharedOp::create(b_, l, bytesType, wsl, ValueRange{index(s), c0, c0});
+          Value all = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
+          Value row = constantRows
+                          ? index(constantRow(s))
+                          : arith::SubIOp::create(
+                                b_, l, arith::DivUIOp::create(b_, l, addi(muli(kc, index(KI_)), index(128 * s)), groupDiv), g0)
+                                .getResult();
+          auto scaleRow = [&](int64_t t) {
+            return LoadSharedOp::create(b_, l, sTile, SharedSliceOp::create(b_, l, ssSlice, ss, ValueRange{stage, index(t)}),
+                                        ValueRange{row, c0})
+                .getResult();
+          };
+          Value scaleIn = scaleRow(0);
+          Value offsetIn = spec_.symmetric ? Value() : scaleRow(1);
+          // A and the f16 codes of the 32-wide slice j of this sub-chunk.
+          auto operands = [&](int64_t j) {
+            Value a = LoadMatrixOp::create(b_, l, aSlice, xsl, ValueRange{c0, index(128 * s + KW_ * j)}, false);
+            if (swap_)
+              a = ViewOp::create(b_, l, xTSlice, a);
+            Value codes = SliceOp::create(b_, l, codesSlice, all,
+                                          b_.getDenseI64ArrayAttr(swap_ ? ArrayRef<int64_t>{0, KW_ * j}
+                                                                        : ArrayRef<int64_t>{KW_ * j, 0}));
+            return std::make_pair(a, CastOp::create(b_, l, bSlice, codes).getResult());
+          };
+          if (scaleWeights_) {
+            // Dequantize in f16 (w = q * s (+ m), rounded once): the scales multiply the
+            // weight fragments, which every mma tile of the warp's rows reuses; the
+            // accumulator then takes the products directly.
+            Value scale = BroadcastOp::create(b_, l, bSlice, scaleIn);
+            Value offset = offsetIn ? BroadcastOp::create(b_, l, bSlice, offsetIn).getResult() : Value();
+            for (int64_t j = 0; j < 128 / KW_; ++j) {
+              auto [a, bf] = operands(j);
+              Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
+                                : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
+              acc = mma(l, bw, a, acc);
+            }
+            continue;
+          }
+          // f32 scaling: D = A * cast(codes) over the 128-deep unit (slice by slice, the
+          // same mma order as one product), then acc += D * scale (+ rowsum(A) * offset).
+          Value d = zero, sums = zero;
           for (int64_t j = 0; j < 128 / KW_; ++j) {
             auto [a, bf] = operands(j);
-            Value bw = offset ? FmaOp::create(b_, l, bSlice, bf, scale, offset).getResult()
-                              : BinaryOp::create(b_, l, bSlice, BinaryKind::mul, bf, scale).getResult();
-            acc = mma(l, bw, a, acc);
+            d = mma(l, bf, a, d);
+            if (offsetIn)
+              sums = mma(l, onesSlice, a, sums);
           }
-          continue;
-        }
-        // f32 scaling: D = A * cast(codes) over the 128-deep unit (slice by slice, the
-        // same mma order as one product), then acc += D * scale (+ rowsum(A) * offset).
-        Value d = zero, sums = zero;
-        for (int64_t j = 0; j < 128 / KW_; ++j) {
-          auto [a, bf] = operands(j);
-          d = mma(l, bf, a, d);
+          acc = FmaOp::create(b_, l, accType, d, perColumn(l, scaleIn), acc);
           if (offsetIn)
-            sums = mma(l, onesSlice, a, sums);
+            acc = FmaOp::create(b_, l, accType, sums, perColumn(l, offsetIn), acc);
         }
-        acc = FmaOp::create(b_, l, accType, d, perColumn(l, scaleIn), acc);
-        if (offsetIn)
-          acc = FmaOp::create(b_, l, accType, sums, perColumn(l, offsetIn), acc);
+        return acc;
+      });
+      CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
+      result = loop.getResult(0);
+    } else {
+      Value ones; // a B tile (bm = 8: an A tile) of 1.0, for the row sums of A that offsets multiply
+      if (!spec_.symmetric) {
+        Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
+        ones = AllocRegsOp::create(b_, loc_, swap_ ? wTType : bType, one);
       }
-      return acc;
-    });
-    CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
-    result = loop.getResult(0);
-  } else {
-    Value ones; // a B tile (bm = 8: an A tile) of 1.0, for the row sums of A that offsets multiply
-    if (!spec_.symmetric) {
-      Value one = arith::ConstantOp::create(b_, loc_, f16, b_.getFloatAttr(f16, 1.0));
-      ones = AllocRegsOp::create(b_, loc_, swap_ ? wTType : bType, one);
-    }
-    // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset);
-    // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T. Per-channel scales
-    // (and offsets) are the same for every chunk: the mmas accumulate A * cast(codes)
-    // (and the row sums) over the block's whole share of K, scaled once after the loop,
-    // so no chunk loads scales or spends fmas on them. `accs` is the accumulator (and,
-    // per channel with offsets, the row sums).
-    const bool perChannel = spec_.groupSize == 0;
-    const bool pairScales = !perChannel && KI_ % spec_.groupSize == 0;
-    const int64_t groupsPerChunk = pairScales ? KI_ / spec_.groupSize : 0;
-    RTensorType pairScalesType;
-    if (pairScales)
-      pairScalesType = tile({2 * groupsPerChunk, BN_}, f16,
-                            LayoutAttr::get(ctx_, *vm::Layout::local({2 * groupsPerChunk, 1}).compose(ls.getLayout())));
-    // `scale` and `offset` are [1, BN] tiles, or (row >= 0) the pair's rows in registers
-    // or in shared memory, row `row` of which is taken where it multiplies (a shared one
-    // read there, so it holds no registers during the decode).
-    auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset,
-                    int64_t row = -1) {
-      auto rowOf = [&](Value t) -> Value {
-        if (row < 0)
-          return t;
-        if (isa<STensorType>(t.getType()))
-          return LoadSharedOp::create(b_, l, sTile, t, ValueRange{index(row), c0});
-        return SliceOp::create(b_, l, sTile, t, b_.getDenseI64ArrayAttr({row, 0}));
-      };
-      Value codes = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
-      Value d = mma(l, CastOp::create(b_, l, swap_ ? wTType : bType, codes), a, perChannel ? accs[0] : zero);
-      // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
-      // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
-      // per fragment and an fma instead of a cross-thread reduction per step.
-      if (perChannel) {
-        accs[0] = d;
-        if (!spec_.symmetric)
-          accs[1] = mma(l, ones, a, accs[1]);
-        return;
-      }
-      accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, rowOf(scale)), accs[0]);
-      if (offset) {
-        Value sums = mma(l, ones, a, zero);
-        accs[0] = FmaOp::create(b_, l, accType, sums, perColumn(l, rowOf(offset)), accs[0]);
-      }
-    };
-    // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
-    // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
-    // loop's carried list.
-    auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
-      for (int64_t s = 0; s < KS_; ++s) {
-        Value row = addi(muli(chunk, index(KS_)), index(s));
-        out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
-                                           CacheHint::evict_first));
-      }
-      if (!perChannel && !pairScales)
-        loadScales(l, chunk, out);
-    };
-    // Scales (and offsets) of a pair of chunks, first and first + 1: with groups that
-    // divide k_step, 2 k_step / group rows, one load (and one address and bounds
-    // computation) per pair instead of per chunk; each chunk slices its rows out.
-    auto loadPairScales = [&](Location l, Value first, SmallVectorImpl<Value> &out) {
-      for (Value t : scaleArgs)
-        out.push_back(LoadGlobalOp::create(b_, l, pairScalesType, t, ValueRange{muli(first, index(groupsPerChunk)), n0},
-                                           CacheHint::normal));
-    };
-    // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
-    // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
-    // mmas. The first chunk's weights load before the loop; the last chunk of a pair
-    // reloads the block's last chunk (an L2 hit) instead of reading past its share of K.
-    // The activations: with stages = 1 the tiles are copied to shared memory (cp.async)
-    // ahead into two buffers: one wait and one barrier make the tile copied during the
-    // previous chunk(s) visible and free the other buffer (every warp is done with it),
-    // which then receives the next tile while the warps read theirs with ldmatrix; no
-    // step waits for a copy it has just issued (each had paid an L2 round trip and two
-    // barriers). The loop takes two chunks per iteration (an odd last chunk after it), so
-    // the next chunk's weights load into the registers the current chunk's free instead
-    // of being moved into the loop's carried registers at every step. With 8 rows
-    // (2 KiB per chunk) one copy, wait and barrier serve both chunks of an iteration
-    // (the buffers alternate per iteration); with 16 rows and more each chunk has its
-    // own (buffers 0 and 1, constant addresses: with both chunks' tiles at hand ptxas
-    // held 20-40 more registers, 3 blocks per SM instead of 4). With stages = 0 there is
-    // no shared memory: each warp loads its A fragments straight from global memory
-    // (L1/L2 hits: every block reads the same activations) at the top of the step, so
-    // their latency hides behind the weights' decode, with no copy to wait for and no
-    // barrier.
-    Value smem;
-    STensorType smemSlice;
-    const int64_t xChunks = swap_ ? 2 : 1; // chunks per activation copy
-    if (S == 1) {
-      auto swizzle = rowSwizzle(xChunks * KI_);
-      smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, xChunks * KI_}, f16, swizzle),
-                                   IntegerAttr());
-      smemSlice = STensorType::get(ctx_, {BM_, xChunks * KI_}, f16, swizzle);
-    }
-    auto buffer = [&](Location l, Value i) {
-      return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
-    };
-    // The pair's scale (and offset) rows through shared memory (see build): copied with the
-    // pair's activations into the same buffer, in the same commit group.
-    const bool sharedScales = sharedPairScales_; // (implies pairScales and smem)
-    // [2 buffers, scale tensors (sc, off), pair rows, BN]: one base address for both.
-    Value scaleSmem;
-    STensorType scaleSlice;
-    if (sharedScales) {
-      scaleSlice = STensorType::get(ctx_, {2 * groupsPerChunk, BN_}, f16, SwizzleAttr());
-      scaleSmem = AllocSharedOp::create(
-          b_, loc_, STensorType::get(ctx_, {2, scaleTensors_, 2 * groupsPerChunk, BN_}, f16, SwizzleAttr()),
-          IntegerAttr());
-    }
-    auto scaleBuffers = [&](Location l, Value i) {
-      SmallVector<Value> out;
-      for (int64_t t = 0; t < scaleTensors_; ++t)
-        out.push_back(SharedSliceOp::create(b_, l, scaleSlice, scaleSmem, ValueRange{i, index(t)}));
-      return out;
-    };
-    // The pair's scales that chunk() takes: buffer `buf`'s rows, or the carried registers.
-    auto pairScalesOf = [&](Location l, Value buf, ValueRange registers) {
-      return sharedScales ? scaleBuffers(l, buf) : SmallVector<Value>(registers);
-    };
-    // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`
-    // (and, with shared scales and `scalesInto`, the scales of the pair starting at
-    // `first` into that scale buffer).
-    auto copyX = [&](Location l, Value first, Value into, Value scalesInto) {
-      CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(first, index(KI_))}, buffer(l, into),
-                          CacheHint::normal);
-      if (sharedScales && scalesInto) {
-        SmallVector<Value> dest = scaleBuffers(l, scalesInto);
-        for (auto [t, tensor] : llvm::enumerate(scaleArgs))
-          CopyAsyncOp::create(b_, l, tensor, ValueRange{muli(first, index(groupsPerChunk)), n0}, dest[t],
-                              CacheHint::normal);
-      }
-      CopyAsyncCommitOp::create(b_, l);
-    };
-    // Waits for the copy into a buffer and returns it (every warp is then done with the
-    // other one).
-    auto landed = [&](Location l, Value buf) {
-      CopyAsyncWaitOp::create(b_, l, 0);
-      SyncOp::create(b_, l);
-      return buffer(l, buf);
-    };
-    // Chunk kc, the `half`-th (0 or 1) of its pair, into `accs`: from its weights, the
-    // pair's scales when loaded per pair, and (stages = 1) the activation tile (with 8
-    // rows the pair's, of which it takes half `half`); with `following`, that chunk's
-    // weights are appended to `next`.
-    const size_t numAccs = perChannel && !spec_.symmetric ? 2 : 1;
-    auto chunk = [&](Location l, Value kc, MutableArrayRef<Value> accs, ValueRange weights, ValueRange pair,
-                     Value tile, int64_t half, Value following, SmallVectorImpl<Value> &next) {
-      const int64_t column = xChunks == 2 ? KI_ * half : 0; // in the activation tile
-      SmallVector<Value> direct;
-      if (!tile) {
-        Value k0 = muli(kc, index(KI_));
-        for (int64_t s = 0; s < KS_; ++s)
-          direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
-                                                ValueRange{m0, addi(k0, index(128 * s))}, CacheHint::normal));
-      }
-      // The following chunk's weights: all at the start, or (chunks of several
-      // sub-chunks whose scales come another way, codes of 2 bits and more) sub-chunk s's
-      // right after this chunk's sub-chunk s is computed, into the registers it frees:
-      // one sub-chunk in flight more than the registers of one chunk, not two chunks'
-      // worth. At k_step 256 (SASS, 2026-11-27) that made ui2 fit 128 registers without
-      // spills on sm_80..sm_90 (it spilled 12-16 bytes) and wider codes spill less (sm_90:
-      // si4 76 -> 4 bytes, si6 224 -> 12, FP4 48 -> 8); with the ldmatrix addresses that
-      // a step's sub-chunks share (EmitCopy.cpp) si3, si4 and FP4 fit too (the defaults:
-      // LowBitGemmSchedule.cpp). 1-bit codes, whose chunk is 8 registers, fit either way
-      // and take 6% fewer instructions loading it whole.
-      const bool staggered = KS_ > 1 && (perChannel || pairScales) && bits_ > 1;
-      if (following && !staggered)
-        loadWeights(l, following, next);
-      for (int64_t s = 0; s < KS_; ++s) {
-        Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile,
-                                              ValueRange{c0, index(column + 128 * s)}, false)
-                             .getResult()
-                       : direct[size_t(s)];
-        if (swap_)
-          a = ViewOp::create(b_, l, xTType, a);
+      // One 128-wide sub-chunk: acc += (A * cast(codes)) * scale (+ rowsum(A) * offset);
+      // bm = 8: (cast(codes)^T * x^T) * scale (+ ...), `a` being x^T. Per-channel scales
+      // (and offsets) are the same for every chunk: the mmas accumulate A * cast(codes)
+      // (and the row sums) over the block's whole share of K, scaled once after the loop,
+      // so no chunk loads scales or spends fmas on them. `accs` is the accumulator (and,
+      // per channel with offsets, the row sums).
+      const bool perChannel = spec_.groupSize == 0;
+      const bool pairScales = !perChannel && KI_ % spec_.groupSize == 0;
+      const int64_t groupsPerChunk = pairScales ? KI_ / spec_.groupSize : 0;
+      RTensorType pairScalesType;
+      if (pairScales)
+        pairScalesType = tile({2 * groupsPerChunk, BN_}, f16,
+                              LayoutAttr::get(ctx_, *vm::Layout::local({2 * groupsPerChunk, 1}).compose(ls.getLayout())));
+      // `scale` and `offset` are [1, BN] tiles, or (row >= 0) the pair's rows in registers
+      // or in shared memory, row `row` of which is taken where it multiplies (a shared one
+      // read there, so it holds no registers during the decode).
+      auto step = [&](Location l, MutableArrayRef<Value> accs, Value a, Value bytes, Value scale, Value offset,
+                      int64_t row = -1) {
+        auto rowOf = [&](Value t) -> Value {
+          if (row < 0)
+            return t;
+          if (isa<STensorType>(t.getType()))
+            return LoadSharedOp::create(b_, l, sTile, t, ValueRange{index(row), c0});
+          return SliceOp::create(b_, l, sTile, t, b_.getDenseI64ArrayAttr({row, 0}));
+        };
+        Value codes = ViewOp::create(b_, l, swap_ ? codesTType : codesType, bytes);
+        Value d = mma(l, CastOp::create(b_, l, swap_ ? wTType : bType, codes), a, perChannel ? accs[0] : zero);
+        // sum_k A[m, k] * offset[group, n]: the row sums come from the tensor cores (A times
+        // a B tile of ones puts sum_k A[m, k] in every column), so the offset costs one mma
+        // per fragment and an fma instead of a cross-thread reduction per step.
         if (perChannel) {
-          step(l, accs, a, weights[s], Value(), Value());
-        } else if (pairScales) {
-          // This sub-chunk's group row among the pair's.
-          int64_t row = half * groupsPerChunk + 128 * s / spec_.groupSize;
-          step(l, accs, a, weights[s], pair[0], spec_.symmetric ? Value() : pair[1], row);
-        } else {
-          step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
+          accs[0] = d;
+          if (!spec_.symmetric)
+            accs[1] = mma(l, ones, a, accs[1]);
+          return;
         }
-        if (following && staggered)
-          next.push_back(LoadGlobalOp::create(b_, l, bytesType, w,
-                                              ValueRange{addi(muli(following, index(KS_)), index(s)), nt0, c0},
-                                              CacheHint::evict_first));
+        accs[0] = FmaOp::create(b_, l, accType, d, perColumn(l, rowOf(scale)), accs[0]);
+        if (offset) {
+          Value sums = mma(l, ones, a, zero);
+          accs[0] = FmaOp::create(b_, l, accType, sums, perColumn(l, rowOf(offset)), accs[0]);
+        }
+      };
+      // The weights of chunk c into registers, one load per 128-wide sub-chunk, then (when
+      // neither per channel nor loaded per pair) its scales: KS + KS (+ KS) values of the
+      // loop's carried list.
+      auto loadWeights = [&](Location l, Value chunk, SmallVectorImpl<Value> &out) {
+        for (int64_t s = 0; s < KS_; ++s) {
+          Value row = addi(muli(chunk, index(KS_)), index(s));
+          out.push_back(LoadGlobalOp::create(b_, l, bytesType, w, ValueRange{row, nt0, c0},
+                                             CacheHint::evict_first));
+        }
+        if (!perChannel && !pairScales)
+          loadScales(l, chunk, out);
+      };
+      // Scales (and offsets) of a pair of chunks, first and first + 1: with groups that
+      // divide k_step, 2 k_step / group rows, one load (and one address and bounds
+      // computation) per pair instead of per chunk; each chunk slices its rows out.
+      auto loadPairScales = [&](Location l, Value first, SmallVectorImpl<Value> &out) {
+        for (Value t : scaleArgs)
+          out.push_back(LoadGlobalOp::create(b_, l, pairScalesType, t, ValueRange{muli(first, index(groupsPerChunk)), n0},
+                                             CacheHint::normal));
+      };
+      // Register pipeline: the weights of chunk kc + 1 are loaded (into registers carried
+      // by the loop) while chunk kc is computed, so DRAM latency hides behind the casts and
+      // mmas. The first chunk's weights load before the loop; the last chunk of a pair
+      // reloads the block's last chunk (an L2 hit) instead of reading past its share of K.
+      // The activations: with stages = 1 the tiles are copied to shared memory (cp.async)
+      // ahead into two buffers: one wait and one barrier make the tile copied during the
+      // previous chunk(s) visible and free the other buffer (every warp is done with it),
+      // which then receives the next tile while the warps read theirs with ldmatrix; no
+      // step waits for a copy it has just issued (each had paid an L2 round trip and two
+      // barriers). The loop takes two chunks per iteration (an odd last chunk after it), so
+      // the next chunk's weights load into the registers the current chunk's free instead
+      // of being moved into the loop's carried registers at every step. With 8 rows
+      // (2 KiB per chunk) one copy, wait and barrier serve both chunks of an iteration
+      // (the buffers alternate per iteration); with 16 rows and more each chunk has its
+      // own (buffers 0 and 1, constant addresses: with both chunks' tiles at hand ptxas
+      // held 20-40 more registers, 3 blocks per SM instead of 4). With stages = 0 there is
+      // no shared memory: each warp loads its A fragments straight from global memory
+      // (L1/L2 hits: every block reads the same activations) at the top of the step, so
+      // their latency hides behind the weights' decode, with no copy to wait for and no
+      // barrier.
+      Value smem;
+      STensorType smemSlice;
+      const int64_t xChunks = swap_ ? 2 : 1; // chunks per activation copy
+      if (S == 1) {
+        auto swizzle = rowSwizzle(xChunks * KI_);
+        smem = AllocSharedOp::create(b_, loc_, STensorType::get(ctx_, {2, BM_, xChunks * KI_}, f16, swizzle),
+                                     IntegerAttr());
+        smemSlice = STensorType::get(ctx_, {BM_, xChunks * KI_}, f16, swizzle);
       }
-    };
-    SmallVector<Value> initial(numAccs, zero);
-    if (smem) {
-      copyX(loc_, begin, c0, c0);
-      if (xChunks == 2 || sharedScales)
-        initial.push_back(c0); // the buffer holding the pair's activations (bm = 8) and scales
-    }
-    const size_t firstScales = initial.size();
-    if (pairScales && !sharedScales)
-      loadPairScales(loc_, begin, initial);
-    const size_t firstWeights = initial.size();
-    loadWeights(loc_, begin, initial);
-    // Pairs of chunks kc, kc + 1 while kc + 1 <= last.
-    loop = scf::ForOp::create(
-        b_, loc_, begin, last, index(2), initial,
-        [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
-          OpBuilder::InsertionGuard guard(b_);
-          b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          SmallVector<Value> accs(carried.take_front(numAccs)), second, yielded;
-          Value kc1 = addi(kc, c1), kc2 = addi(kc, index(2));
-          Value following = arith::MinUIOp::create(b_, l, kc2, last);
-          Value tile;
-          Value otherScales; // with one chunk per copy: the next pair's scale buffer
-          if (smem && xChunks == 2) {
-            tile = landed(l, carried[numAccs]);
-            Value other = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
-            yielded.push_back(other);
-            copyX(l, kc2, other, other);
-          } else if (smem) {
-            tile = landed(l, c0);
-            copyX(l, kc1, c1, Value());
-            if (sharedScales) {
-              otherScales = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
-              yielded.push_back(otherScales);
+      auto buffer = [&](Location l, Value i) {
+        return SharedSliceOp::create(b_, l, smemSlice, smem, ValueRange{i}).getResult();
+      };
+      // The pair's scale (and offset) rows through shared memory (see build): copied with the
+      // pair's activations into the same buffer, in the same commit group.
+      const bool sharedScales = sharedPairScales_; // (implies pairScales and smem)
+      // [2 buffers, scale tensors (sc, off), pair rows, BN]: one base address for both.
+      Value scaleSmem;
+      STensorType scaleSlice;
+      if (sharedScales) {
+        scaleSlice = STensorType::get(ctx_, {2 * groupsPerChunk, BN_}, f16, SwizzleAttr());
+        scaleSmem = AllocSharedOp::create(
+            b_, loc_, STensorType::get(ctx_, {2, scaleTensors_, 2 * groupsPerChunk, BN_}, f16, SwizzleAttr()),
+            IntegerAttr());
+      }
+      auto scaleBuffers = [&](Location l, Value i) {
+        SmallVector<Value> out;
+        for (int64_t t = 0; t < scaleTensors_; ++t)
+          out.push_back(SharedSliceOp::create(b_, l, scaleSlice, scaleSmem, ValueRange{i, index(t)}));
+        return out;
+      };
+      // The pair's scales that chunk() takes: buffer `buf`'s rows, or the carried registers.
+      auto pairScalesOf = [&](Location l, Value buf, ValueRange registers) {
+        return sharedScales ? scaleBuffers(l, buf) : SmallVector<Value>(registers);
+      };
+      // The activation tiles of chunks `first` .. `first + xChunks - 1` into buffer `into`
+      // (and, with shared scales and `scalesInto`, the scales of the pair starting at
+      // `first` into that scale buffer).
+      auto copyX = [&](Location l, Value first, Value into, Value scalesInto) {
+        CopyAsyncOp::create(b_, l, x, ValueRange{m0, muli(first, index(KI_))}, buffer(l, into),
+                            CacheHint::normal);
+        if (sharedScales && scalesInto) {
+          SmallVector<Value> dest = scaleBuffers(l, scalesInto);
+          for (auto [t, tensor] : llvm::enumerate(scaleArgs))
+            CopyAsyncOp::create(b_, l, tensor, ValueRange{muli(first, index(groupsPerChunk)), n0}, dest[t],
+                                CacheHint::normal);
+        }
+        CopyAsyncCommitOp::create(b_, l);
+      };
+      // Waits for the copy into a buffer and returns it (every warp is then done with the
+      // other one).
+      auto landed = [&](Location l, Value buf) {
+        CopyAsyncWaitOp::create(b_, l, 0);
+        SyncOp::create(b_, l);
+        return buffer(l, buf);
+      };
+      // Chunk kc, the `half`-th (0 or 1) of its pair, into `accs`: from its weights, the
+      // pair's scales when loaded per pair, and (stages = 1) the activation tile (with 8
+      // rows the pair's, of which it takes half `half`); with `following`, that chunk's
+      // weights are appended to `next`.
+      const size_t numAccs = perChannel && !spec_.symmetric ? 2 : 1;
+      auto chunk = [&](Location l, Value kc, MutableArrayRef<Value> accs, ValueRange weights, ValueRange pair,
+                       Value tile, int64_t half, Value following, SmallVectorImpl<Value> &next) {
+        const int64_t column = xChunks == 2 ? KI_ * half : 0; // in the activation tile
+        SmallVector<Value> direct;
+        if (!tile) {
+          Value k0 = muli(kc, index(KI_));
+          for (int64_t s = 0; s < KS_; ++s)
+            direct.push_back(LoadGlobalOp::create(b_, l, swap_ ? xTile : aType, x,
+                                                  ValueRange{m0, addi(k0, index(128 * s))}, CacheHint::normal));
+        }
+        // The following chunk's weights: all at the start, or (chunks of several
+        // sub-chunks whose scales come another way, codes of 2 bits and more) sub-chunk s's
+        // right after this chunk's sub-chunk s is computed, into the registers it frees:
+        // one sub-chunk in flight more than the registers of one chunk, not two chunks'
+        // worth. At k_step 256 (SASS, 2026-11-27) that made ui2 fit 128 registers without
+        // spills on sm_80..sm_90 (it spilled 12-16 bytes) and wider codes spill less (sm_90:
+        // si4 76 -> 4 bytes, si6 224 -> 12, FP4 48 -> 8); with the ldmatrix addresses that
+        // a step's sub-chunks share (EmitCopy.cpp) si3, si4 and FP4 fit too (the defaults:
+        // LowBitGemmSchedule.cpp). 1-bit codes, whose chunk is 8 registers, fit either way
+        // and take 6% fewer instructions loading it whole.
+        const bool staggered = KS_ > 1 && (perChannel || pairScales) && bits_ > 1;
+        if (following && !staggered)
+          loadWeights(l, following, next);
+        for (int64_t s = 0; s < KS_; ++s) {
+          Value a = tile ? LoadMatrixOp::create(b_, l, swap_ ? xTile : aType, tile,
+                                                ValueRange{c0, index(column + 128 * s)}, false)
+                               .getResult()
+                         : direct[size_t(s)];
+          if (swap_)
+            a = ViewOp::create(b_, l, xTType, a);
+          if (perChannel) {
+            step(l, accs, a, weights[s], Value(), Value());
+          } else if (pairScales) {
+            // This sub-chunk's group row among the pair's.
+            int64_t row = half * groupsPerChunk + 128 * s / spec_.groupSize;
+            step(l, accs, a, weights[s], pair[0], spec_.symmetric ? Value() : pair[1], row);
+          } else {
+            step(l, accs, a, weights[s], weights[KS_ + s], spec_.symmetric ? Value() : weights[2 * KS_ + s]);
+          }
+          if (following && staggered)
+            next.push_back(LoadGlobalOp::create(b_, l, bytesType, w,
+                                                ValueRange{addi(muli(following, index(KS_)), index(s)), nt0, c0},
+                                                CacheHint::evict_first));
+        }
+      };
+      SmallVector<Value> initial(numAccs, zero);
+      if (smem) {
+        copyX(loc_, begin, c0, c0);
+        if (xChunks == 2 || sharedScales)
+          initial.push_back(c0); // the buffer holding the pair's activations (bm = 8) and scales
+      }
+      const size_t firstScales = initial.size();
+      if (pairScales && !sharedScales)
+        loadPairScales(loc_, begin, initial);
+      const size_t firstWeights = initial.size();
+      loadWeights(loc_, begin, initial);
+      // Pairs of chunks kc, kc + 1 while kc + 1 <= last.
+      loop = scf::ForOp::create(
+          b_, loc_, begin, last, index(2), initial,
+          [&](OpBuilder &nb, Location l, Value kc, ValueRange carried) {
+            OpBuilder::InsertionGuard guard(b_);
+            b_.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            SmallVector<Value> accs(carried.take_front(numAccs)), second, yielded;
+            Value kc1 = addi(kc, c1), kc2 = addi(kc, index(2));
+            Value following = arith::MinUIOp::create(b_, l, kc2, last);
+            Value tile;
+            Value otherScales; // with one chunk per copy: the next pair's scale buffer
+            if (smem && xChunks == 2) {
+              tile = landed(l, carried[numAccs]);
+              Value other = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
+              yielded.push_back(other);
+              copyX(l, kc2, other, other);
+            } else if (smem) {
+              tile = landed(l, c0);
+              copyX(l, kc1, c1, Value());
+              if (sharedScales) {
+                otherScales = arith::SubIOp::create(b_, l, c1, carried[numAccs]);
+                yielded.push_back(otherScales);
+              }
             }
-          }
-          // The block's weights of the pair `prefetch` steps ahead into L2: more bytes
-          // in flight than the registers hold (the box is skipped where it would leave
-          // the tensor, near the end of K).
-          if (int64_t p = spec_.schedule.getPrefetch(); p > 0)
-            PrefetchOp::create(b_, l, w, ValueRange{muli(addi(kc, index(p)), index(KS_)), nt0, c0},
-                               b_.getDenseI64ArrayAttr({2 * KS_, BN_ / 8, int64_t(128 * bits_)}));
-          ValueRange weights = carried.drop_front(firstWeights);
-          SmallVector<Value> pair =
-              pairScalesOf(l, carried[numAccs], carried.slice(firstScales, firstWeights - firstScales));
-          chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
-          if (pairScales && !sharedScales)
-            loadPairScales(l, following, yielded);
-          if (smem && xChunks == 1) {
-            tile = landed(l, c1);
-            copyX(l, following, c0, otherScales);
-          }
-          SmallVector<Value> next;
-          chunk(l, kc1, accs, second, pair, tile, 1, following, next);
-          yielded.insert(yielded.begin(), accs.begin(), accs.end());
-          yielded.append(next.begin(), next.end());
-          scf::YieldOp::create(b_, l, yielded);
-        });
-    // An odd count leaves the last chunk: its weights carried, its activations the first
-    // half of the last buffer copied.
-    Value odd = arith::CmpIOp::create(
-        b_, loc_, arith::CmpIPredicate::ne,
-        arith::AndIOp::create(b_, loc_, arith::SubIOp::create(b_, loc_, end, begin), c1), c0);
-    SmallVector<Type> accTypes(numAccs, accType);
-    auto tail = scf::IfOp::create(b_, loc_, accTypes, odd, /*withElseRegion=*/true);
+            // The block's weights of the pair `prefetch` steps ahead into L2: more bytes
+            // in flight than the registers hold (the box is skipped where it would leave
+            // the tensor, near the end of K).
+            if (int64_t p = spec_.schedule.getPrefetch(); p > 0)
+              PrefetchOp::create(b_, l, w, ValueRange{muli(addi(kc, index(p)), index(KS_)), nt0, c0},
+                                 b_.getDenseI64ArrayAttr({2 * KS_, BN_ / 8, int64_t(128 * bits_)}));
+            ValueRange weights = carried.drop_front(firstWeights);
+            SmallVector<Value> pair =
+                pairScalesOf(l, carried[numAccs], carried.slice(firstScales, firstWeights - firstScales));
+            chunk(l, kc, accs, weights, pair, tile, 0, kc1, second);
+            if (pairScales && !sharedScales)
+              loadPairScales(l, following, yielded);
+            if (smem && xChunks == 1) {
+              tile = landed(l, c1);
+              copyX(l, following, c0, otherScales);
+            }
+            SmallVector<Value> next;
+            chunk(l, kc1, accs, second, pair, tile, 1, following, next);
+            yielded.insert(yielded.begin(), accs.begin(), accs.end());
+            yielded.append(next.begin(), next.end());
+            scf::YieldOp::create(b_, l, yielded);
+          });
+      // An odd count leaves the last chunk: its weights carried, its activations the first
+      // half of the last buffer copied.
+      Value odd = arith::CmpIOp::create(
+          b_, loc_, arith::CmpIPredicate::ne,
+          arith::AndIOp::create(b_, loc_, arith::SubIOp::create(b_, loc_, end, begin), c1), c0);
+      SmallVector<Type> accTypes(numAccs, accType);
+      auto tail = scf::IfOp::create(b_, loc_, accTypes, odd, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b_);
+        b_.setInsertionPointToStart(tail.thenBlock());
+        SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
+        Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
+        SmallVector<Value> pair = pairScalesOf(loc_, loop.getResult(numAccs),
+                                               loop.getResults().slice(firstScales, firstWeights - firstScales));
+        chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), pair, tile, 0, Value(), none);
+        scf::YieldOp::create(b_, loc_, accs);
+        b_.setInsertionPointToStart(tail.elseBlock());
+        scf::YieldOp::create(b_, loc_, loop.getResults().take_front(numAccs));
+      }
+      result = tail.getResult(0);
+      if (perChannel) {
+        // The per-channel scales (and offsets), once.
+        auto factor = [&](Value t) {
+          return perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, t, ValueRange{c0, n0}, CacheHint::normal));
+        };
+        result = BinaryOp::create(b_, loc_, accType, BinaryKind::mul, result, factor(sc));
+        if (!spec_.symmetric)
+          result = FmaOp::create(b_, loc_, accType, tail.getResult(1), factor(off), result);
+      }
+      if (smem)
+        CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
+    }
+    Value acc = result;
+    if (swap_)
+      acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
+    yTile_ = cast<RTensorType>(acc.getType());
+    // Blocks that share a tile's reduction add into the output (zeroed by the zero kernel
+    // first); a block with the whole reduction stores.
+    auto ifOp = scf::IfOp::create(b_, loc_, adds(), /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b_);
-      b_.setInsertionPointToStart(tail.thenBlock());
-      SmallVector<Value> none, accs(loop.getResults().take_front(numAccs));
-      Value tile = smem ? landed(loc_, xChunks == 2 ? loop.getResult(numAccs) : c0) : Value();
-      SmallVector<Value> pair = pairScalesOf(loc_, loop.getResult(numAccs),
-                                             loop.getResults().slice(firstScales, firstWeights - firstScales));
-      chunk(loc_, last, accs, loop.getResults().drop_front(firstWeights), pair, tile, 0, Value(), none);
-      scf::YieldOp::create(b_, loc_, accs);
-      b_.setInsertionPointToStart(tail.elseBlock());
-      scf::YieldOp::create(b_, loc_, loop.getResults().take_front(numAccs));
+      b_.setInsertionPointToStart(ifOp.thenBlock());
+      AtomicAddOp::create(b_, loc_, acc, y, ValueRange{m0, n0});
+      b_.setInsertionPointToStart(ifOp.elseBlock());
+      StoreGlobalOp::create(b_, loc_, acc, y, ValueRange{m0, n0}, CacheHint::normal);
     }
-    result = tail.getResult(0);
-    if (perChannel) {
-      // The per-channel scales (and offsets), once.
-      auto factor = [&](Value t) {
-        return perColumn(loc_, LoadGlobalOp::create(b_, loc_, sTile, t, ValueRange{c0, n0}, CacheHint::normal));
-      };
-      result = BinaryOp::create(b_, loc_, accType, BinaryKind::mul, result, factor(sc));
-      if (!spec_.symmetric)
-        result = FmaOp::create(b_, loc_, accType, tail.getResult(1), factor(off), result);
-    }
-    if (smem)
-      CopyAsyncWaitOp::create(b_, loc_, 0); // no copy outlives the block
-  }
-  Value acc = result;
-  if (swap_)
-    acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
-  yTile_ = cast<RTensorType>(acc.getType());
-  // Split-K blocks add into the output (zeroed by the zero kernel first); a single block
-  // stores.
-  Value split = arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1);
-  auto ifOp = scf::IfOp::create(b_, loc_, split, /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b_);
-    b_.setInsertionPointToStart(ifOp.thenBlock());
-    AtomicAddOp::create(b_, loc_, acc, y, ValueRange{m0, n0});
-    b_.setInsertionPointToStart(ifOp.elseBlock());
-    StoreGlobalOp::create(b_, loc_, acc, y, ValueRange{m0, n0}, CacheHint::normal);
+  };
+  if (streamK) {
+    // Stream-K: the units (tile t, chunk c), t * chunks + c, in order; block b of G takes
+    // [b units / G, (b + 1) units / G). The host makes G at least the tile count, so a
+    // share holds at most `chunks` units: the end of tile firstTile and the start of the
+    // next. Two segments in straight code (in a loop, what the K loop's prologue and tail
+    // keep would stay live across the K loop, and ptxas spilled 40-160 bytes).
+    Value tiles = arith::CeilDivUIOp::create(b_, loc_, DimOp::create(b_, loc_, idx, y, b_.getI64IntegerAttr(1)),
+                                             index(BN_));
+    Value units = muli(tiles, chunks);
+    Value blocks = GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+    Value b = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+    Value start = arith::DivUIOp::create(b_, loc_, muli(b, units), blocks);
+    Value stop = arith::DivUIOp::create(b_, loc_, muli(addi(b, c1), units), blocks);
+    Value firstTile = arith::DivUIOp::create(b_, loc_, start, chunks);
+    Value first = muli(firstTile, chunks), next = addi(first, chunks);
+    Value mid = arith::MinUIOp::create(b_, loc_, stop, next);
+    auto ne = [&](Value u, Value v) { return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ne, u, v); };
+    auto lt = [&](Value u, Value v) { return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ult, u, v); };
+    // `sync`: every warp is done with the shared buffers before this segment's copies
+    // refill them.
+    auto guarded = [&](Value cond, bool sync, Value tile, Value begin, Value end, Value adds) {
+      auto guard = scf::IfOp::create(b_, loc_, cond, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard g(b_);
+      b_.setInsertionPoint(guard.thenBlock()->getTerminator());
+      if (sync)
+        SyncOp::create(b_, loc_);
+      segment(muli(tile, index(BN_)), muli(tile, index(BN_ / 8)), begin, end, [&] { return adds; });
+    };
+    guarded(lt(start, stop), false, firstTile, arith::SubIOp::create(b_, loc_, start, first),
+            arith::SubIOp::create(b_, loc_, mid, first), arith::OrIOp::create(b_, loc_, ne(start, first), ne(mid, next)));
+    guarded(lt(mid, stop), true, addi(firstTile, c1), c0, arith::SubIOp::create(b_, loc_, stop, next),
+            ne(stop, addi(next, chunks)));
+  } else {
+    // Split-K: the chunks split evenly over grid z.
+    Value per = arith::CeilDivUIOp::create(b_, loc_, chunks, splits);
+    Value begin = muli(bz, per);
+    Value end = arith::MinUIOp::create(b_, loc_, addi(begin, per), chunks);
+    begin = arith::MinUIOp::create(b_, loc_, begin, end);
+    segment(n0, nt0, begin, end, [&] { return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, splits, c1); });
   }
   ReturnOp::create(b_, loc_, ValueRange{});
   return success();

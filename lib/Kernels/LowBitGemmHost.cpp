@@ -169,8 +169,30 @@ void GemmBuilder::buildHost() {
   Value gx = arith::CeilDivUIOp::create(b_, loc_, n, index(BN_));
   Value gy = arith::CeilDivUIOp::create(b_, loc_, m, index(BM_));
   Value gz;
+  Value kernelX = gx;  // the kernel's grid x: its column tiles, or with stream-K its blocks
+  Value zeroX;         // column tiles of y the zero kernel fills (0: none)
   int64_t splitK = spec_.schedule.getSplitK();
-  if (splitK > 0) {
+  if (spec_.schedule.getStreamK()) {
+    // Stream-K: whole rounds of about target_blocks blocks (the device's resident blocks
+    // when 0) over the row blocks, at least one per column tile (so a block's share spans
+    // at most two tiles: LowBitGemm.cpp) and at most one per (column tile, K chunk) unit.
+    // y needs zeros unless every block's share is whole tiles.
+    Value target = spec_.schedule.getTargetBlocks() == 0
+                       ? ResidentBlocksOp::create(b_, loc_, idx,
+                                                  FlatSymbolRefAttr::get(ctx_, spec_.name + "_kernel"))
+                             .getResult()
+                       : index(spec_.schedule.getTargetBlocks());
+    Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
+    Value units = muli(gx, chunks);
+    Value round = arith::MaxUIOp::create(b_, loc_, arith::CeilDivUIOp::create(b_, loc_, target, gy), index(1));
+    kernelX = arith::MinUIOp::create(b_, loc_, muli(arith::CeilDivUIOp::create(b_, loc_, gx, round), round),
+                                     arith::MaxUIOp::create(b_, loc_, units, index(1)));
+    gz = index(1);
+    Value share = arith::DivUIOp::create(b_, loc_, units, kernelX);
+    Value whole = arith::AndIOp::create(b_, loc_, eq(muli(share, kernelX), units),
+                                        eq(arith::RemUIOp::create(b_, loc_, share, chunks), index(0)));
+    zeroX = arith::SelectOp::create(b_, loc_, whole, index(0), gx);
+  } else if (splitK > 0) {
     gz = index(splitK);
   } else if (spec_.schedule.getTargetBlocks() == 0) {
     // Sized to the device: R blocks run at once (tbvm.resident_blocks), so s splits take
@@ -220,12 +242,13 @@ void GemmBuilder::buildHost() {
   // no blocks does nothing).
   auto y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
   y.setUninitialized(true);
-  Value zx = arith::SelectOp::create(b_, loc_, arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, gz, index(1)),
-                                     gx, index(0));
-  LaunchOp::create(b_, loc_, spec_.name + "_zero", zx, gy, index(1), ValueRange{y});
+  if (!zeroX)
+    zeroX = arith::SelectOp::create(b_, loc_, arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ugt, gz, index(1)),
+                                    gx, index(0));
+  LaunchOp::create(b_, loc_, spec_.name + "_zero", zeroX, gy, index(1), ValueRange{y});
   SmallVector<Value> launchArgs(entry->getArguments().begin(), entry->getArguments().end());
   launchArgs.push_back(y);
-  LaunchOp::create(b_, loc_, spec_.name + "_kernel", gx, gy, gz, launchArgs);
+  LaunchOp::create(b_, loc_, spec_.name + "_kernel", kernelX, gy, gz, launchArgs);
   ReturnOp::create(b_, loc_, ValueRange{y});
 }
 

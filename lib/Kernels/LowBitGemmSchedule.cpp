@@ -74,14 +74,14 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // pipeline). Groups that do not divide 256 spill there (384: 8-24 bytes).
   if (m <= 8) {
     if (offsets && bits == 4 && !perChannel && (stages < 0 || stages >= 2))
-      return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0);
+      return ScheduleAttr::get(context, 8, 4, 4, 128, 0, 3, 5, 1, 0, 0, 0);
     bool spills = bits == 7 || bits == 5 || (offsets && bits == 8);
     bool wide = floatCodes ? bits == 4 : bits <= 2 || ((bits == 3 || bits == 4) && !offsets);
     int64_t kStep = wide && 256 % std::max<int64_t>(group, 1) == 0 && (stages < 0 || stages == 1) ? 256 : 128;
-    return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0);
+    return ScheduleAttr::get(context, 8, 4, 4, kStep, 0, 1, spills ? 3 : 4, 1, 0, 0, 0);
   }
   if (m <= 16)
-    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256, 0);
+    return ScheduleAttr::get(context, 16, 4, 4, 128, 0, 1, 3, 1, 256, 0, 0);
   // Larger M: 64 x 128 block tiles, each of the 4 warps 64 x 32 (4 x 4 mma tiles, so a
   // decoded weight fragment feeds 4 mmas and an A fragment 4), a 3-stage cp.async ring
   // of activations and weights, 32-wide K slices. min_blocks = 2 lets ptxas use up to
@@ -90,5 +90,5 @@ ScheduleAttr tessel::kernels::defaultLowBitGemmSchedule(MLIRContext *context, in
   // 32-wide slices need funnel shifts); the previous schedule (bm 32, all warps on all
   // rows, register pipeline) took 12.5 for 4 bits. On an H200 (2026-11-27): 1.05-1.15x
   // cuBLAS at M = 64 on 57344 x 8192, 0.4-0.7x at M = 128 and 4096.
-  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256, 0);
+  return ScheduleAttr::get(context, 64, 4, 4, 128, 0, 3, 2, 1, 256, 0, 0);
 }

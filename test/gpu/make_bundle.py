@@ -94,27 +94,28 @@ BENCH = [
 # manifest (bench/variants.txt) to choose the template's defaults on a real GPU.
 # (9 types x 8 schedules, compiled ahead of time: timing 72 modules fits run.sh's 270 s)
 VARIANT_TYPES = ["ui1", "ui2", "si3", "si4", "ui4", "si5", "si8", "e2m1", "e3m2"]
-VARIANTS = [# the default up to 8 rows (but for 4-bit codes with offsets): split-K sized to
+VARIANTS = [# the type's default schedule, and the same as stream-K (one round of the GPU's
+            # resident blocks, each an equal share of all tiles' K chunks: 57344 x 8192's
+            # 448 tiles fill 448 of an H200's 528 block slots without splits, and split
+            # 7 ways take six rounds, which restart each block's pipeline; not yet timed)
+            ("default", ""),
+            ("sk", "stream-k=1 target-blocks=0"),
+            # k_step 128 (the default up to 8 rows before the tenth session of 2026-11-27
+            # gave 1- to 4-bit codes and FP4 256) with split-K sized to
             # the GPU (tbvm.resident_blocks and the rounds of them that balance best:
             # 8192 x 8192 gets one round of 8 splits); H200, 2026-11-27: faster than about
             # 256 blocks in 15 of 18 cases (1-19%), 6% slower for si4 at 57344 x 8192
-            # (for ui1, ui2, si3, si4 and e2m1 the default before 2026-11-27's tenth
-            # session, which gave them k_step 256: this times the two against each other)
             ("bm8-st1-tb0", "k-step=128 n-per-warp=4 stages=1 target-blocks=0"),
             # ... and with about 256 blocks (the default before)
             ("bm8-st1", "k-step=128 n-per-warp=4 stages=1 target-blocks=256"),
-            # no shared memory: each warp loads its activation fragments from global
-            # memory at the top of the step (no copy to wait for, no barrier); its scales
-            # stay in registers (the packing after their loads waits for DRAM), a control
-            ("bm8-st0", "k-step=128 n-per-warp=4 stages=0 target-blocks=256"),
             # the shared pipeline (cp.async ring of activations, weight bytes and, since
             # 2026-11-27, the scale rows; 32-wide slices, f32 scaling): S - 1 chunks in
             # flight without holding registers; 4, 5 (the default for 4-bit codes with
             # offsets) or 6 blocks per SM (ptxas keeps 78-94 registers without spills on
-            # sm_90; 6 spills one on sm_86/89), or 4 stages at 5 blocks
+            # sm_90; 6 spills one on sm_86/89). (Dropped 2026-11-27 for the two above: no
+            # shared memory, 3-41% slower on the H200, and 4 stages at 5 blocks.)
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=256"),
             ("bm8-st3-mb5-tb0", "k-step=128 n-per-warp=4 stages=3 min-blocks=5 target-blocks=0"),
-            ("bm8-st4-mb5", "k-step=128 n-per-warp=4 stages=4 min-blocks=5 target-blocks=256"),
             ("bm8-st3-tb0-mb6", "k-step=128 n-per-warp=4 stages=3 target-blocks=0 min-blocks=6"),
             # the weights of the pair of K steps 4 ahead prefetched into L2 (tbvm.prefetch)
             # with the split-K sized to the GPU (2026-11-27: within 2% of tb0 alone except

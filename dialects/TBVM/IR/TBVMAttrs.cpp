@@ -61,7 +61,8 @@ LogicalResult SwizzleAttr::verify(function_ref<InFlightDiagnostic()> emitError, 
 LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t bm,
                                    int64_t warps, int64_t nPerWarp, int64_t kStep,
                                    int64_t splitK, int64_t stages, int64_t minBlocks,
-                                   int64_t warpsM, int64_t targetBlocks, int64_t prefetch) {
+                                   int64_t warpsM, int64_t targetBlocks, int64_t prefetch,
+                                   int64_t streamK) {
   if (bm != 8 && (bm < 16 || bm % 16 != 0 || bm > 256))
     return emitError() << "schedule bm must be 8 or a multiple of 16 in 16..256, got " << bm;
   if (warps < 1 || warps > 32)
@@ -87,5 +88,10 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (prefetch > 0 && stages >= 2)
     return emitError() << "schedule prefetch is for the register pipeline (stages 0 or 1), "
                           "not " << stages << " shared-memory stages";
+  if (streamK != 0 && streamK != 1)
+    return emitError() << "schedule stream_k must be 0 or 1, got " << streamK;
+  if (streamK == 1 && splitK != 0)
+    return emitError() << "schedule stream_k = 1 sizes its grid at run time: split_k must be 0, "
+                          "got " << splitK;
   return success();
 }

@@ -71,7 +71,16 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
       iteration (a pair of K steps kc, kc + 1) asks for the block's weights of the pair
       kc + prefetch, kc + prefetch + 1 to be brought into L2 (`tbvm.prefetch`), so more
       bytes are in flight than its registers hold (2 or more: 1 repeats the step whose
-      weights are being loaded); 0: none.
+      weights are being loaded); 0: none;
+    - `stream_k` (optional, 0 when absent): 1 = stream-K. The grid has about
+      `target_blocks` blocks (0: the device's resident blocks) along x, and they split
+      every column tile's K chunks between them as one sequence of (tile, chunk) units,
+      tile by tile, so every block does the same work. This holds even when the tiles
+      do not fill whole rounds of resident blocks (448 tiles on 528 resident blocks:
+      one round of blocks 85% busy without splits, six rounds of 7 splits with them).
+      A block's share covers the end of one tile and the start of the next; it adds a
+      tile it covers only in part atomically and stores one it covers whole. Requires
+      `split_k = 0`.
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>
@@ -82,7 +91,8 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
                         DefaultValuedParameter<"int64_t", "0">:$min_blocks,
                         DefaultValuedParameter<"int64_t", "1">:$warps_m,
                         DefaultValuedParameter<"int64_t", "256">:$target_blocks,
-                        DefaultValuedParameter<"int64_t", "0">:$prefetch);
+                        DefaultValuedParameter<"int64_t", "0">:$prefetch,
+                        DefaultValuedParameter<"int64_t", "0">:$stream_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

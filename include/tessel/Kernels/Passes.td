@@ -38,6 +38,8 @@ def GenerateLowBitGemmPass : Pass<"tessel-generate-lowbit-gemm", "::mlir::Module
            "Schedule: how many K steps ahead the register pipeline prefetches the weights of each pair of steps into L2 (-1: default, 0: none)">,
     Option<"minBlocks", "min-blocks", "int64_t", "-1",
            "Schedule: blocks per SM to fit, a register cap (-1: default, 0: none)">,
+    Option<"streamK", "stream-k", "int64_t", "-1",
+           "Schedule: 1 = stream-K (every block an equal share of all column tiles' K chunks; split-k 0), 0 = no (-1: default)">,
     Option<"name", "name", "std::string", "\"main\"", "Name of the host function">,
   ];
   let dependentDialects = ["::tessel::tbvm::TBVMDialect", "::tessel::lowp::LowPDialect",

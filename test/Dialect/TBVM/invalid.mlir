@@ -257,6 +257,16 @@ module attributes {tbvm.s = #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k
 
 // -----
 
+// expected-error @+1 {{schedule stream_k must be 0 or 1, got 2}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 8, warps = 4, n_per_warp = 4, k_step = 128, split_k = 0, stages = 1, stream_k = 2>} {}
+
+// -----
+
+// expected-error @+1 {{schedule stream_k = 1 sizes its grid at run time: split_k must be 0, got 4}}
+module attributes {tbvm.s = #tbvm.schedule<bm = 8, warps = 4, n_per_warp = 4, k_step = 128, split_k = 4, stages = 1, stream_k = 1>} {}
+
+// -----
+
 // tbvm.check is a host instruction.
 tbvm.kernel @check_in_kernel() attributes {warps = 1 : i64} {
   %t = arith.constant true
