@@ -685,32 +685,56 @@ LogicalResult GemmBuilder::buildKernel() {
     // share holds at most `chunks` units: the end of tile firstTile and the start of the
     // next. Two segments in straight code (in a loop, what the K loop's prologue and tail
     // keep would stay live across the K loop, and ptxas spilled 40-160 bytes).
-    Value tiles = arith::CeilDivUIOp::create(b_, loc_, DimOp::create(b_, loc_, idx, y, b_.getI64IntegerAttr(1)),
-                                             index(BN_));
-    Value units = muli(tiles, chunks);
-    Value blocks = GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
-    Value b = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
-    Value start = arith::DivUIOp::create(b_, loc_, muli(b, units), blocks);
-    Value stop = arith::DivUIOp::create(b_, loc_, muli(addi(b, c1), units), blocks);
-    Value firstTile = arith::DivUIOp::create(b_, loc_, start, chunks);
-    Value first = muli(firstTile, chunks), next = addi(first, chunks);
-    Value mid = arith::MinUIOp::create(b_, loc_, stop, next);
+    // The share's bounds are computed again where each segment needs them (ptxas keeps
+    // what is computed once live across the first segment's K loop: more spills).
+    struct Share {
+      Value start, stop, firstTile, first, next, mid;
+    };
+    auto share = [&]() {
+      Share sh;
+      Value tiles = arith::CeilDivUIOp::create(b_, loc_, DimOp::create(b_, loc_, idx, y, b_.getI64IntegerAttr(1)),
+                                               index(BN_));
+      Value units = muli(tiles, chunks);
+      Value blocks = GridDimOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+      Value b = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
+      sh.start = arith::DivUIOp::create(b_, loc_, muli(b, units), blocks);
+      sh.stop = arith::DivUIOp::create(b_, loc_, muli(addi(b, c1), units), blocks);
+      sh.firstTile = arith::DivUIOp::create(b_, loc_, sh.start, chunks);
+      sh.first = muli(sh.firstTile, chunks);
+      sh.next = addi(sh.first, chunks);
+      sh.mid = arith::MinUIOp::create(b_, loc_, sh.stop, sh.next);
+      return sh;
+    };
     auto ne = [&](Value u, Value v) { return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ne, u, v); };
     auto lt = [&](Value u, Value v) { return arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ult, u, v); };
-    // `sync`: every warp is done with the shared buffers before this segment's copies
-    // refill them.
-    auto guarded = [&](Value cond, bool sync, Value tile, Value begin, Value end, Value adds) {
+    auto guarded = [&](Value cond) {
       auto guard = scf::IfOp::create(b_, loc_, cond, /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard g(b_);
       b_.setInsertionPoint(guard.thenBlock()->getTerminator());
-      if (sync)
-        SyncOp::create(b_, loc_);
-      segment(muli(tile, index(BN_)), muli(tile, index(BN_ / 8)), begin, end, [&] { return adds; });
+      return guard;
     };
-    guarded(lt(start, stop), false, firstTile, arith::SubIOp::create(b_, loc_, start, first),
-            arith::SubIOp::create(b_, loc_, mid, first), arith::OrIOp::create(b_, loc_, ne(start, first), ne(mid, next)));
-    guarded(lt(mid, stop), true, addi(firstTile, c1), c0, arith::SubIOp::create(b_, loc_, stop, next),
-            ne(stop, addi(next, chunks)));
+    // Segment 1: [start, mid) of tile firstTile; added unless it is the whole tile.
+    Share sh = share();
+    auto first = guarded(lt(sh.start, sh.stop));
+    segment(muli(sh.firstTile, index(BN_)), muli(sh.firstTile, index(BN_ / 8)),
+            arith::SubIOp::create(b_, loc_, sh.start, sh.first), arith::SubIOp::create(b_, loc_, sh.mid, sh.first),
+            [&] {
+              Share at = share();
+              return arith::OrIOp::create(b_, loc_, ne(at.start, at.first), ne(at.mid, at.next)).getResult();
+            });
+    // Segment 2: [next, stop) of tile firstTile + 1, when the share reaches it; added
+    // unless it is the whole tile. Every warp is done with the shared buffers before its
+    // copies refill them.
+    b_.setInsertionPointAfter(first);
+    sh = share();
+    guarded(lt(sh.mid, sh.stop));
+    SyncOp::create(b_, loc_);
+    Value tile = addi(sh.firstTile, c1);
+    segment(muli(tile, index(BN_)), muli(tile, index(BN_ / 8)), c0, arith::SubIOp::create(b_, loc_, sh.stop, sh.next),
+            [&] {
+              Share at = share();
+              return ne(at.stop, addi(at.next, chunks)).getResult();
+            });
+    b_.setInsertionPointAfter(b_.getInsertionBlock()->getParentOp());
   } else {
     // Split-K: the chunks split evenly over grid z.
     Value per = arith::CeilDivUIOp::create(b_, loc_, chunks, splits);

@@ -63,7 +63,7 @@ CASES = [
     # in the pair loop, every pipeline, two row blocks, the CPU's worker threads
     # (target-blocks=0), and shares of whole tiles only (no zero fill; y uninitialized)
     ("si4", 4, " stream-k=1 target-blocks=5", 3, 256, 1280, 128),
-    ("ui1", 1, " stream-k=1 target-blocks=3", 3, 256, 1408, 128),
+    ("ui1", 1, " stream-k=1 target-blocks=3", 3, 200, 1408, 128),
     ("ui2", 2, " stream-k=1 target-blocks=7 stages=0", 5, 384, 768, 128),
     ("si3", 3, " stream-k=1 target-blocks=5 k-step=256 stages=3", 3, 256, 1024, 128),
     ("ui3", 3, " stream-k=1 target-blocks=4 bm=16", 11, 128, 384, 0),
@@ -128,6 +128,9 @@ INTEGER_CASES = [
     # casts read through)
     ("si1", 1, "", 3, 64, 512, 128), ("si2", 2, " bm=16", 3, 64, 512, 128),
     ("ui1", 1, " stages=2", 5, 40, 512, 128),
+    # stream-K: a chunk added twice or left out shows exactly (a share of tile 0's chunks
+    # 2..3 and tile 1's chunk 0)
+    ("si4", 4, " stream-k=1 target-blocks=3 k-step=128", 3, 256, 512, 128),
 ]
 
 
