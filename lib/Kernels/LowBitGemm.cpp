@@ -1,9 +1,11 @@
 //===- LowBitGemm.cpp - the low-bit GEMM kernel template ------------------===//
 //
 // The kernel, per block (warps_m x warps_n warps; warp (wm, wn) owns bm / warps_m rows
-// and n_per_warp 8-column tiles):
+// and n_per_warp 8-column tiles), once for its column tile (split-K: its share of the
+// tile's K chunks), or with stream-K once for each of the (at most two) tiles its share
+// of all tiles' K chunks touches:
 //
-//   for each K chunk of k_step (the block's share of them when split-K):
+//   for each K chunk of k_step of the segment:
 //     have the activation tile and the weight bytes of a later chunk in flight: per
 //       n-tile, 128 * bits contiguous bytes per 128 of K (one unit of the mma_k128 order)
 //     register pipeline (stages = 1): the next chunk's activation tile is copied to
@@ -32,9 +34,9 @@
 //       so registers hold one slice of A and B, and warps along M share the weights.
 //       With one 16-row tile per warp (decode) the slices' products accumulate in D and
 //       are scaled in f32 as in the register pipeline, which costs fewer instructions.
-//   store acc, or add it atomically when the K chunks are split over blocks (y is then
-//   zeroed first by the module's <name>_zero kernel; with one split y is allocated
-//   uninitialized and nothing fills it)
+//   store acc, or add it atomically when other blocks share the tile's K chunks (y is then
+//   zeroed first by the module's <name>_zero kernel; with one split, or stream-K shares
+//   of whole tiles, y is allocated uninitialized and nothing fills it)
 //
 // Layouts (the layout algebra; mma* are the PTX fragments; WM x WN warps):
 //   A     spatial(WM,1).replicate(WN).local(MT,kw/16) . mmaA     [16 MT WM, kw]
@@ -715,12 +717,11 @@ LogicalResult GemmBuilder::buildKernel() {
     // Segment 1: [start, mid) of tile firstTile; added unless it is the whole tile.
     Share sh = share();
     auto first = guarded(lt(sh.start, sh.stop));
-    segment(muli(sh.firstTile, index(BN_)), muli(sh.firstTile, index(BN_ / 8)),
-            arith::SubIOp::create(b_, loc_, sh.start, sh.first), arith::SubIOp::create(b_, loc_, sh.mid, sh.first),
-            [&] {
-              Share at = share();
-              return arith::OrIOp::create(b_, loc_, ne(at.start, at.first), ne(at.mid, at.next)).getResult();
-            });
+    Value begin1 = arith::SubIOp::create(b_, loc_, sh.start, sh.first);
+    Value end1 = arith::SubIOp::create(b_, loc_, sh.mid, sh.first);
+    segment(muli(sh.firstTile, index(BN_)), muli(sh.firstTile, index(BN_ / 8)), begin1, end1, [&] {
+      return arith::OrIOp::create(b_, loc_, ne(begin1, c0), ne(end1, chunks)).getResult();
+    });
     // Segment 2: [next, stop) of tile firstTile + 1, when the share reaches it; added
     // unless it is the whole tile. Every warp is done with the shared buffers before its
     // copies refill them.

@@ -97,9 +97,10 @@ LogicalResult GemmBuilder::build() {
   return success();
 }
 
-// The output's zero fill for split-K, block for block as the main kernel stores it,
-// launched only when the grid splits K: with one split every element of y is stored, and
-// y is allocated uninitialized, so a decode call enqueues no fill.
+// The output's zero fill for split-K and stream-K, one block per column tile of the main
+// kernel, launched only when blocks share a tile: with one split (or stream-K shares of
+// whole tiles) every element of y is stored, and y is allocated uninitialized, so a
+// decode call enqueues no fill.
 void GemmBuilder::buildZeroKernel() {
   b_.setInsertionPointToEnd(module_.getBody());
   auto kernel = KernelOp::create(b_, loc_, spec_.name + "_zero", b_.getFunctionType({yType_}, {}),
@@ -238,7 +239,7 @@ void GemmBuilder::buildHost() {
         b_, loc_, arith::DivUIOp::create(b_, loc_, chunks, index((256 + KI_ - 1) / KI_)), index(1));
     gz = arith::MaxUIOp::create(b_, loc_, arith::MinUIOp::create(b_, loc_, want, most), index(1));
   }
-  // y: uninitialized, zeroed by the zero kernel only when the grid splits K (a launch of
+  // y: uninitialized, zeroed by the zero kernel only when blocks share a tile (a launch of
   // no blocks does nothing).
   auto y = AllocGlobalOp::create(b_, loc_, yType_, ValueRange{m, n});
   y.setUninitialized(true);

@@ -100,6 +100,10 @@ VARIANTS = [# the type's default schedule, and the same as stream-K (one round o
             # 7 ways take six rounds, which restart each block's pipeline; not yet timed)
             ("default", ""),
             ("sk", "stream-k=1 target-blocks=0"),
+            # ... at k_step 128 (si4's stream-K kernel at 256 spills 8-24 bytes in every
+            # folded-cast variant, so the backend keeps its exact casts, 245 SASS
+            # instructions per 128 of K; at 128 it fits: 223, the default 206)
+            ("sk-k128", "stream-k=1 target-blocks=0 k-step=128"),
             # k_step 128 (the default up to 8 rows before the tenth session of 2026-11-27
             # gave 1- to 4-bit codes and FP4 256) with split-K sized to
             # the GPU (tbvm.resident_blocks and the rounds of them that balance best:
@@ -112,15 +116,15 @@ VARIANTS = [# the type's default schedule, and the same as stream-K (one round o
             # 2026-11-27, the scale rows; 32-wide slices, f32 scaling): S - 1 chunks in
             # flight without holding registers; 4, 5 (the default for 4-bit codes with
             # offsets) or 6 blocks per SM (ptxas keeps 78-94 registers without spills on
-            # sm_90; 6 spills one on sm_86/89). (Dropped 2026-11-27 for the two above: no
+            # sm_90; 6 spills one on sm_86/89). (Dropped 2026-11-27 for `default` and `sk`: no
             # shared memory, 3-41% slower on the H200, and 4 stages at 5 blocks.)
             ("bm8-st3-mb4", "k-step=128 n-per-warp=4 stages=3 min-blocks=4 target-blocks=256"),
             ("bm8-st3-mb5-tb0", "k-step=128 n-per-warp=4 stages=3 min-blocks=5 target-blocks=0"),
             ("bm8-st3-tb0-mb6", "k-step=128 n-per-warp=4 stages=3 target-blocks=0 min-blocks=6"),
-            # the weights of the pair of K steps 4 ahead prefetched into L2 (tbvm.prefetch)
-            # with the split-K sized to the GPU (2026-11-27: within 2% of tb0 alone except
-            # si8, 40% slower)
-            ("bm8-st1-tb0-pf4", "k-step=128 n-per-warp=4 stages=1 target-blocks=0 prefetch=4")]
+            # (Dropped 2026-11-27 for stream-K at k_step 128: the weights of the pair of K
+            # steps 4 ahead prefetched into L2, `bm8-st1-tb0-pf4`, within 2% of tb0 alone
+            # on the H200 except si8, 40% slower.)
+            ]
 
 
 # The lent GPUs' architecture (H100 and H200), for the ahead-of-time cubins.
