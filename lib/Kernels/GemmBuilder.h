@@ -2,7 +2,8 @@
 //
 // The class behind buildLowBitGemm: build() checks the spec and reads the schedule into
 // the fields below, buildKernel() (LowBitGemm.cpp) emits the kernel, buildZeroKernel()
-// and buildHost() (LowBitGemmHost.cpp) the split-K zero fill and the host function.
+// and buildHost() (LowBitGemmHost.cpp) the zero fill (split-K, stream-K) and the host
+// function.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSEL_LIB_KERNELS_GEMMBUILDER_H

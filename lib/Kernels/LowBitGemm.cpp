@@ -188,8 +188,9 @@ LogicalResult GemmBuilder::buildKernel() {
   Value kdim = DimOp::create(b_, loc_, idx, x, b_.getI64IntegerAttr(1));
   Value chunks = arith::CeilDivUIOp::create(b_, loc_, kdim, index(KI_));
   // One segment of the block's work: the K chunks [begin, end) of ceil(K / k_step) of the
-  // column tile from column n0 (8-column tile nt0), added into y where `adds` says so
-  // (other blocks share the tile's reduction), else stored.
+  // column tile from column n0 (8-column tile nt0), added into y where `adds` (made where
+  // the segment stores) says so (other blocks share the tile's reduction), else stored;
+  // always added without `adds`.
   auto segment = [&](Value n0, Value nt0, Value begin, Value end, llvm::function_ref<Value()> adds) {
     Value groupDiv = index(spec_.groupSize == 0 ? int64_t(1) << 40 : spec_.groupSize);
 
@@ -672,6 +673,10 @@ LogicalResult GemmBuilder::buildKernel() {
     yTile_ = cast<RTensorType>(acc.getType());
     // Blocks that share a tile's reduction add into the output (zeroed by the zero kernel
     // first); a block with the whole reduction stores.
+    if (!adds) {
+      AtomicAddOp::create(b_, loc_, acc, y, ValueRange{m0, n0});
+      return;
+    }
     auto ifOp = scf::IfOp::create(b_, loc_, adds(), /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b_);
@@ -686,7 +691,7 @@ LogicalResult GemmBuilder::buildKernel() {
     // [b units / G, (b + 1) units / G). The host makes G at least the tile count, so a
     // share holds at most `chunks` units: the end of tile firstTile and the start of the
     // next. Two segments in straight code (in a loop, what the K loop's prologue and tail
-    // keep would stay live across the K loop, and ptxas spilled 40-160 bytes).
+    // keep would stay live across the K loop, and ptxas spilled 36-164 bytes).
     // The share's bounds are computed again where each segment needs them (ptxas keeps
     // what is computed once live across the first segment's K loop: more spills).
     struct Share {
@@ -722,19 +727,17 @@ LogicalResult GemmBuilder::buildKernel() {
     segment(muli(sh.firstTile, index(BN_)), muli(sh.firstTile, index(BN_ / 8)), begin1, end1, [&] {
       return arith::OrIOp::create(b_, loc_, ne(begin1, c0), ne(end1, chunks)).getResult();
     });
-    // Segment 2: [next, stop) of tile firstTile + 1, when the share reaches it; added
-    // unless it is the whole tile. Every warp is done with the shared buffers before its
-    // copies refill them.
+    // Segment 2: [next, stop) of tile firstTile + 1, when the share reaches it: always
+    // added, as the share started past tile firstTile's first chunk and holds at most
+    // `chunks` units, so it ends before tile firstTile + 1 does. Every warp is done with
+    // the shared buffers before its copies refill them.
     b_.setInsertionPointAfter(first);
     sh = share();
     guarded(lt(sh.mid, sh.stop));
     SyncOp::create(b_, loc_);
     Value tile = addi(sh.firstTile, c1);
     segment(muli(tile, index(BN_)), muli(tile, index(BN_ / 8)), c0, arith::SubIOp::create(b_, loc_, sh.stop, sh.next),
-            [&] {
-              Share at = share();
-              return ne(at.stop, addi(at.next, chunks)).getResult();
-            });
+            nullptr);
     b_.setInsertionPointAfter(b_.getInsertionBlock()->getParentOp());
   } else {
     // Split-K: the chunks split evenly over grid z.

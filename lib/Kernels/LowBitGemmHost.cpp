@@ -97,8 +97,8 @@ LogicalResult GemmBuilder::build() {
   return success();
 }
 
-// The output's zero fill for split-K and stream-K, one block per column tile of the main
-// kernel, launched only when blocks share a tile: with one split (or stream-K shares of
+// The output's zero fill for split-K and stream-K, one block per column tile of y (as the
+// main kernel's blocks store it), launched only when blocks share a tile: with one split (or stream-K shares of
 // whole tiles) every element of y is stored, and y is allocated uninitialized, so a
 // decode call enqueues no fill.
 void GemmBuilder::buildZeroKernel() {
@@ -185,13 +185,16 @@ void GemmBuilder::buildHost() {
                        : index(spec_.schedule.getTargetBlocks());
     Value chunks = arith::CeilDivUIOp::create(b_, loc_, k, index(KI_));
     Value units = muli(gx, chunks);
-    Value round = arith::MaxUIOp::create(b_, loc_, arith::CeilDivUIOp::create(b_, loc_, target, gy), index(1));
-    kernelX = arith::MinUIOp::create(b_, loc_, muli(arith::CeilDivUIOp::create(b_, loc_, gx, round), round),
-                                     arith::MaxUIOp::create(b_, loc_, units, index(1)));
+    // (Empty shapes: no units, no blocks; K = 0 leaves y to the zero fill.)
+    auto atLeast1 = [&](Value v) { return arith::MaxUIOp::create(b_, loc_, v, index(1)).getResult(); };
+    Value round = atLeast1(arith::CeilDivUIOp::create(b_, loc_, target, atLeast1(gy)));
+    kernelX = arith::MinUIOp::create(b_, loc_, muli(arith::CeilDivUIOp::create(b_, loc_, gx, round), round), units);
     gz = index(1);
-    Value share = arith::DivUIOp::create(b_, loc_, units, kernelX);
+    Value share = arith::DivUIOp::create(b_, loc_, units, atLeast1(kernelX));
     Value whole = arith::AndIOp::create(b_, loc_, eq(muli(share, kernelX), units),
-                                        eq(arith::RemUIOp::create(b_, loc_, share, chunks), index(0)));
+                                        eq(arith::RemUIOp::create(b_, loc_, share, atLeast1(chunks)), index(0)));
+    whole = arith::AndIOp::create(b_, loc_, whole,
+                                  arith::CmpIOp::create(b_, loc_, arith::CmpIPredicate::ne, units, index(0)));
     zeroX = arith::SelectOp::create(b_, loc_, whole, index(0), gx);
   } else if (splitK > 0) {
     gz = index(splitK);

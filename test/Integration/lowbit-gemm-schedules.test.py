@@ -1,5 +1,6 @@
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -22,10 +23,14 @@ while ran < count:
     k = ks * rng.randint(1, 3)
     m, n = rng.randint(1, 2 * bm), 8 * rng.randint(1, 40)
     group = rng.choice([0, 128])
+    split = rng.choice([0, 1, 2])
+    # split-K chosen at run time, or half of those times stream-K over a few blocks
+    stream = f" stream-k=1 target-blocks={rng.randint(1, 12)}" if split == 0 and rng.random() < 0.5 else ""
     extra = (f" bm={bm} warps={warps} warps-m={wm} n-per-warp={rng.choice([1, 2, 4])} "
-             f"k-step={ks} stages={rng.choice([1, 2, 3, 4])} split-k={rng.choice([0, 1, 2])} "
-             "min-blocks=0")
+             f"k-step={ks} stages={rng.choice([1, 2, 3, 4])} split-k={split} "
+             f"min-blocks=0{stream}")
     d = os.path.join(work, str(ran + refused))
+    shutil.rmtree(d, ignore_errors=True)  # an earlier run's case of this number, other files
     os.makedirs(d, exist_ok=True)
     try:
         mlir = lowbit_cases.generate(f"type={kind} group={group} m={m}{extra}", os.path.join(d, "g.tslm"))

@@ -100,9 +100,9 @@ VARIANTS = [# the type's default schedule, and the same as stream-K (one round o
             # 7 ways take six rounds, which restart each block's pipeline; not yet timed)
             ("default", ""),
             ("sk", "stream-k=1 target-blocks=0"),
-            # ... at k_step 128 (si4's stream-K kernel at 256 spills 8-24 bytes in every
-            # folded-cast variant, so the backend keeps its exact casts, 245 SASS
-            # instructions per 128 of K; at 128 it fits: 223, the default 206)
+            # ... at k_step 128 (si4's stream-K kernel at 256 spills 8 bytes in its best
+            # variant, 1-2 local loads per iteration; at 128 it fits: 223 SASS
+            # instructions per 128 of K, against 214 and the default's 206)
             ("sk-k128", "stream-k=1 target-blocks=0 k-step=128"),
             # k_step 128 (the default up to 8 rows before the tenth session of 2026-11-27
             # gave 1- to 4-bit codes and FP4 256) with split-K sized to
@@ -122,8 +122,8 @@ VARIANTS = [# the type's default schedule, and the same as stream-K (one round o
             ("bm8-st3-mb5-tb0", "k-step=128 n-per-warp=4 stages=3 min-blocks=5 target-blocks=0"),
             ("bm8-st3-tb0-mb6", "k-step=128 n-per-warp=4 stages=3 target-blocks=0 min-blocks=6"),
             # (Dropped 2026-11-27 for stream-K at k_step 128: the weights of the pair of K
-            # steps 4 ahead prefetched into L2, `bm8-st1-tb0-pf4`, within 2% of tb0 alone
-            # on the H200 except si8, 40% slower.)
+            # steps 4 ahead prefetched into L2, `bm8-st1-tb0-pf4`: on the H200 -5..+8%
+            # against tb0 alone at 57344 x 8192, up to 22% slower at 8192 x 8192.)
             ]
 
 

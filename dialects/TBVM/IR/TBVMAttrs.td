@@ -72,15 +72,16 @@ def TBVM_ScheduleAttr : AttrDef<TBVM_Dialect, "Schedule"> {
       kc + prefetch, kc + prefetch + 1 to be brought into L2 (`tbvm.prefetch`), so more
       bytes are in flight than its registers hold (2 or more: 1 repeats the step whose
       weights are being loaded); 0: none;
-    - `stream_k` (optional, 0 when absent): 1 = stream-K. The grid has about
-      `target_blocks` blocks (0: the device's resident blocks) along x, and they split
-      every column tile's K chunks between them as one sequence of (tile, chunk) units,
-      tile by tile, so every block does the same work. This holds even when the tiles
-      do not fill whole rounds of resident blocks (448 tiles on 528 resident blocks:
-      one round of blocks 85% busy without splits, six rounds of 7 splits with them).
-      A block's share covers the end of one tile and the start of the next; it adds a
-      tile it covers only in part atomically and stores one it covers whole. Requires
-      `split_k = 0`.
+    - `stream_k` (optional, 0 when absent): 1 = stream-K. Along x the grid has whole
+      rounds of ceil(`target_blocks` / row blocks) blocks (0: the device's resident
+      blocks), at least one block per column tile and at most one per (column tile, K
+      chunk) unit. The blocks split all column tiles' K chunks between them as one
+      sequence of those units, tile by tile, so every block does the same work, even
+      where the tiles do not fill whole rounds of resident blocks (448 tiles on 528
+      resident blocks: one round of blocks 85% busy without splits, six rounds of 7
+      splits with them). A block's share covers at most the end of one tile and the
+      start of the next; it adds a tile it covers only in part atomically and stores
+      one it covers whole. Requires `split_k = 0`.
 
     ```mlir
     #tbvm.schedule<bm = 16, warps = 4, n_per_warp = 2, k_step = 256, split_k = 0, stages = 2>

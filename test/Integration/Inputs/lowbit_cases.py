@@ -60,18 +60,19 @@ CASES = [
     # stream-K: a grid of whole rounds of target_blocks (at least one block per column
     # tile), every block an equal share of all tiles' K chunks in order: shares that end
     # one tile and start the next (added atomically), whole tiles (stored), odd shares
-    # in the pair loop, every pipeline, two row blocks, the CPU's worker threads
-    # (target-blocks=0), shares of whole tiles only (no zero fill; y uninitialized), and
-    # the tensor-core kernel (64-row blocks, two row blocks)
+    # in the pair loop, every pipeline, two 8-row blocks, the CPU's worker threads
+    # (target-blocks=0: whole tiles with 2 of them, shares across tiles with 4 or more),
+    # shares of whole tiles only (no zero fill; y uninitialized), and the tensor-core
+    # kernel (two 64-row blocks)
     ("si4", 4, " stream-k=1 target-blocks=5", 3, 256, 1280, 128),
     ("ui1", 1, " stream-k=1 target-blocks=3", 3, 200, 1408, 128),
     ("ui2", 2, " stream-k=1 target-blocks=7 stages=0", 5, 384, 768, 128),
     ("si3", 3, " stream-k=1 target-blocks=5 k-step=256 stages=3", 3, 256, 1024, 128),
     ("ui3", 3, " stream-k=1 target-blocks=4 bm=16", 11, 128, 384, 0),
-    ("si4", 4, " stream-k=1 target-blocks=6", 11, 256, 512, 128),
+    ("si4", 4, " stream-k=1 target-blocks=6 bm=8", 11, 256, 512, 128),
     ("ui4", 4, " stream-k=1 target-blocks=0", 3, 256, 2048, 128),
     ("si4", 4, " stream-k=1 target-blocks=2", 1, 256, 512, 128),
-    ("si4", 4, " stream-k=1 target-blocks=3", 70, 256, 640, 128),
+    ("si4", 4, " stream-k=1 target-blocks=5", 70, 256, 640, 128),
     # no shared memory: activation fragments from global memory (rows past M, a K chunk
     # of 256 as two sub-chunks)
     ("si3", 3, " stages=0", 3, 64, 512, 128),
