@@ -98,9 +98,9 @@ LogicalResult GemmBuilder::build() {
 }
 
 // The output's zero fill for split-K and stream-K, one block per column tile of y (as the
-// main kernel's blocks store it), launched only when blocks share a tile: with one split (or stream-K shares of
-// whole tiles) every element of y is stored, and y is allocated uninitialized, so a
-// decode call enqueues no fill.
+// main kernel's blocks store it), launched only when blocks share a tile: with one split
+// (or stream-K shares of whole tiles) every element of y is stored, and y is allocated
+// uninitialized, so a decode call enqueues no fill.
 void GemmBuilder::buildZeroKernel() {
   b_.setInsertionPointToEnd(module_.getBody());
   auto kernel = KernelOp::create(b_, loc_, spec_.name + "_zero", b_.getFunctionType({yType_}, {}),

@@ -35,8 +35,7 @@ struct LowBitGemmSpec {
 
 /// Appends to `module` the kernel `<name>_kernel`, the kernel `<name>_zero` (zeroes y
 /// before split-K or stream-K blocks add into it; not launched when every block has whole
-/// tiles) and the host function
-/// `<name>`:
+/// tiles) and the host function `<name>`:
 ///   <name>(x: [M, K] f16, w: [K/128, N/8, 128 * bits] i8 (mma_k128 order),
 ///          s: [groups, N] f16 (, m: [groups, N] f16)) -> y: [M, N] f32
 /// with groups = K / groupSize (1 when per channel). N must be a multiple of 8 and K of
