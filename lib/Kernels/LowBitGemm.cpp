@@ -672,7 +672,9 @@ LogicalResult GemmBuilder::buildKernel() {
       acc = ViewOp::create(b_, loc_, tile({BM_, BN_}, f32, transposed(lcT)), acc);
     yTile_ = cast<RTensorType>(acc.getType());
     // Blocks that share a tile's reduction add into the output (zeroed by the zero kernel
-    // first); a block with the whole reduction stores.
+    // first); a block with the whole reduction stores. The zero kernel may still be running
+    // (the launch overlaps it, LowBitGemmHost.cpp): y only after it has ended.
+    GridDependencyWaitOp::create(b_, loc_);
     if (!adds) {
       AtomicAddOp::create(b_, loc_, acc, y, ValueRange{m0, n0});
       return;

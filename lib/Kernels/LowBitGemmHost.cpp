@@ -110,6 +110,9 @@ void GemmBuilder::buildZeroKernel() {
   Type idx = b_.getIndexType();
   Value bn = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::x));
   Value bm = BlockIdxOp::create(b_, loc_, idx, DimAttr::get(ctx_, Dim::y));
+  // The main kernel, launched to overlap this one, may start now: it waits for this one to
+  // end before it writes y.
+  LaunchDependentsOp::create(b_, loc_);
   Value zero = AllocRegsOp::create(b_, loc_, yTile_, Value());
   StoreGlobalOp::create(b_, loc_, zero, entry->getArgument(0), ValueRange{muli(bm, index(BM_)), muli(bn, index(BN_))},
                         CacheHint::normal);
@@ -252,7 +255,10 @@ void GemmBuilder::buildHost() {
   LaunchOp::create(b_, loc_, spec_.name + "_zero", zeroX, gy, index(1), ValueRange{y});
   SmallVector<Value> launchArgs(entry->getArguments().begin(), entry->getArguments().end());
   launchArgs.push_back(y);
-  LaunchOp::create(b_, loc_, spec_.name + "_kernel", kernelX, gy, gz, launchArgs);
+  // Overlapping the zero fill when it runs (programmatic dependent launch on sm_90): the
+  // fill's launch and its gap no longer come before the main kernel's loads.
+  LaunchOp::create(b_, loc_, spec_.name + "_kernel", kernelX, gy, gz, launchArgs)
+      .setOverlap(true);
   ReturnOp::create(b_, loc_, ValueRange{y});
 }
 

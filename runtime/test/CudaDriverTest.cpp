@@ -40,6 +40,8 @@ static_assert(std::is_same_v<decltype(CudaDriver::launchKernel),
                              CUresult (*)(CUfunction, unsigned int, unsigned int, unsigned int,
                                           unsigned int, unsigned int, unsigned int, unsigned int,
                                           CUstream, void **, void **)>);
+static_assert(std::is_same_v<decltype(CudaDriver::launchKernelEx),
+                             CUresult (*)(const CUlaunchConfig *, CUfunction, void **, void **)>);
 static_assert(std::is_same_v<decltype(CudaDriver::eventElapsedTime), CUresult (*)(float *, CUevent, CUevent)>);
 // Device addresses travel as vm::DeviceAddress.
 static_assert(sizeof(CUdeviceptr) == sizeof(vm::DeviceAddress));
@@ -71,6 +73,7 @@ TEST(CudaDriverTest, EntryPointsUseTheVersionedSymbols) {
       {"linkComplete", "cuLinkComplete"},
       {"moduleLoadData", "cuModuleLoadData"},
       {"launchKernel", "cuLaunchKernel"},
+      {"launchKernelEx", "cuLaunchKernelEx"},
       {"init", "cuInit"},
   };
   for (const auto &[member, symbol] : expected)

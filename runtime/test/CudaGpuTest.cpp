@@ -207,6 +207,79 @@ TEST_F(CudaGpuTest, ParametersArriveAsTheAbiSays) {
   backend_->deallocate(*out);
 }
 
+// A kernel that lets the next launch begin at once (griddepcontrol.launch_dependents),
+// then writes 1 after 200 us; one that waits for it (griddepcontrol.wait) and copies what
+// it finds. Launched to overlap (programmatic dependent launch), the second must still
+// read the 1.
+const char kOverlapPtx[] = R"(
+.version 8.0
+.target sm_90
+.address_size 64
+.visible .entry tessel_slow_write(.param .u64 out, .param .s64 out_d0)
+{
+	.reg .b64 %rd<5>;
+	.reg .b32 %r<2>;
+	.reg .pred %p<2>;
+	griddepcontrol.launch_dependents;
+	ld.param.u64 %rd1, [out];
+	cvta.to.global.u64 %rd1, %rd1;
+	mov.u64 %rd2, %globaltimer;
+	add.u64 %rd3, %rd2, 200000;
+$spin:
+	mov.u64 %rd4, %globaltimer;
+	setp.lt.u64 %p1, %rd4, %rd3;
+	@%p1 bra $spin;
+	mov.u32 %r1, 1;
+	st.global.u32 [%rd1], %r1;
+	ret;
+}
+.visible .entry tessel_read_after(.param .u64 out, .param .s64 out_d0)
+{
+	.reg .b64 %rd<2>;
+	.reg .b32 %r<2>;
+	ld.param.u64 %rd1, [out];
+	cvta.to.global.u64 %rd1, %rd1;
+	griddepcontrol.wait;
+	ld.global.u32 %r1, [%rd1];
+	st.global.u32 [%rd1+4], %r1;
+	ret;
+}
+)";
+
+TEST_F(CudaGpuTest, OverlappingLaunchWaitsForTheLaunchBefore) {
+  if (backend_->info().major < 9)
+    GTEST_SKIP() << "programmatic dependent launch needs sm_90";
+  std::vector<vm::ValueType> types = {gtensorType({2}, DType::signlessInt(32))};
+  absl::StatusOr<std::vector<ParamKind>> kinds = paramKindsFor(types);
+  ASSERT_TRUE(kinds.ok());
+  absl::StatusOr<std::shared_ptr<LoadedKernel>> slow =
+      backend_->loadPtx(kOverlapPtx, "tessel_slow_write", 0, 32, &*kinds);
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  absl::StatusOr<std::shared_ptr<LoadedKernel>> after =
+      backend_->loadPtx(kOverlapPtx, "tessel_read_after", 0, 32, &*kinds);
+  ASSERT_TRUE(after.ok()) << after.status();
+  absl::StatusOr<vm::DeviceAddress> out = backend_->allocate(8);
+  ASSERT_TRUE(out.ok());
+  std::vector<vm::KernelArgument> args(1);
+  args[0].isTensor = true;
+  args[0].tensor.address = *out;
+  args[0].tensor.shape = {2};
+  absl::StatusOr<KernelParams> first = marshalKernelArguments(types, args);
+  absl::StatusOr<KernelParams> second = marshalKernelArguments(types, args);
+  ASSERT_TRUE(first.ok() && second.ok());
+  vm::Grid overlapping;
+  overlapping.overlapPrevious = true;
+  ASSERT_TRUE(backend_->launchAsync(**slow, vm::Grid{}, 32, *first).ok());
+  absl::Status launched = backend_->launchAsync(**after, overlapping, 32, *second);
+  ASSERT_TRUE(launched.ok()) << launched;
+  ASSERT_TRUE(backend_->synchronize().ok());
+  uint32_t slots[2] = {};
+  ASSERT_TRUE(backend_->copyToHost(slots, *out, sizeof(slots)).ok());
+  EXPECT_EQ(slots[0], 1u);
+  EXPECT_EQ(slots[1], 1u) << "the overlapping kernel read before the one it waits for wrote";
+  backend_->deallocate(*out);
+}
+
 TEST_F(CudaGpuTest, SecondLoadComesFromTheDiskCache) {
   // A PTX text no earlier run has cached.
   std::string ptx = std::string(kAbiProbePtx) + "// nonce " + std::to_string(std::random_device{}()) + "\n";

@@ -6,12 +6,12 @@
 #
 #   /usr/bin/python3 test/gpu/make_bundle.py build/bin build/gpu-bundle --check   # build machine
 #   test/gpu/run.sh [RESULTS_DIR]                                                 # GPU machine
-#   (TESSEL_GPU_SECTIONS="integration m1 m1-exact m1-loads m1-minblocks0 m1-minblocks3
-#   variants m16 m64-128 m4096" picks what runs)
+#   (TESSEL_GPU_SECTIONS="integration m1 m1-exact m1-loads m1-serial m1-minblocks0
+#   m1-minblocks3 variants m16 m64-128 m4096" picks what runs)
 #
 # Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
 #   TESSEL_GPU_SECTIONS="integration m1 m1-exact variants"      (about 8 minutes)
-#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-loads m1-minblocks0 m1-minblocks3"  (about 6 minutes)
+#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-loads m1-serial m1-minblocks0 m1-minblocks3"  (about 7 minutes)
 # with the same RESULTS_DIR (each writes summary-<sections>.md). Those times include a cold
 # driver JIT of every kernel; with the bundle's ahead-of-time cubins (kernel-cache.tgz,
 # loaded where the driver accepts CUDA 13.0's cubins) both should take less.
@@ -61,8 +61,9 @@ fi
   echo '```'
 } > "$SUMMARY"
 
-# What to run: any of integration m1 m1-minblocks0 m1-minblocks3 variants m16 m64-128 m4096 (default:
-# all).
+# What to run: any of integration m1 m1-exact m1-loads m1-serial m1-minblocks0 m1-minblocks3
+# variants m16 m64-128 m4096 (default: integration m1 m1-minblocks0 m1-minblocks3 variants
+# m16 m64-128 m4096).
 SECTIONS=" ${TESSEL_GPU_SECTIONS:-integration m1 m1-minblocks0 m1-minblocks3 variants m16 m64-128 m4096} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 
@@ -160,6 +161,13 @@ fi
 # 1-4% more instructions, timed against the default. The bundle carries their cubins too.
 if want m1-loads; then
   TESSEL_CUDA_ROW_PAIR_LDMATRIX=0 bench m1-loads 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
+fi
+# The same M = 1 kernels with the main kernel launched after the zero fill has ended
+# ($TESSEL_CUDA_OVERLAP_LAUNCHES=0) instead of overlapping it (programmatic dependent
+# launch; 2026-11-27, twelfth session, not yet timed): what the overlap saves where K is
+# split (8192 x 8192: 8 splits).
+if want m1-serial; then
+  TESSEL_CUDA_OVERLAP_LAUNCHES=0 bench m1-serial 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
 # The same M = 1 kernels without their request of 4 (3) blocks per SM (ptxas then uses up
 # to ~200 registers for a few % fewer instructions): occupancy against instructions, timed.

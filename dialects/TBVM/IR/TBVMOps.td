@@ -156,8 +156,20 @@ def TBVM_CheckOp : TBVM_Op<"check", [HasParent<"HostOp">]> {
 def TBVM_LaunchOp : TBVM_Op<"launch", [HasParent<"HostOp">,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Launch a kernel on a grid of blocks (host)";
+  let description = [{
+    `overlap`: when the instruction before this one is a launch that runs blocks, this
+    kernel may begin before that one has ended (programmatic dependent launch on sm_90
+    and newer GPUs), once every block of it has reached `tbvm.launch_dependents` or
+    ended. This kernel must then wait (`tbvm.grid_dependency_wait`) before it touches
+    what that one writes; what earlier launches wrote it may read at once (that kernel
+    began only after them). Elsewhere launches run one after another.
+
+    ```mlir
+    tbvm.launch @gemm_kernel grid(%gx, %gy, %c1) (%x, %y) {overlap} : (...) -> ()
+    ```
+  }];
   let arguments = (ins FlatSymbolRefAttr:$kernel, Index:$gridX, Index:$gridY, Index:$gridZ,
-                       Variadic<AnyType>:$args);
+                       Variadic<AnyType>:$args, UnitAttr:$overlap);
   let assemblyFormat = [{
     $kernel `grid` `(` $gridX `,` $gridY `,` $gridZ `)` `(` $args `)` attr-dict
     `:` functional-type($args, results)
@@ -567,6 +579,40 @@ def TBVM_ShuffleOp : TBVM_Op<"shuffle", [Pure]> {
 
 def TBVM_SyncOp : TBVM_Op<"sync"> {
   let summary = "Barrier of all threads of the block";
+  let assemblyFormat = "attr-dict";
+}
+
+def TBVM_LaunchDependentsOp : TBVM_Op<"launch_dependents"> {
+  let summary = "Let the launch after this kernel's begin before this one ends";
+  let description = [{
+    Where the next launch of the host function is marked `overlap`, that kernel may
+    start once every block of this one has passed here (or ended), instead of when this
+    one has ended: its blocks run alongside this one's, and it waits
+    (`tbvm.grid_dependency_wait`) before it touches what this one writes. On sm_90 and
+    newer GPUs `griddepcontrol.launch_dependents`; elsewhere, and on the CPU executor,
+    nothing.
+
+    ```mlir
+    tbvm.launch_dependents
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def TBVM_GridDependencyWaitOp : TBVM_Op<"grid_dependency_wait"> {
+  let summary = "Wait until the kernel launched before this one has ended";
+  let description = [{
+    In a kernel launched with `overlap` (which may begin before the kernel launched
+    before it has ended, programmatic dependent launch on sm_90), waits until that kernel
+    has ended and its writes are visible; what the kernel reads or writes of that
+    kernel's results must come after it. Without an overlapping launch it returns at
+    once. On sm_90 and newer GPUs `griddepcontrol.wait`; elsewhere, and on the CPU
+    executor, nothing (launches there never overlap).
+
+    ```mlir
+    tbvm.grid_dependency_wait
+    ```
+  }];
   let assemblyFormat = "attr-dict";
 }
 

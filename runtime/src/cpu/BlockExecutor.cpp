@@ -164,6 +164,9 @@ absl::Status BlockExecutor::execute(const Instruction &ins, Flow &flow) {
     // The block runs as one: barriers hold trivially and copies complete at once.
     return absl::OkStatus();
   case Opcode::Prefetch: return absl::OkStatus(); // a cache hint
+  case Opcode::LaunchDependents:
+  case Opcode::GridDependencyWait:
+    return absl::OkStatus(); // the CPU's launches run one after another
   case Opcode::GlobalView: return globalView(ins);
   case Opcode::SharedSlice: return sharedSlice(ins);
   case Opcode::LoadGlobal: return loadGlobal(ins);

@@ -254,6 +254,9 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   backend->blocks_ = BlockCache(std::max<uint64_t>(uint64_t(info.totalMemoryBytes) / 8, uint64_t(256) << 20));
   backend->target_ = *target;
   backend->jitArch_ = jitArchFor(*target, info.archName());
+  if (const char *overlap = std::getenv("TESSEL_CUDA_OVERLAP_LAUNCHES");
+      overlap && std::string_view(overlap) == "0")
+    backend->overlapLaunches_.store(false);
   {
     ScopedContext scope(driver, context->context);
     if (!scope.status().ok())
@@ -710,6 +713,28 @@ absl::Status CudaBackend::launchAsync(const LoadedKernel &kernel, const vm::Grid
   ScopedContext scope(driver(), context());
   if (!scope.status().ok())
     return scope.status();
+  // Programmatic dependent launch: the kernel may start while the one queued before it
+  // runs (it waits for it with griddepcontrol.wait, which kernels get from sm_90 on).
+  if (grid.overlapPrevious && target_.major >= 9 && overlapLaunches_.load()) {
+    CUlaunchAttribute attribute{};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = unsigned(grid.x);
+    config.gridDimY = unsigned(grid.y);
+    config.gridDimZ = unsigned(grid.z);
+    config.blockDimX = unsigned(threads);
+    config.blockDimY = config.blockDimZ = 1;
+    config.sharedMemBytes = unsigned(kernel.sharedBytes());
+    config.hStream = stream();
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+    CUresult r = driver().launchKernelEx(&config, kernel.function(), params.pointers(), nullptr);
+    if (r != CUDA_ERROR_INVALID_VALUE && r != CUDA_ERROR_NOT_SUPPORTED)
+      return check(r, absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernelEx)"));
+    // A driver that refuses the attribute: launches run one after another from now on.
+    overlapLaunches_.store(false);
+  }
   return check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
                                      unsigned(grid.z), unsigned(threads), 1, 1,
                                      unsigned(kernel.sharedBytes()), stream(), params.pointers(),

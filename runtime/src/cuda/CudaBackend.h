@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -246,6 +247,10 @@ private:
   /// This backend's key in Program::getOrCreateCache (unique per backend, never reused).
   std::string programCacheKey_;
   CUevent timingStart_ = nullptr, timingStop_ = nullptr;
+  /// Launches marked to overlap the one before use programmatic dependent launch
+  /// (cuLaunchKernelEx): on unless $TESSEL_CUDA_OVERLAP_LAUNCHES=0, or the driver refused
+  /// the attribute once.
+  std::atomic<bool> overlapLaunches_{true};
 
   std::mutex mutex_; // guards what follows
   /// Kernels launched with launchQueued since the last launch() (named in its errors).

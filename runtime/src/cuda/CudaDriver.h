@@ -73,7 +73,8 @@ namespace tessel::cuda {
   X(funcGetAttribute, cuFuncGetAttribute)                                                  \
   X(funcSetAttribute, cuFuncSetAttribute)                                                  \
   X(occupancyMaxActiveBlocksPerMultiprocessor, cuOccupancyMaxActiveBlocksPerMultiprocessor) \
-  X(launchKernel, cuLaunchKernel)
+  X(launchKernel, cuLaunchKernel)                                                          \
+  X(launchKernelEx, cuLaunchKernelEx)
 
 /// The driver's entry points. Obtain the process-wide instance with get().
 class CudaDriver {

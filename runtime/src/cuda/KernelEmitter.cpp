@@ -786,6 +786,14 @@ absl::Status KernelEmitter::emitInstruction(const vm::Instruction &inst) {
     return emitMemory(inst);
   case Opcode::Prefetch:
     return emitPrefetch(inst);
+  case Opcode::LaunchDependents:
+  case Opcode::GridDependencyWait:
+    // Programmatic dependent launch exists from sm_90 on; elsewhere launches never
+    // overlap (CudaBackend), so there is nothing to wait for or allow.
+    if (target_.major >= 9)
+      emit(inst.opcode == Opcode::LaunchDependents ? Op::kGridDepLaunch : Op::kGridDepWait,
+           Type::kNone, {}, {});
+    return absl::OkStatus();
   case Opcode::Cast:
     return emitCast(inst);
   case Opcode::Dot:

@@ -121,6 +121,8 @@ enum class Op : uint16_t {
   kPrefetchBulk, // cp.async.bulk.prefetch.L2.global [addr], size (sm_90; 16-byte aligned, size % 16 == 0)
   kMmaSp, // mma.sp::ordered_metadata m16n8k32: dst d(4); src a(4), b(4), c(4), meta, selector
   kShfl, kBar, kAtomAdd,
+  kGridDepLaunch, // griddepcontrol.launch_dependents (sm_90): an overlapping next launch may start
+  kGridDepWait,   // griddepcontrol.wait (sm_90): the launch this one overlaps has ended
   kRedAnd, kRedOr, // red.{global,shared}.{and,or}.b32 [addr], value
   kBra, kExit,
 };

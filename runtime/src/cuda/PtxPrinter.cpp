@@ -314,6 +314,8 @@ std::string printInst(const Inst &in) {
     return guard + s;
   }
   case Op::kBar: return guard + "bar.sync 0";
+  case Op::kGridDepLaunch: return guard + "griddepcontrol.launch_dependents";
+  case Op::kGridDepWait: return guard + "griddepcontrol.wait";
   case Op::kAtomAdd:
   case Op::kRedAnd:
   case Op::kRedOr: {

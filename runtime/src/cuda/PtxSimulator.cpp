@@ -459,6 +459,7 @@ absl::Status BlockSim::exec(size_t pc, int t) {
     return absl::OkStatus();
   }
   case Op::kCpAsyncCommit: case Op::kCpAsyncWait: case Op::kBar: case Op::kComment: case Op::kLabel:
+  case Op::kGridDepLaunch: case Op::kGridDepWait: // the simulator's launches never overlap
     return absl::OkStatus();
   case Op::kAtomAdd: case Op::kRedAnd: case Op::kRedOr: {
     unsigned bits = ptx::typeBits(in.type);

@@ -252,6 +252,9 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
   case Opcode::Launch: {
     Grid grid{values_[ins.operands[0]].scalar.i, values_[ins.operands[1]].scalar.i,
               values_[ins.operands[2]].scalar.i};
+    // Overlapping needs the launch just before to have been queued: it ran blocks and
+    // nothing came between.
+    grid.overlapPrevious = ins.attr != 0 && queued_;
     if (grid.x < 0 || grid.y < 0 || grid.z < 0 || grid.x > 0x7FFFFFFF || grid.y > 65535 ||
         grid.z > 65535)
       return fail(ins, absl::StrCat("grid (", grid.x, ", ", grid.y, ", ", grid.z,

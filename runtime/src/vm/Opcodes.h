@@ -107,7 +107,10 @@ namespace tessel::vm {
   X(Check, "tbvm.check")                                                                 \
   X(ResidentBlocks, "tbvm.resident_blocks")                                              \
   /* appended: move */                                                                  \
-  X(Prefetch, "tbvm.prefetch")
+  X(Prefetch, "tbvm.prefetch")                                                           \
+  /* appended: overlapping launches */                                                  \
+  X(LaunchDependents, "tbvm.launch_dependents")                                          \
+  X(GridDependencyWait, "tbvm.grid_dependency_wait")
 
 enum class Opcode : uint16_t {
 #define TESSEL_OPCODE_ENUM(name, text) name,

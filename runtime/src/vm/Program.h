@@ -92,7 +92,7 @@ struct Instruction {
   //   kind:      tbvm.binary/unary/reduce kind, tbvm.compare, arith.cmpi/cmpf predicate
   //   attr:      tbvm.dim index, block_idx/grid_dim dim, alloc_shared offset, iota/reduce
   //              dimension, copy_async_wait pending, load/store/copy cache hint,
-  //              alloc_global uninitialized (1)
+  //              alloc_global uninitialized (1), launch overlap (1)
   //   transpose: tbvm.load_matrix
   //   symbol:    tbvm.launch kernel (function index), tbvm.get_global (constant index)
   //   intValue / floatValue: arith.constant (already in the result's type)

@@ -236,7 +236,8 @@ absl::Status InstructionVerifier::run() {
     return verifyHost();
   if (op == Opcode::BlockIdx || op == Opcode::GridDim ||
       (op >= Opcode::AllocRegs && op <= Opcode::LoadMatrix) || op == Opcode::AtomicAdd ||
-      op == Opcode::Sync || op == Opcode::Exit || op == Opcode::Print || op == Opcode::Prefetch)
+      op == Opcode::Sync || op == Opcode::Exit || op == Opcode::Print || op == Opcode::Prefetch ||
+      op == Opcode::LaunchDependents || op == Opcode::GridDependencyWait)
     return verifyMemory();
   if ((op >= Opcode::Dot && op <= Opcode::Shuffle) || op == Opcode::Slice)
     return verifyCompute();
@@ -307,6 +308,7 @@ absl::Status InstructionVerifier::verifyHost() {
   case Opcode::Launch: {
     TESSEL_TRY(counts(3, SIZE_MAX, 0));
     TESSEL_TRY(expectIndices(0, 3));
+    TESSEL_TRY(readInt("overlap", ins_.attr, false, 0, 1));
     std::string symbol;
     TESSEL_TRY(readSymbol("kernel", symbol));
     std::optional<uint32_t> k = p_.findFunction(symbol);
@@ -458,6 +460,8 @@ absl::Status InstructionVerifier::verifyMemory() {
   }
   case Opcode::CopyAsyncCommit:
   case Opcode::Sync:
+  case Opcode::LaunchDependents:
+  case Opcode::GridDependencyWait:
   case Opcode::Exit: return counts(0, 0, 0);
   case Opcode::CopyAsyncWait:
     TESSEL_TRY(counts(0, 0, 0));

@@ -393,7 +393,8 @@ BenchCase makeLowBitGemmCase(const LowBitGemmModule &module, const GemmShape &sh
     for (const DryRunBackend::Launch &launch : dry.launches)
       absl::StrAppend(&text, text.empty() ? "" : "; ",
                       (*loaded)->program->functions()[launch.kernel].name, " grid ",
-                      launch.grid.x, "x", launch.grid.y, "x", launch.grid.z);
+                      launch.grid.x, "x", launch.grid.y, "x", launch.grid.z,
+                      launch.grid.overlapPrevious ? " overlapping" : "");
     return text;
   };
   c.teardown = [run] {
