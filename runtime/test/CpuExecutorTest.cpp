@@ -78,6 +78,60 @@ TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
   }
 }
 
+// A launch marked {overlap} may overlap the launch before it (vm::Grid::overlapPrevious)
+// only when that one ran blocks, came directly before, and did not overlap one itself.
+TEST(CpuExecutor, OverlapOnlyRightAfterALaunchThatRan) {
+  struct RecordingBackend : cpu::CpuBackend {
+    RecordingBackend() : cpu::CpuBackend(cpu::CpuBackendOptions{1}) {}
+    absl::Status launch(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                        const std::vector<vm::KernelArgument> &a) override {
+      overlaps += g.overlapPrevious ? "1" : "0";
+      return cpu::CpuBackend::launch(p, k, g, a);
+    }
+    absl::Status launchQueued(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                              const std::vector<vm::KernelArgument> &a) override {
+      return launch(p, k, g, a);
+    }
+    std::string overlaps;
+  };
+  // Launches 1..5 of z += y (z = x + y first): plain; overlap (after 1: yes); overlap (after
+  // an overlapping one: no); a constant, then overlap (not directly after: no); an empty
+  // grid, then overlap (after one that ran nothing: no).
+  ModuleBuilder mb;
+  defineVectorAdd(mb);
+  uint32_t idx = mb.index();
+  uint32_t g = mb.gtensor({-1}, DType::f32());
+  FunctionBuilder h = mb.host("overlaps", {g});
+  VectorAddHost v = vectorAddHost(h, g, idx);
+  uint32_t c0 = h.constantIndex(0);
+  auto launch = [&](uint32_t blocks, uint32_t from, bool overlap) {
+    std::vector<TAttr> attrs = {symbolAttr("kernel", "vadd")};
+    if (overlap)
+      attrs.push_back(boolAttr("overlap", true));
+    h.op(Opcode::Launch, {blocks, v.c1, v.c1, from, v.y, v.z}, {}, attrs);
+  };
+  launch(v.blocks, v.x, false);
+  launch(v.blocks, v.z, true);
+  launch(v.blocks, v.z, true);
+  h.constantIndex(2);
+  launch(v.blocks, v.z, true);
+  launch(c0, v.z, false);
+  launch(v.blocks, v.z, true);
+  h.ret({v.z});
+  std::vector<uint8_t> bytes = mb.finish();
+  absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
+  ASSERT_TRUE(program.ok()) << program.status();
+  std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);
+  RecordingBackend backend;
+  auto out = vm::runHostFunction(**program, *(*program)->findFunction("overlaps"), backend,
+                                 {tensorRef(DType::f32(), {600}, x), tensorRef(DType::f32(), {600}, y)});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(backend.overlaps, "010000"); // (the empty grid still waits for the one before)
+  std::vector<float> z = elementsOf<float>((*out)[0]);
+  for (size_t i = 0; i < z.size(); ++i)
+    ASSERT_EQ(z[i], ((((x[i] + y[i]) + y[i]) + y[i]) + y[i]) + y[i]) << i;
+}
+
 TEST(CpuExecutor, InputMismatchIsAnError) {
   std::vector<uint8_t> module = buildVectorAdd();
   std::vector<float> x(8), y(8);

@@ -162,12 +162,13 @@ fi
 if want m1-loads; then
   TESSEL_CUDA_ROW_PAIR_LDMATRIX=0 bench m1-loads 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
 fi
-# The same M = 1 kernels with the main kernel launched after the zero fill has ended
-# ($TESSEL_CUDA_OVERLAP_LAUNCHES=0) instead of overlapping it (programmatic dependent
-# launch; 2026-11-27, twelfth session, not yet timed): what the overlap saves where K is
-# split (8192 x 8192: 8 splits).
+# The M = 1 kernels at 8192 x 8192 (8 splits: a zero fill first) with the main kernel
+# overlapping the fill (the default, programmatic dependent launch; 2026-11-27, twelfth
+# session, not yet timed) and launched after it has ended ($TESSEL_CUDA_OVERLAP_LAUNCHES=0),
+# one after the other on the same GPU.
 if want m1-serial; then
-  TESSEL_CUDA_OVERLAP_LAUNCHES=0 bench m1-serial 60 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel
+  bench m1-overlap 40 --m=1 --nk=8192x8192 --cases=copy,tessel
+  TESSEL_CUDA_OVERLAP_LAUNCHES=0 bench m1-serial 40 --m=1 --nk=8192x8192 --cases=copy,tessel
 fi
 # The same M = 1 kernels without their request of 4 (3) blocks per SM (ptxas then uses up
 # to ~200 registers for a few % fewer instructions): occupancy against instructions, timed.

@@ -157,10 +157,10 @@ def TBVM_LaunchOp : TBVM_Op<"launch", [HasParent<"HostOp">,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Launch a kernel on a grid of blocks (host)";
   let description = [{
-    `overlap`: when the instruction before this one is a launch that runs blocks, this
-    kernel may begin before that one has ended (programmatic dependent launch on sm_90
-    and newer GPUs), once every block of it has reached `tbvm.launch_dependents` or
-    ended. This kernel must then wait (`tbvm.grid_dependency_wait`) before it touches
+    `overlap`: when the instruction before this one is a launch that runs blocks and
+    does not overlap the one before it, this kernel may begin before that one has ended
+    (programmatic dependent launch on sm_90 and newer GPUs), once every block of it has
+    reached `tbvm.launch_dependents` or ended. This kernel must then wait (`tbvm.grid_dependency_wait`) before it touches
     what that one writes; what earlier launches wrote it may read at once (that kernel
     began only after them). Elsewhere launches run one after another.
 

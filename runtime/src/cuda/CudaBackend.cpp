@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <atomic>
 #include <cstdlib>
@@ -254,9 +255,13 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   backend->blocks_ = BlockCache(std::max<uint64_t>(uint64_t(info.totalMemoryBytes) / 8, uint64_t(256) << 20));
   backend->target_ = *target;
   backend->jitArch_ = jitArchFor(*target, info.archName());
-  if (const char *overlap = std::getenv("TESSEL_CUDA_OVERLAP_LAUNCHES");
-      overlap && std::string_view(overlap) == "0")
-    backend->overlapLaunches_.store(false);
+  if (const char *overlap = std::getenv("TESSEL_CUDA_OVERLAP_LAUNCHES"); overlap && *overlap) {
+    std::string_view v = overlap;
+    if (v != "0" && v != "1")
+      return absl::InvalidArgumentError(
+          absl::StrCat("TESSEL_CUDA_OVERLAP_LAUNCHES=", std::string(v), ": expected 0 or 1"));
+    backend->overlapLaunches_.store(v == "1");
+  }
   {
     ScopedContext scope(driver, context->context);
     if (!scope.status().ok())
@@ -732,8 +737,18 @@ absl::Status CudaBackend::launchAsync(const LoadedKernel &kernel, const vm::Grid
     CUresult r = driver().launchKernelEx(&config, kernel.function(), params.pointers(), nullptr);
     if (r != CUDA_ERROR_INVALID_VALUE && r != CUDA_ERROR_NOT_SUPPORTED)
       return check(r, absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernelEx)"));
-    // A driver that refuses the attribute: launches run one after another from now on.
-    overlapLaunches_.store(false);
+    // Refused: the same launch without the attribute. Where that works, the driver
+    // refuses the attribute itself, and launches run one after another from now on.
+    absl::Status plain = check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
+                                                     unsigned(grid.z), unsigned(threads), 1, 1,
+                                                     unsigned(kernel.sharedBytes()), stream(),
+                                                     params.pointers(), nullptr),
+                               absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernel)"));
+    if (plain.ok() && overlapLaunches_.exchange(false))
+      std::fprintf(stderr, "tessel: the CUDA driver refuses programmatic dependent launches (%s); "
+                           "launches run one after another\n",
+                   driver().errorText(r).c_str());
+    return plain;
   }
   return check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
                                      unsigned(grid.z), unsigned(threads), 1, 1,

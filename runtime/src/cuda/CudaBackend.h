@@ -167,6 +167,9 @@ public:
   //===--- Beyond vm::Backend: compilation, asynchronous work, timing ---===//
 
   const DeviceInfo &info() const { return info_; }
+  /// Whether launches marked to overlap the one before them do (sm_90 code, not turned
+  /// off by $TESSEL_CUDA_OVERLAP_LAUNCHES=0 or a driver that refused them).
+  bool overlapsLaunches() const { return target_.major >= 9 && overlapLaunches_.load(); }
   /// The architecture the PTX emitter targets here.
   const Target &target() const { return target_; }
   const CudaDriver &driver() const;
@@ -249,7 +252,7 @@ private:
   CUevent timingStart_ = nullptr, timingStop_ = nullptr;
   /// Launches marked to overlap the one before use programmatic dependent launch
   /// (cuLaunchKernelEx): on unless $TESSEL_CUDA_OVERLAP_LAUNCHES=0, or the driver refused
-  /// the attribute once.
+  /// the attribute once (a one-line notice on stderr).
   std::atomic<bool> overlapLaunches_{true};
 
   std::mutex mutex_; // guards what follows

@@ -87,6 +87,7 @@ private:
   std::vector<DeviceAddress> allocations_;
   bool launchFollows_ = false; // the instruction after the current one is a launch
   bool queued_ = false;        // a queued launch waits for the next launch()
+  bool queuedOverlaps_ = false; // ... and it overlaps the launch before it
   std::vector<uint32_t> returned_;
 };
 
@@ -252,9 +253,10 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
   case Opcode::Launch: {
     Grid grid{values_[ins.operands[0]].scalar.i, values_[ins.operands[1]].scalar.i,
               values_[ins.operands[2]].scalar.i};
-    // Overlapping needs the launch just before to have been queued: it ran blocks and
-    // nothing came between.
-    grid.overlapPrevious = ins.attr != 0 && queued_;
+    // Overlapping needs the launch just before to have been queued (it ran blocks and
+    // nothing came between) and not to overlap one itself: the kernel that launch
+    // overlapped may still run, and this one may read what it writes.
+    grid.overlapPrevious = ins.attr != 0 && queued_ && !queuedOverlaps_;
     if (grid.x < 0 || grid.y < 0 || grid.z < 0 || grid.x > 0x7FFFFFFF || grid.y > 65535 ||
         grid.z > 65535)
       return fail(ins, absl::StrCat("grid (", grid.x, ", ", grid.y, ", ", grid.z,
@@ -275,6 +277,7 @@ absl::Status HostRun::runInstruction(const Instruction &ins) {
     absl::Status s = queue ? backend_.launchQueued(p_, ins.symbol, grid, args)
                            : backend_.launch(p_, ins.symbol, grid, args);
     queued_ = queue && s.ok();
+    queuedOverlaps_ = queued_ && grid.overlapPrevious;
     if (!s.ok())
       return kernelError(ins, s);
     return absl::OkStatus();
