@@ -1,8 +1,8 @@
 //===- LowBitGemmHost.cpp - the low-bit GEMM template: checks, zero fill, host -===//
 //
-// GemmBuilder::build (the spec's checks and the schedule's fields), the split-K zero fill
-// and the host function that checks shapes, sizes the grid and launches; the kernel
-// itself is LowBitGemm.cpp.
+// GemmBuilder::build (the spec's checks and the schedule's fields), the zero fill of
+// split-K and stream-K, and the host function that checks shapes, sizes the grid and
+// launches; the kernel itself is LowBitGemm.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "GemmBuilder.h"

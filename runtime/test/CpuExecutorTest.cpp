@@ -44,30 +44,37 @@ TEST(CpuExecutor, VectorAdd) {
   }
 }
 
+// The CPU backend, noting how the host interpreter launches: launch (L) or launchQueued
+// (Q), and whether each launch may overlap the one before (1) or not (0).
+struct RecordingBackend : cpu::CpuBackend {
+  RecordingBackend() : cpu::CpuBackend(cpu::CpuBackendOptions{1}) {}
+  absl::Status launch(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                      const std::vector<vm::KernelArgument> &a) override {
+    return record("L", p, k, g, a);
+  }
+  absl::Status launchQueued(const vm::Program &p, uint32_t k, const vm::Grid &g,
+                            const std::vector<vm::KernelArgument> &a) override {
+    return record("Q", p, k, g, a);
+  }
+  absl::Status record(const char *how, const vm::Program &p, uint32_t k, const vm::Grid &g,
+                      const std::vector<vm::KernelArgument> &a) {
+    order += how;
+    overlaps += g.overlapPrevious ? "1" : "0";
+    return cpu::CpuBackend::launch(p, k, g, a);
+  }
+  std::string order, overlaps;
+};
+
 // A launch directly followed by another is queued (launchQueued): one wait per run of
 // launches on a GPU; a launch followed by anything else waits (launch).
 TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
-  struct CountingBackend : cpu::CpuBackend {
-    CountingBackend() : cpu::CpuBackend(cpu::CpuBackendOptions{1}) {}
-    absl::Status launch(const vm::Program &p, uint32_t k, const vm::Grid &g,
-                        const std::vector<vm::KernelArgument> &a) override {
-      order += "L";
-      return cpu::CpuBackend::launch(p, k, g, a);
-    }
-    absl::Status launchQueued(const vm::Program &p, uint32_t k, const vm::Grid &g,
-                              const std::vector<vm::KernelArgument> &a) override {
-      order += "Q";
-      return cpu::CpuBackend::launch(p, k, g, a);
-    }
-    std::string order;
-  };
   // The second launch waits for the first even when its grid is empty (it runs nothing).
   for (bool emptySecond : {false, true}) {
     std::vector<uint8_t> bytes = buildVectorAddThrice(emptySecond);
     absl::StatusOr<std::shared_ptr<const vm::Program>> program = vm::loadProgram(bytes.data(), bytes.size());
     ASSERT_TRUE(program.ok()) << program.status();
     std::vector<float> x = randomFloats(600, 1), y = randomFloats(600, 2);
-    CountingBackend backend;
+    RecordingBackend backend;
     auto out = vm::runHostFunction(**program, *(*program)->findFunction("thrice"), backend,
                                    {tensorRef(DType::f32(), {600}, x), tensorRef(DType::f32(), {600}, y)});
     ASSERT_TRUE(out.ok()) << out.status();
@@ -81,19 +88,6 @@ TEST(CpuExecutor, LaunchFollowedByALaunchIsQueued) {
 // A launch marked {overlap} may overlap the launch before it (vm::Grid::overlapPrevious)
 // only when that one ran blocks, came directly before, and did not overlap one itself.
 TEST(CpuExecutor, OverlapOnlyRightAfterALaunchThatRan) {
-  struct RecordingBackend : cpu::CpuBackend {
-    RecordingBackend() : cpu::CpuBackend(cpu::CpuBackendOptions{1}) {}
-    absl::Status launch(const vm::Program &p, uint32_t k, const vm::Grid &g,
-                        const std::vector<vm::KernelArgument> &a) override {
-      overlaps += g.overlapPrevious ? "1" : "0";
-      return cpu::CpuBackend::launch(p, k, g, a);
-    }
-    absl::Status launchQueued(const vm::Program &p, uint32_t k, const vm::Grid &g,
-                              const std::vector<vm::KernelArgument> &a) override {
-      return launch(p, k, g, a);
-    }
-    std::string overlaps;
-  };
   // Launches 1..5 of z += y (z = x + y first): plain; overlap (after 1: yes); overlap (after
   // an overlapping one: no); a constant, then overlap (not directly after: no); an empty
   // grid, then overlap (after one that ran nothing: no).

@@ -720,7 +720,8 @@ absl::Status CudaBackend::launchAsync(const LoadedKernel &kernel, const vm::Grid
     return scope.status();
   // Programmatic dependent launch: the kernel may start while the one queued before it
   // runs (it waits for it with griddepcontrol.wait, which kernels get from sm_90 on).
-  if (grid.overlapPrevious && target_.major >= 9 && overlapLaunches_.load()) {
+  CUresult refused = CUDA_SUCCESS;
+  if (grid.overlapPrevious && overlapsLaunches()) {
     CUlaunchAttribute attribute{};
     attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
     attribute.value.programmaticStreamSerializationAllowed = 1;
@@ -737,24 +738,20 @@ absl::Status CudaBackend::launchAsync(const LoadedKernel &kernel, const vm::Grid
     CUresult r = driver().launchKernelEx(&config, kernel.function(), params.pointers(), nullptr);
     if (r != CUDA_ERROR_INVALID_VALUE && r != CUDA_ERROR_NOT_SUPPORTED)
       return check(r, absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernelEx)"));
-    // Refused: the same launch without the attribute. Where that works, the driver
-    // refuses the attribute itself, and launches run one after another from now on.
-    absl::Status plain = check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
-                                                     unsigned(grid.z), unsigned(threads), 1, 1,
-                                                     unsigned(kernel.sharedBytes()), stream(),
-                                                     params.pointers(), nullptr),
-                               absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernel)"));
-    if (plain.ok() && overlapLaunches_.exchange(false))
-      std::fprintf(stderr, "tessel: the CUDA driver refuses programmatic dependent launches (%s); "
-                           "launches run one after another\n",
-                   driver().errorText(r).c_str());
-    return plain;
+    refused = r; // retried below without the attribute
   }
-  return check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
-                                     unsigned(grid.z), unsigned(threads), 1, 1,
-                                     unsigned(kernel.sharedBytes()), stream(), params.pointers(),
-                                     nullptr),
-               absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernel)"));
+  absl::Status s = check(driver().launchKernel(kernel.function(), unsigned(grid.x), unsigned(grid.y),
+                                               unsigned(grid.z), unsigned(threads), 1, 1,
+                                               unsigned(kernel.sharedBytes()), stream(),
+                                               params.pointers(), nullptr),
+                         absl::StrCat("launching '", kernel.entry(), "' (cuLaunchKernel)"));
+  // Refused with the attribute but launched without: the driver refuses the attribute
+  // itself, and launches run one after another from now on.
+  if (refused != CUDA_SUCCESS && s.ok() && overlapLaunches_.exchange(false))
+    std::fprintf(stderr, "tessel: the CUDA driver refuses programmatic dependent launches (%s); "
+                         "launches run one after another\n",
+                 driver().errorText(refused).c_str());
+  return s;
 }
 
 absl::Status CudaBackend::launchAsync(const vm::Program &program, uint32_t kernel,
