@@ -1,12 +1,14 @@
 // tessel-bench's GPU-free parts: statistics, the results table in its three formats, the
 // row-major to column-major cuBLAS mapping (checked by running the BLAS definition on the
-// CPU), and loading cuBLAS's symbols.
+// CPU), loading cuBLAS's symbols, and the helper kernels' PTX (assembled with ptxas).
 #include "Cublas.h"
+#include "HelperPtx.h"
 #include "Report.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -77,6 +79,20 @@ TEST(BenchReportTest, Markdown) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("copy bandwidth 3000.0 GB/s"), std::string::npos) << md;
+}
+
+TEST(BenchReportTest, SaysHowTheL2WasFlushed) {
+  Report report = sampleReport();
+  report.l2FlushMode = "clean: a read of 120 MiB";
+  std::string md = formatMarkdown(report);
+  EXPECT_NE(md.find("L2 flushed before each run (clean: a read of 120 MiB);"), std::string::npos)
+      << md;
+  EXPECT_NE(formatJson(report).find("\"l2_flush_mode\": \"clean: a read of 120 MiB\""),
+            std::string::npos);
+  report.l2Flush = false;
+  md = formatMarkdown(report);
+  EXPECT_NE(md.find("L2 not flushed;"), std::string::npos) << md;
+  EXPECT_EQ(md.find("clean"), std::string::npos) << md;
 }
 
 TEST(BenchReportTest, CsvHasOneLinePerRowAndQuotes) {
@@ -176,6 +192,28 @@ TEST(BenchCublasTest, LoadsOrExplains) {
   absl::StatusOr<std::unique_ptr<Cublas>> blas = Cublas::load(toolkit);
   ASSERT_TRUE(blas.ok()) << blas.status();
   EXPECT_EQ((*blas)->library(), toolkit);
+}
+
+// The helper kernels are JIT-compiled by the driver on the GPU machine; here ptxas (from
+// the CUDA toolkit, $TESSEL_PTXAS or /usr/local/cuda/bin/ptxas) checks each for the
+// oldest and newest architecture the runtime targets.
+TEST(BenchHelperPtxTest, AssemblesForSm80AndSm90) {
+  const char *env = std::getenv("TESSEL_PTXAS");
+  std::string ptxas = env && *env ? env : "/usr/local/cuda/bin/ptxas";
+  if (::access(ptxas.c_str(), X_OK) != 0)
+    GTEST_SKIP() << "no ptxas at " << ptxas;
+  struct Helper {
+    const char *name, *text;
+  } helpers[] = {{"fill_f16", kFillF16Ptx}, {"l2_evict", kL2EvictPtx}};
+  std::string dir = ::testing::TempDir();
+  for (const Helper &helper : helpers) {
+    std::string ptx = dir + "/tessel_bench_" + helper.name + ".ptx";
+    std::ofstream(ptx) << helper.text;
+    for (const char *arch : {"sm_80", "sm_90"}) {
+      std::string command = ptxas + " -arch=" + arch + " " + ptx + " -o " + ptx + ".cubin 2>&1";
+      EXPECT_EQ(std::system(command.c_str()), 0) << helper.name << " for " << arch;
+    }
+  }
 }
 
 } // namespace

@@ -6,7 +6,7 @@
 #
 #   /usr/bin/python3 test/gpu/make_bundle.py build/bin build/gpu-bundle --check   # build machine
 #   test/gpu/run.sh [RESULTS_DIR]                                                 # GPU machine
-#   (TESSEL_GPU_SECTIONS="integration m1 m1-exact m1-loads m1-serial m1-minblocks0
+#   (TESSEL_GPU_SECTIONS="integration m1 m1-dirty m1-exact m1-loads m1-serial m1-minblocks0
 #   m1-minblocks3 variants m16 m64-128 m4096" picks what runs)
 #
 # Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
@@ -61,7 +61,7 @@ fi
   echo '```'
 } > "$SUMMARY"
 
-# What to run: any of integration m1 m1-exact m1-loads m1-serial m1-minblocks0 m1-minblocks3
+# What to run: any of integration m1 m1-dirty m1-exact m1-loads m1-serial m1-minblocks0 m1-minblocks3
 # variants m16 m64-128 m4096 (default: integration m1 m1-minblocks0 m1-minblocks3 variants
 # m16 m64-128 m4096).
 SECTIONS=" ${TESSEL_GPU_SECTIONS:-integration m1 m1-minblocks0 m1-minblocks3 variants m16 m64-128 m4096} "
@@ -146,6 +146,10 @@ bench() { # NAME SECONDS ARGS...
   echo "bench $name: exit $rc" >&2
 }
 want m1 && bench m1 ${TESSEL_BENCH_M1_SECONDS:-100} --m=1
+# The same with the L2 flushed by writes (--l2-flush=dirty, the method of the figures
+# before 2026-11-27's thirteenth session): the timed run also writes back up to the L2's
+# size of dirty lines, a fixed cost that weighs most on the small layers.
+want m1-dirty && bench m1-dirty ${TESSEL_BENCH_M1_SECONDS:-100} --m=1 --l2-flush=dirty
 if want variants && [ -f "$BUNDLE/bench/variants.txt" ]; then
   bench variants 270 --m=1 --nk=8192x8192,57344x8192 --cases=copy,tessel \
     --modules="$BUNDLE/bench/variants.txt"

@@ -1,4 +1,5 @@
 #include "Cases.h"
+#include "HelperPtx.h"
 
 #include "vm/Codec.h"
 
@@ -21,67 +22,8 @@ std::vector<std::pair<int64_t, int64_t>> defaultGemmColumns() {
 // Random f16 data
 //===----------------------------------------------------------------------===//
 
-// Grid-stride loop; element i gets f16(float(h >> 8) * 2^-23 - 1) with
-// h = lowbias32(uint32(i) + seed * 0x9E3779B9). Every step is exact up to the final
-// round-to-nearest-even to f16, so the host replica below reproduces it bit for bit.
-// (Checked with ptxas for sm_80, sm_90 and sm_90a.)
-static const char kFillPtx[] = R"ptx(
-.version 7.0
-.target sm_80
-.address_size 64
 
-.visible .entry tessel_bench_fill_f16(
-	.param .u64 out,
-	.param .u64 count,
-	.param .u32 seed)
-{
-	.reg .pred %p<2>;
-	.reg .b32 %r<12>;
-	.reg .b64 %rd<10>;
-	.reg .f32 %f<3>;
-	.reg .b16 %h<2>;
-
-	ld.param.u64 %rd1, [out];
-	ld.param.u64 %rd2, [count];
-	ld.param.u32 %r1, [seed];
-	cvta.to.global.u64 %rd1, %rd1;
-	mul.lo.u32 %r7, %r1, -1640531527;
-	mov.u32 %r2, %ctaid.x;
-	mov.u32 %r3, %ntid.x;
-	mov.u32 %r4, %tid.x;
-	mul.wide.u32 %rd3, %r2, %r3;
-	cvt.u64.u32 %rd4, %r4;
-	add.u64 %rd3, %rd3, %rd4;
-	mov.u32 %r5, %nctaid.x;
-	mul.wide.u32 %rd5, %r5, %r3;
-$Lloop:
-	setp.ge.u64 %p1, %rd3, %rd2;
-	@%p1 bra $Ldone;
-	cvt.u32.u64 %r6, %rd3;
-	add.u32 %r6, %r6, %r7;
-	shr.u32 %r8, %r6, 16;
-	xor.b32 %r6, %r6, %r8;
-	mul.lo.u32 %r6, %r6, 2146121005;
-	shr.u32 %r8, %r6, 15;
-	xor.b32 %r6, %r6, %r8;
-	mul.lo.u32 %r6, %r6, -2073254261;
-	shr.u32 %r8, %r6, 16;
-	xor.b32 %r6, %r6, %r8;
-	shr.u32 %r8, %r6, 8;
-	cvt.rn.f32.u32 %f1, %r8;
-	fma.rn.f32 %f2, %f1, 0f34000000, 0fBF800000;
-	cvt.rn.f16.f32 %h1, %f2;
-	shl.b64 %rd6, %rd3, 1;
-	add.u64 %rd7, %rd1, %rd6;
-	st.global.b16 [%rd7], %h1;
-	add.u64 %rd3, %rd3, %rd5;
-	bra.uni $Lloop;
-$Ldone:
-	ret;
-}
-)ptx";
-
-const char *DeviceRandom::ptx() { return kFillPtx; }
+const char *DeviceRandom::ptx() { return kFillF16Ptx; }
 const char *DeviceRandom::entry() { return "tessel_bench_fill_f16"; }
 
 uint16_t DeviceRandom::expectedF16(uint64_t index, uint32_t seed) {
@@ -97,7 +39,7 @@ uint16_t DeviceRandom::expectedF16(uint64_t index, uint32_t seed) {
 
 absl::StatusOr<std::shared_ptr<DeviceRandom>> DeviceRandom::create(cuda::CudaBackend &backend) {
   absl::StatusOr<std::shared_ptr<cuda::LoadedKernel>> kernel =
-      backend.loadPtx(kFillPtx, entry(), /*sharedBytes=*/0, /*threads=*/256);
+      backend.loadPtx(kFillF16Ptx, entry(), /*sharedBytes=*/0, /*threads=*/256);
   if (!kernel.ok())
     return kernel.status();
   auto random = std::make_shared<DeviceRandom>();

@@ -1,10 +1,18 @@
 #include "Harness.h"
+#include "HelperPtx.h"
+
+#include "absl/strings/str_cat.h"
 
 #include <algorithm>
 
 namespace tessel::bench {
 
-absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &backend) {
+namespace {
+constexpr int64_t kEvictThreads = 256;
+} // namespace
+
+absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &backend,
+                                                              MeasureOptions::Flush mode) {
   // Twice the L2 (the driver reports it; 256 MiB when it does not), whole MiB.
   uint64_t l2 = uint64_t(std::max<int64_t>(backend.info().l2CacheBytes, 0));
   uint64_t bytes = l2 > 0 ? 2 * l2 : uint64_t(256) << 20;
@@ -14,13 +22,44 @@ absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &
     return buffer.status();
   std::unique_ptr<L2Flusher> flusher(new L2Flusher());
   flusher->backend_ = &backend;
+  flusher->mode_ = mode;
   flusher->buffer_ = std::move(*buffer);
+  if (mode == MeasureOptions::Flush::kClean) {
+    absl::StatusOr<std::shared_ptr<cuda::LoadedKernel>> kernel =
+        backend.loadPtx(kL2EvictPtx, "tessel_bench_l2_evict", 0, kEvictThreads);
+    if (!kernel.ok())
+      return kernel.status();
+    flusher->evict_ = *kernel;
+    absl::StatusOr<cuda::DeviceBuffer> sink = backend.allocateBuffer(16);
+    if (!sink.ok())
+      return sink.status();
+    flusher->sink_ = std::move(*sink);
+    // Zeros: the kernel's xor is 0 and it never stores to the sink.
+    if (absl::Status s = backend.fillAsync(flusher->buffer_.address(), 0, bytes); !s.ok())
+      return s;
+    // Eight blocks of 256 threads per SM: 2048 loads of 16 bytes in flight per SM.
+    flusher->blocks_ = 8 * std::max(backend.info().multiprocessors, 1);
+  }
   return flusher;
 }
 
 absl::Status L2Flusher::flush() {
-  // A different value each time, so no layer can skip a write of unchanged data.
-  return backend_->fillAsync(buffer_.address(), ++value_, buffer_.size());
+  if (mode_ == MeasureOptions::Flush::kDirty)
+    // A different value each time, so no layer can skip a write of unchanged data.
+    return backend_->fillAsync(buffer_.address(), ++value_, buffer_.size());
+  vm::Grid grid;
+  grid.x = blocks_;
+  cuda::KernelParams params;
+  params.addU64(buffer_.address());
+  params.addU64(buffer_.size() / 16);
+  params.addU64(sink_.address());
+  return backend_->launchAsync(*evict_, grid, kEvictThreads, params);
+}
+
+std::string L2Flusher::describe() const {
+  return absl::StrCat(mode_ == MeasureOptions::Flush::kClean ? "clean: a read of "
+                                                             : "dirty: a write of ",
+                      buffer_.size() >> 20, " MiB");
 }
 
 absl::StatusOr<TimingStats> measure(cuda::CudaBackend &backend, L2Flusher *flusher,

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace tessel::bench {
 
@@ -18,21 +19,35 @@ struct MeasureOptions {
   /// Timed runs (DESIGN.md: at least 50 for reported numbers).
   int iterations = 50;
   bool flushL2 = true;
+  /// How the L2 is flushed (when flushL2).
+  enum class Flush { kClean, kDirty } flush = Flush::kClean;
 };
 
-/// Evicts the L2 cache by writing a buffer of twice its size (cuMemsetD8Async), so every
-/// timed run starts from DRAM as it would inside a model, not from the previous run's
-/// cached weights.
+/// Evicts the L2 cache before each timed run with a buffer of twice its size, so every run
+/// starts from DRAM as it would inside a model, not from the previous run's cached
+/// weights. Clean (the default): a kernel reads the buffer, so the L2 is left holding
+/// clean lines, as after the previous layer's weights in a model. Dirty: the buffer is
+/// written (cuMemsetD8Async), so the L2 is left holding up to its size of dirty lines,
+/// which the timed run's misses write back to DRAM on top of its own traffic (the
+/// method of the figures before 2026-11-27's thirteenth session, and of the common
+/// `cache.zero_()` flush).
 class L2Flusher {
 public:
-  static absl::StatusOr<std::unique_ptr<L2Flusher>> create(cuda::CudaBackend &backend);
+  static absl::StatusOr<std::unique_ptr<L2Flusher>> create(cuda::CudaBackend &backend,
+                                                           MeasureOptions::Flush mode);
   /// Enqueues the flush on the backend's stream.
   absl::Status flush();
   uint64_t bytes() const { return buffer_.size(); }
+  /// "clean" or "dirty", with the buffer's size, for the report.
+  std::string describe() const;
 
 private:
   cuda::CudaBackend *backend_ = nullptr;
+  MeasureOptions::Flush mode_ = MeasureOptions::Flush::kClean;
   cuda::DeviceBuffer buffer_;
+  cuda::DeviceBuffer sink_;
+  std::shared_ptr<cuda::LoadedKernel> evict_;
+  int64_t blocks_ = 0;
   uint8_t value_ = 0;
 };
 

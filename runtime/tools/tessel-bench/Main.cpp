@@ -44,6 +44,10 @@ Options:
   --copy-bytes=N         bytes of the copy case (default 1073741824 = 1 GiB)
   --warmup=N             warm-up runs per case (default 10)
   --iterations=N         timed runs per case (default 50; fewer is not reportable)
+  --l2-flush=MODE        how the L2 is flushed before each timed run: clean (default;
+                         a kernel reads a buffer of twice the L2, leaving it clean)
+                         or dirty (the buffer is written: the L2 is left full of
+                         dirty lines that the timed run's misses write back)
   --no-l2-flush          do not flush the L2 before each timed run
   --cublas-library=PATH  the cuBLAS to dlopen (default: $TESSEL_CUBLAS_LIBRARY, then
                          libcublas.so.13/.12/.so on the loader path and in
@@ -110,6 +114,13 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
       options.check = false;
     } else if (needsValue()) {
       return usageError(absl::StrCat("unknown option or missing value: ", arg));
+    } else if (name == "--l2-flush") {
+      if (value == "clean")
+        options.measure.flush = MeasureOptions::Flush::kClean;
+      else if (value == "dirty")
+        options.measure.flush = MeasureOptions::Flush::kDirty;
+      else
+        return usageError("--l2-flush takes clean or dirty");
     } else if (name == "--device") {
       if (!parseNumber(value, &options.device, 0))
         return usageError("--device takes a GPU ordinal (0, 1, ...)");
@@ -309,10 +320,12 @@ int main(int argc, char **argv) {
 
   std::unique_ptr<L2Flusher> flusher;
   if (options.measure.flushL2) {
-    absl::StatusOr<std::unique_ptr<L2Flusher>> created = L2Flusher::create(backend);
+    absl::StatusOr<std::unique_ptr<L2Flusher>> created =
+        L2Flusher::create(backend, options.measure.flush);
     if (!created.ok())
       return fail(created.status());
     flusher = std::move(*created);
+    report.l2FlushMode = flusher->describe();
   }
 
   std::map<GemmShape, double> cublasMedian;

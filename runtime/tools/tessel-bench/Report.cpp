@@ -113,6 +113,9 @@ std::string formatMarkdown(const Report &report) {
       report.cublas.empty() ? "" : absl::StrCat(", cuBLAS: ", report.cublas), "\n",
       "Median of ", report.iterations, " runs after ", report.warmup, " warm-up runs",
       report.l2Flush ? ", L2 flushed before each run" : ", L2 not flushed",
+      report.l2Flush && !report.l2FlushMode.empty()
+          ? absl::StrCat(" (", report.l2FlushMode, ")")
+          : std::string(),
       "; copy bandwidth ",
       report.copyGbPerSecond ? absl::StrCat(fixed(*report.copyGbPerSecond, 1), " GB/s")
                              : std::string("not measured"),
@@ -152,6 +155,7 @@ std::string formatJson(const Report &report) {
       jsonString(report.driver), ",\n  \"cublas\": ", jsonString(report.cublas),
       ",\n  \"warmup\": ", report.warmup, ",\n  \"iterations\": ", report.iterations,
       ",\n  \"l2_flush\": ", report.l2Flush ? "true" : "false",
+      ",\n  \"l2_flush_mode\": ", jsonString(report.l2Flush ? report.l2FlushMode : ""),
       ",\n  \"copy_gb_per_s\": ", jsonNumber(report.copyGbPerSecond, 3), ",\n  \"rows\": [");
   for (size_t i = 0; i < report.rows.size(); ++i) {
     const ResultRow &row = report.rows[i];

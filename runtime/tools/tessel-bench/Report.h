@@ -48,6 +48,8 @@ struct Report {
   std::string cublas;  // the library loaded, "" when not used
   int warmup = 0, iterations = 0;
   bool l2Flush = true;
+  /// How (L2Flusher::describe: "clean: a read of 120 MiB"), "" when not said.
+  std::string l2FlushMode;
   /// Measured device-to-device copy bandwidth (read + write), the "% of copy" reference.
   std::optional<double> copyGbPerSecond;
   std::vector<ResultRow> rows;
