@@ -9,12 +9,11 @@
 #   (TESSEL_GPU_SECTIONS="integration m1 m1-dirty m1-exact m1-loads m1-serial m1-minblocks0
 #   m1-minblocks3 variants m16 m64-128 m4096" picks what runs)
 #
-# Everything takes more than one 10-minute call of a lent GPU machine; two calls fit:
-#   TESSEL_GPU_SECTIONS="integration m1 m1-exact variants"      (about 8 minutes)
-#   TESSEL_GPU_SECTIONS="m16 m64-128 m4096 m1-loads m1-serial m1-minblocks0 m1-minblocks3"  (about 7 minutes)
-# with the same RESULTS_DIR (each writes summary-<sections>.md). Those times include a cold
-# driver JIT of every kernel; with the bundle's ahead-of-time cubins (kernel-cache.tgz,
-# loaded where the driver accepts CUDA 13.0's cubins) both should take less.
+# With the bundle's ahead-of-time cubins (kernel-cache.tgz, loaded where the driver accepts
+# CUDA 13.0's cubins) the sections are quick: on an H200 (2026-11-27) "integration m1
+# variants m1-serial" took 127 s and "m1-exact m1-loads m16 m64-128 m4096" 58 s, so one
+# call runs everything; a cold driver JIT of every kernel takes several minutes more.
+# Each choice of sections writes its own summary-<sections>.md into RESULTS_DIR.
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run
 #    --compare-with=cpu) and against its numpy reference (reference.py check), and the
