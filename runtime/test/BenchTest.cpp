@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -83,12 +84,16 @@ TEST(BenchReportTest, Markdown) {
 
 TEST(BenchReportTest, SaysHowTheL2WasFlushed) {
   Report report = sampleReport();
-  report.l2FlushMode = "clean: a read of 120 MiB";
+  report.l2FlushMode = "clean";
+  report.l2FlushBytes = uint64_t(120) << 20;
   std::string md = formatMarkdown(report);
   EXPECT_NE(md.find("L2 flushed before each run (clean: a read of 120 MiB);"), std::string::npos)
       << md;
-  EXPECT_NE(formatJson(report).find("\"l2_flush_mode\": \"clean: a read of 120 MiB\""),
-            std::string::npos);
+  std::string json = formatJson(report);
+  EXPECT_NE(json.find("\"l2_flush_mode\": \"clean\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"l2_flush_bytes\": 125829120"), std::string::npos) << json;
+  report.l2FlushMode = "dirty";
+  EXPECT_NE(formatMarkdown(report).find("(dirty: a write of 120 MiB);"), std::string::npos);
   report.l2Flush = false;
   md = formatMarkdown(report);
   EXPECT_NE(md.find("L2 not flushed;"), std::string::npos) << md;
@@ -196,22 +201,54 @@ TEST(BenchCublasTest, LoadsOrExplains) {
 
 // The helper kernels are JIT-compiled by the driver on the GPU machine; here ptxas (from
 // the CUDA toolkit, $TESSEL_PTXAS or /usr/local/cuda/bin/ptxas) checks each for the
-// oldest and newest architecture the runtime targets.
-TEST(BenchHelperPtxTest, AssemblesForSm80AndSm90) {
+// oldest and newest architecture the runtime targets, and cuobjdump (scripts/install-deps.sh
+// puts it in /opt/tessel-tools/bin) that the machine code keeps the access that is the
+// kernel's point: the eviction's 16-byte loads (whose results only a never-taken store
+// reads) and the fill's 16-bit stores.
+std::string runCommand(const std::string &command, int *status) {
+  std::string out;
+  FILE *pipe = ::popen(command.c_str(), "r");
+  if (!pipe) {
+    *status = -1;
+    return out;
+  }
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    out.append(buffer, n);
+  *status = ::pclose(pipe);
+  return out;
+}
+
+TEST(BenchHelperPtxTest, AssemblesForSm80AndSm90AndKeepsItsAccesses) {
   const char *env = std::getenv("TESSEL_PTXAS");
   std::string ptxas = env && *env ? env : "/usr/local/cuda/bin/ptxas";
   if (::access(ptxas.c_str(), X_OK) != 0)
     GTEST_SKIP() << "no ptxas at " << ptxas;
+  std::string cuobjdump;
+  for (const char *c : {"/opt/tessel-tools/bin/cuobjdump", "/usr/local/cuda/bin/cuobjdump"})
+    if (::access(c, X_OK) == 0) {
+      cuobjdump = c;
+      break;
+    }
   struct Helper {
-    const char *name, *text;
-  } helpers[] = {{"fill_f16", kFillF16Ptx}, {"l2_evict", kL2EvictPtx}};
+    const char *name, *text, *access;
+  } helpers[] = {{"fill_f16", kFillF16Ptx, "STG.E.U16"}, {"l2_evict", kL2EvictPtx, "LDG.E.128"}};
   std::string dir = ::testing::TempDir();
   for (const Helper &helper : helpers) {
     std::string ptx = dir + "/tessel_bench_" + helper.name + ".ptx";
     std::ofstream(ptx) << helper.text;
     for (const char *arch : {"sm_80", "sm_90"}) {
-      std::string command = ptxas + " -arch=" + arch + " " + ptx + " -o " + ptx + ".cubin 2>&1";
-      EXPECT_EQ(std::system(command.c_str()), 0) << helper.name << " for " << arch;
+      std::string cubin = ptx + "." + arch + ".cubin";
+      int status = 0;
+      std::string log = runCommand(ptxas + " -arch=" + arch + " " + ptx + " -o " + cubin + " 2>&1", &status);
+      EXPECT_EQ(status, 0) << helper.name << " for " << arch << ": " << log;
+      if (status != 0 || cuobjdump.empty())
+        continue;
+      std::string sass = runCommand(cuobjdump + " -sass " + cubin + " 2>&1", &status);
+      EXPECT_EQ(status, 0) << sass;
+      EXPECT_NE(sass.find(helper.access), std::string::npos)
+          << helper.name << " for " << arch << " lost its " << helper.access << ":\n" << sass;
     }
   }
 }

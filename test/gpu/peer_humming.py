@@ -74,13 +74,22 @@ def env_info():
 
 
 # L2 flush: a buffer of 2x the L2 size. "clean" reads every byte (row sums into a preallocated
-# vector); "dirty" writes it (zero_), leaving dirty lines that the timed kernel must evict.
+# vector); "dirty" writes it (fill_), leaving dirty lines that the timed kernel must evict.
 props = torch.cuda.get_device_properties(0)
 L2 = getattr(props, "L2_cache_size", 0) or (50 << 20)
 _rows = 1024
 flush_buf = torch.ones(_rows, (2 * L2 // 4 + _rows - 1) // _rows, dtype=torch.float32, device="cuda")
 flush_out = torch.empty(_rows, dtype=torch.float32, device="cuda")
-FLUSHES = {"clean": lambda: torch.sum(flush_buf, dim=1, out=flush_out), "dirty": lambda: flush_buf.zero_()}
+_fills = [0]
+
+
+def _dirty():
+    # A different value each time (as tessel-bench's write flush), so no layer can skip it.
+    _fills[0] += 1
+    flush_buf.fill_(float(_fills[0] % 251))
+
+
+FLUSHES = {"clean": lambda: torch.sum(flush_buf, dim=1, out=flush_out), "dirty": _dirty}
 
 
 def bench(fn, flush):

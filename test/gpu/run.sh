@@ -11,8 +11,9 @@
 #
 # With the bundle's ahead-of-time cubins (kernel-cache.tgz, loaded where the driver accepts
 # CUDA 13.0's cubins) the sections are quick: on an H200 (2026-11-27) "integration m1
-# variants m1-serial" took 127 s and "m1-exact m1-loads m16 m64-128 m4096" 58 s, so one
-# call runs everything; a cold driver JIT of every kernel takes several minutes more.
+# variants m1-serial" took 127 s and "m1-exact m1-loads m16 m64-128 m4096" 58 s (on an
+# H100 "m1" alone about 40 s), so one call of a lent machine holds those sections; a cold
+# driver JIT of every kernel takes several minutes more.
 # Each choice of sections writes its own summary-<sections>.md into RESULTS_DIR.
 #
 # 1. every integration kernel on the GPU, against the CPU executor (tessel-run

@@ -1,8 +1,6 @@
 #include "Harness.h"
 #include "HelperPtx.h"
 
-#include "absl/strings/str_cat.h"
-
 #include <algorithm>
 
 namespace tessel::bench {
@@ -25,8 +23,10 @@ absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &
   flusher->mode_ = mode;
   flusher->buffer_ = std::move(*buffer);
   if (mode == MeasureOptions::Flush::kClean) {
+    const std::vector<cuda::ParamKind> params = {cuda::ParamKind::kU64, cuda::ParamKind::kU64,
+                                                 cuda::ParamKind::kU64};
     absl::StatusOr<std::shared_ptr<cuda::LoadedKernel>> kernel =
-        backend.loadPtx(kL2EvictPtx, "tessel_bench_l2_evict", 0, kEvictThreads);
+        backend.loadPtx(kL2EvictPtx, "tessel_bench_l2_evict", 0, kEvictThreads, &params);
     if (!kernel.ok())
       return kernel.status();
     flusher->evict_ = *kernel;
@@ -37,7 +37,8 @@ absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &
     // Zeros: the kernel's xor is 0 and it never stores to the sink.
     if (absl::Status s = backend.fillAsync(flusher->buffer_.address(), 0, bytes); !s.ok())
       return s;
-    // Eight blocks of 256 threads per SM: 2048 loads of 16 bytes in flight per SM.
+    // Eight blocks of 256 threads per SM: 2048 loads of 16 bytes in flight per SM where
+    // that many threads fit (sm_80, sm_90; on sm_86 and sm_89 the rest run after).
     flusher->blocks_ = 8 * std::max(backend.info().multiprocessors, 1);
   }
   return flusher;
@@ -56,10 +57,8 @@ absl::Status L2Flusher::flush() {
   return backend_->launchAsync(*evict_, grid, kEvictThreads, params);
 }
 
-std::string L2Flusher::describe() const {
-  return absl::StrCat(mode_ == MeasureOptions::Flush::kClean ? "clean: a read of "
-                                                             : "dirty: a write of ",
-                      buffer_.size() >> 20, " MiB");
+const char *L2Flusher::mode() const {
+  return mode_ == MeasureOptions::Flush::kClean ? "clean" : "dirty";
 }
 
 absl::StatusOr<TimingStats> measure(cuda::CudaBackend &backend, L2Flusher *flusher,

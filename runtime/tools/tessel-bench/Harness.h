@@ -38,8 +38,8 @@ public:
   /// Enqueues the flush on the backend's stream.
   absl::Status flush();
   uint64_t bytes() const { return buffer_.size(); }
-  /// "clean" or "dirty", with the buffer's size, for the report.
-  std::string describe() const;
+  /// "clean" or "dirty", for the report.
+  const char *mode() const;
 
 private:
   cuda::CudaBackend *backend_ = nullptr;

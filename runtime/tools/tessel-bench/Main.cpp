@@ -93,6 +93,7 @@ template <typename T> bool parseNumber(const std::string &text, T *out, T minimu
 
 // Parses argv into `options`; returns an exit code when the program should stop.
 std::optional<int> parseOptions(int argc, char **argv, Options &options) {
+  bool flushModeGiven = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -121,6 +122,7 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
         options.measure.flush = MeasureOptions::Flush::kDirty;
       else
         return usageError("--l2-flush takes clean or dirty");
+      flushModeGiven = true;
     } else if (name == "--device") {
       if (!parseNumber(value, &options.device, 0))
         return usageError("--device takes a GPU ordinal (0, 1, ...)");
@@ -179,6 +181,8 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
       return usageError(absl::StrCat("unknown option: ", arg));
     }
   }
+  if (flushModeGiven && !options.measure.flushL2)
+    return usageError("--l2-flush and --no-l2-flush exclude each other");
   return std::nullopt;
 }
 
@@ -325,7 +329,8 @@ int main(int argc, char **argv) {
     if (!created.ok())
       return fail(created.status());
     flusher = std::move(*created);
-    report.l2FlushMode = flusher->describe();
+    report.l2FlushMode = flusher->mode();
+    report.l2FlushBytes = flusher->bytes();
   }
 
   std::map<GemmShape, double> cublasMedian;

@@ -114,7 +114,9 @@ std::string formatMarkdown(const Report &report) {
       "Median of ", report.iterations, " runs after ", report.warmup, " warm-up runs",
       report.l2Flush ? ", L2 flushed before each run" : ", L2 not flushed",
       report.l2Flush && !report.l2FlushMode.empty()
-          ? absl::StrCat(" (", report.l2FlushMode, ")")
+          ? absl::StrCat(" (", report.l2FlushMode,
+                         report.l2FlushMode == "clean" ? ": a read of " : ": a write of ",
+                         report.l2FlushBytes >> 20, " MiB)")
           : std::string(),
       "; copy bandwidth ",
       report.copyGbPerSecond ? absl::StrCat(fixed(*report.copyGbPerSecond, 1), " GB/s")
@@ -156,6 +158,7 @@ std::string formatJson(const Report &report) {
       ",\n  \"warmup\": ", report.warmup, ",\n  \"iterations\": ", report.iterations,
       ",\n  \"l2_flush\": ", report.l2Flush ? "true" : "false",
       ",\n  \"l2_flush_mode\": ", jsonString(report.l2Flush ? report.l2FlushMode : ""),
+      ",\n  \"l2_flush_bytes\": ", report.l2Flush ? report.l2FlushBytes : 0,
       ",\n  \"copy_gb_per_s\": ", jsonNumber(report.copyGbPerSecond, 3), ",\n  \"rows\": [");
   for (size_t i = 0; i < report.rows.size(); ++i) {
     const ResultRow &row = report.rows[i];

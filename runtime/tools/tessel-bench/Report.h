@@ -48,8 +48,9 @@ struct Report {
   std::string cublas;  // the library loaded, "" when not used
   int warmup = 0, iterations = 0;
   bool l2Flush = true;
-  /// How (L2Flusher::describe: "clean: a read of 120 MiB"), "" when not said.
+  /// How: "clean" (a read) or "dirty" (a write) of l2FlushBytes; "" when not said.
   std::string l2FlushMode;
+  uint64_t l2FlushBytes = 0;
   /// Measured device-to-device copy bandwidth (read + write), the "% of copy" reference.
   std::optional<double> copyGbPerSecond;
   std::vector<ResultRow> rows;
