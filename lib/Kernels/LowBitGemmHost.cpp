@@ -64,9 +64,9 @@ LogicalResult GemmBuilder::build() {
   // The scale (and offset) rows: a shared pipeline copies them into its stages; the
   // register pipeline (stages = 1) with groups that divide k_step copies a pair of chunks'
   // rows with the pair's (bm = 8) or next chunk's activations, double-buffered, and reads
-  // them with ld.shared where they multiply. Loaded into registers, a lane's scales took one 16-bit load each and were
-  // packed into f16 pairs right after the loads, so every pair of K steps waited for DRAM
-  // there (an H200 profile of the si4 decode: 16% of all stall samples). 4-bit codes with
+  // them with ld.shared where they multiply. Loaded into registers, a lane's scales took
+  // one 16-bit load each and were packed into f16 pairs right after the loads, so every
+  // pair of K steps waited for DRAM there (an H200 profile of the si4 decode: 16% of all stall samples). 4-bit codes with
   // offsets keep the registers: in shared memory ptxas 13.0 spills one on sm_86 and sm_89
   // at <= 128 registers.
   scaleTensors_ = spec_.symmetric ? 1 : 2;
@@ -204,10 +204,9 @@ void GemmBuilder::buildHost() {
   } else if (spec_.schedule.getTargetBlocks() == 0) {
     // Sized to the device: R blocks run at once (tbvm.resident_blocks), so s splits take
     // about ceil(blocks * s / R) rounds of 1/s of the work each. Take the s in 1..smax
-    // (each block keeping at least 1024 of K: 8 chunks of 128, 4 of 256, 3 of 384; s <= 32) that
-    // minimizes ceil(blocks s / R)
-    // / s, a larger s only where it is at least 10% better (each split adds a block's
-    // pipeline start and atomic adds). 64 column blocks of 8192 x 8192 on 528 resident:
+    // (each block keeping at least 1024 of K: 8 chunks of 128, 4 of 256, 3 of 384;
+    // s <= 32) that minimizes ceil(blocks s / R) / s, a larger s only where it is at
+    // least 10% better (each split adds a block's pipeline start and atomic adds). 64 column blocks of 8192 x 8192 on 528 resident:
     // s = 8 (one round; target 256 gives 4); 448 on 396: s = 6 (7 rounds of 1/6, where
     // no split takes 2 rounds of whole blocks).
     Value blocks = muli(gx, gy);

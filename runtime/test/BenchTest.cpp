@@ -84,7 +84,7 @@ TEST(BenchReportTest, Markdown) {
 
 TEST(BenchReportTest, SaysHowTheL2WasFlushed) {
   Report report = sampleReport();
-  report.l2FlushMode = "clean";
+  report.l2Flush = "clean";
   report.l2FlushBytes = uint64_t(120) << 20;
   std::string md = formatMarkdown(report);
   EXPECT_NE(md.find("L2 flushed before each run (clean: a read of 120 MiB);"), std::string::npos)
@@ -92,9 +92,9 @@ TEST(BenchReportTest, SaysHowTheL2WasFlushed) {
   std::string json = formatJson(report);
   EXPECT_NE(json.find("\"l2_flush_mode\": \"clean\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"l2_flush_bytes\": 125829120"), std::string::npos) << json;
-  report.l2FlushMode = "dirty";
+  report.l2Flush = "dirty";
   EXPECT_NE(formatMarkdown(report).find("(dirty: a write of 120 MiB);"), std::string::npos);
-  report.l2Flush = false;
+  report.l2Flush = "";
   md = formatMarkdown(report);
   EXPECT_NE(md.find("L2 not flushed;"), std::string::npos) << md;
   EXPECT_EQ(md.find("clean"), std::string::npos) << md;

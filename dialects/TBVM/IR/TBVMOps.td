@@ -160,9 +160,10 @@ def TBVM_LaunchOp : TBVM_Op<"launch", [HasParent<"HostOp">,
     `overlap`: when the instruction before this one is a launch that runs blocks and
     does not overlap the one before it, this kernel may begin before that one has ended
     (programmatic dependent launch on sm_90 and newer GPUs), once every block of it has
-    reached `tbvm.launch_dependents` or ended. This kernel must then wait (`tbvm.grid_dependency_wait`) before it touches
-    what that one writes; what earlier launches wrote it may read at once (that kernel
-    began only after them). Elsewhere launches run one after another.
+    reached `tbvm.launch_dependents` or ended. This kernel must then wait
+    (`tbvm.grid_dependency_wait`) before it touches what that one writes; what earlier
+    launches wrote it may read at once (that kernel began only after them). Elsewhere
+    launches run one after another.
 
     ```mlir
     tbvm.launch @gemm_kernel grid(%gx, %gy, %c1) (%x, %y) {overlap} : (...) -> ()

@@ -255,13 +255,10 @@ absl::StatusOr<std::unique_ptr<CudaBackend>> CudaBackend::create(int ordinal,
   backend->blocks_ = BlockCache(std::max<uint64_t>(uint64_t(info.totalMemoryBytes) / 8, uint64_t(256) << 20));
   backend->target_ = *target;
   backend->jitArch_ = jitArchFor(*target, info.archName());
-  if (const char *overlap = std::getenv("TESSEL_CUDA_OVERLAP_LAUNCHES"); overlap && *overlap) {
-    std::string_view v = overlap;
-    if (v != "0" && v != "1")
-      return absl::InvalidArgumentError(
-          absl::StrCat("TESSEL_CUDA_OVERLAP_LAUNCHES=", std::string(v), ": expected 0 or 1"));
-    backend->overlapLaunches_.store(v == "1");
-  }
+  bool overlap = true;
+  if (absl::Status s = readEnvironmentFlag("TESSEL_CUDA_OVERLAP_LAUNCHES", overlap); !s.ok())
+    return s;
+  backend->overlapLaunches_.store(overlap);
   {
     ScopedContext scope(driver, context->context);
     if (!scope.status().ok())

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <numeric>
 #include <set>
+#include <string_view>
 
 namespace tessel::cuda {
 
@@ -99,18 +100,21 @@ absl::Status applyTargetEnvironment(Target &target) {
           "TESSEL_CUDA_MIN_BLOCKS=", blocks, ": expected a number of blocks, 0..32 (0: none)"));
     target.minBlocksPerSm = n;
   }
-  if (const char *exact = std::getenv("TESSEL_CUDA_EXACT_CASTS"); exact && *exact) {
-    std::string v = exact;
-    if (v != "0" && v != "1")
-      return absl::InvalidArgumentError(absl::StrCat("TESSEL_CUDA_EXACT_CASTS=", v, ": expected 0 or 1"));
-    target.foldCastConstants = v == "0";
-  }
-  if (const char *rows = std::getenv("TESSEL_CUDA_ROW_PAIR_LDMATRIX"); rows && *rows) {
-    std::string v = rows;
-    if (v != "0" && v != "1")
-      return absl::InvalidArgumentError(absl::StrCat("TESSEL_CUDA_ROW_PAIR_LDMATRIX=", v, ": expected 0 or 1"));
-    target.rowPairsByLdmatrix = v == "1";
-  }
+  bool exact = !target.foldCastConstants;
+  if (absl::Status s = readEnvironmentFlag("TESSEL_CUDA_EXACT_CASTS", exact); !s.ok())
+    return s;
+  target.foldCastConstants = !exact;
+  return readEnvironmentFlag("TESSEL_CUDA_ROW_PAIR_LDMATRIX", target.rowPairsByLdmatrix);
+}
+
+absl::Status readEnvironmentFlag(const char *name, bool &value) {
+  const char *text = std::getenv(name);
+  if (!text || !*text)
+    return absl::OkStatus();
+  std::string_view v = text;
+  if (v != "0" && v != "1")
+    return absl::InvalidArgumentError(absl::StrCat(name, "=", text, ": expected 0 or 1"));
+  value = v == "1";
   return absl::OkStatus();
 }
 

@@ -103,6 +103,9 @@ absl::StatusOr<EmittedKernel> emitKernel(const vm::Program &program, uint32_t ke
 /// off, $TESSEL_CUDA_ROW_PAIR_LDMATRIX=0 rowPairsByLdmatrix. An unreadable value is an
 /// error that names the variable.
 absl::Status applyTargetEnvironment(Target &target);
+/// Sets `value` from $`name` when it is set and not empty: 1 true, 0 false; anything else
+/// is an error that names the variable.
+absl::Status readEnvironmentFlag(const char *name, bool &value);
 
 /// What the CUDA backend (and `tessel-run --precompile`) tries, in order, for a kernel
 /// whose default PTX spills registers: up to seven variants of `target`, (1) scale rows by

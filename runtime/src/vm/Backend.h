@@ -61,9 +61,9 @@ struct Grid {
   int64_t x = 1, y = 1, z = 1;
   /// The kernel may begin before the launch queued just before it has ended (tbvm.launch
   /// {overlap} right after a launch that runs blocks and does not overlap one itself): a
-  /// GPU of sm_90 and newer lets it
-  /// start as that one's blocks reach tbvm.launch_dependents; it waits for that one with
-  /// tbvm.grid_dependency_wait. Other backends run launches one after another.
+  /// GPU of sm_90 and newer lets it start as that one's blocks reach
+  /// tbvm.launch_dependents; it waits for that one with tbvm.grid_dependency_wait. Other
+  /// backends run launches one after another.
   bool overlapPrevious = false;
   int64_t numBlocks() const { return x * y * z; }
 };

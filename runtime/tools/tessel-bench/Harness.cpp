@@ -11,6 +11,8 @@ constexpr int64_t kEvictThreads = 256;
 
 absl::StatusOr<std::unique_ptr<L2Flusher>> L2Flusher::create(cuda::CudaBackend &backend,
                                                               MeasureOptions::Flush mode) {
+  if (mode == MeasureOptions::Flush::kNone)
+    return absl::InvalidArgumentError("L2Flusher: a flush mode (clean or dirty) is needed");
   // Twice the L2 (the driver reports it; 256 MiB when it does not), whole MiB.
   uint64_t l2 = uint64_t(std::max<int64_t>(backend.info().l2CacheBytes, 0));
   uint64_t bytes = l2 > 0 ? 2 * l2 : uint64_t(256) << 20;

@@ -18,9 +18,8 @@ struct MeasureOptions {
   int warmup = 10;
   /// Timed runs (DESIGN.md: at least 50 for reported numbers).
   int iterations = 50;
-  bool flushL2 = true;
-  /// How the L2 is flushed (when flushL2).
-  enum class Flush { kClean, kDirty } flush = Flush::kClean;
+  /// How the L2 is flushed before each timed run (L2Flusher), if at all.
+  enum class Flush { kNone, kClean, kDirty } flush = Flush::kClean;
 };
 
 /// Evicts the L2 cache before each timed run with a buffer of twice its size, so every run

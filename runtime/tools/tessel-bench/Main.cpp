@@ -108,7 +108,9 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
     } else if (name == "--list") {
       options.list = true;
     } else if (name == "--no-l2-flush") {
-      options.measure.flushL2 = false;
+      if (flushModeGiven)
+        return usageError("--l2-flush and --no-l2-flush exclude each other");
+      options.measure.flush = MeasureOptions::Flush::kNone;
     } else if (name == "--no-cublas") {
       options.cublas = false;
     } else if (name == "--no-check") {
@@ -116,6 +118,8 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
     } else if (needsValue()) {
       return usageError(absl::StrCat("unknown option or missing value: ", arg));
     } else if (name == "--l2-flush") {
+      if (options.measure.flush == MeasureOptions::Flush::kNone)
+        return usageError("--l2-flush and --no-l2-flush exclude each other");
       if (value == "clean")
         options.measure.flush = MeasureOptions::Flush::kClean;
       else if (value == "dirty")
@@ -181,8 +185,6 @@ std::optional<int> parseOptions(int argc, char **argv, Options &options) {
       return usageError(absl::StrCat("unknown option: ", arg));
     }
   }
-  if (flushModeGiven && !options.measure.flushL2)
-    return usageError("--l2-flush and --no-l2-flush exclude each other");
   return std::nullopt;
 }
 
@@ -293,7 +295,6 @@ int main(int argc, char **argv) {
   report.driver = backend.driver().versionString();
   report.warmup = options.measure.warmup;
   report.iterations = options.measure.iterations;
-  report.l2Flush = options.measure.flushL2;
 
   absl::StatusOr<std::shared_ptr<DeviceRandom>> random = DeviceRandom::create(backend);
   if (!random.ok())
@@ -323,13 +324,13 @@ int main(int argc, char **argv) {
   }
 
   std::unique_ptr<L2Flusher> flusher;
-  if (options.measure.flushL2) {
+  if (options.measure.flush != MeasureOptions::Flush::kNone) {
     absl::StatusOr<std::unique_ptr<L2Flusher>> created =
         L2Flusher::create(backend, options.measure.flush);
     if (!created.ok())
       return fail(created.status());
     flusher = std::move(*created);
-    report.l2FlushMode = flusher->mode();
+    report.l2Flush = flusher->mode();
     report.l2FlushBytes = flusher->bytes();
   }
 

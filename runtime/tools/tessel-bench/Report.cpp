@@ -112,12 +112,11 @@ std::string formatMarkdown(const Report &report) {
       "Device: ", report.device, ", driver ", report.driver,
       report.cublas.empty() ? "" : absl::StrCat(", cuBLAS: ", report.cublas), "\n",
       "Median of ", report.iterations, " runs after ", report.warmup, " warm-up runs",
-      report.l2Flush ? ", L2 flushed before each run" : ", L2 not flushed",
-      report.l2Flush && !report.l2FlushMode.empty()
-          ? absl::StrCat(" (", report.l2FlushMode,
-                         report.l2FlushMode == "clean" ? ": a read of " : ": a write of ",
-                         report.l2FlushBytes >> 20, " MiB)")
-          : std::string(),
+      report.l2Flush.empty()
+          ? std::string(", L2 not flushed")
+          : absl::StrCat(", L2 flushed before each run (", report.l2Flush,
+                         report.l2Flush == "clean" ? ": a read of " : ": a write of ",
+                         report.l2FlushBytes >> 20, " MiB)"),
       "; copy bandwidth ",
       report.copyGbPerSecond ? absl::StrCat(fixed(*report.copyGbPerSecond, 1), " GB/s")
                              : std::string("not measured"),
@@ -156,9 +155,9 @@ std::string formatJson(const Report &report) {
       "{\n  \"device\": ", jsonString(report.device), ",\n  \"driver\": ",
       jsonString(report.driver), ",\n  \"cublas\": ", jsonString(report.cublas),
       ",\n  \"warmup\": ", report.warmup, ",\n  \"iterations\": ", report.iterations,
-      ",\n  \"l2_flush\": ", report.l2Flush ? "true" : "false",
-      ",\n  \"l2_flush_mode\": ", jsonString(report.l2Flush ? report.l2FlushMode : ""),
-      ",\n  \"l2_flush_bytes\": ", report.l2Flush ? report.l2FlushBytes : 0,
+      ",\n  \"l2_flush\": ", report.l2Flush.empty() ? "false" : "true",
+      ",\n  \"l2_flush_mode\": ", jsonString(report.l2Flush),
+      ",\n  \"l2_flush_bytes\": ", report.l2Flush.empty() ? 0 : report.l2FlushBytes,
       ",\n  \"copy_gb_per_s\": ", jsonNumber(report.copyGbPerSecond, 3), ",\n  \"rows\": [");
   for (size_t i = 0; i < report.rows.size(); ++i) {
     const ResultRow &row = report.rows[i];

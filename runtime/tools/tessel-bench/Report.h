@@ -47,9 +47,9 @@ struct Report {
   std::string driver;  // "13.0"
   std::string cublas;  // the library loaded, "" when not used
   int warmup = 0, iterations = 0;
-  bool l2Flush = true;
-  /// How: "clean" (a read) or "dirty" (a write) of l2FlushBytes; "" when not said.
-  std::string l2FlushMode;
+  /// How the L2 was flushed before each run: "clean" (a read) or "dirty" (a write) of
+  /// l2FlushBytes; "" when it was not.
+  std::string l2Flush;
   uint64_t l2FlushBytes = 0;
   /// Measured device-to-device copy bandwidth (read + write), the "% of copy" reference.
   std::optional<double> copyGbPerSecond;
